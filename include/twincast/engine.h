@@ -1,0 +1,70 @@
+/*
+ * engine.h - the discrete-event engine: one replication of the plant from
+ * a given state, with dynamic servers, failures (preempt-resume), blocking
+ * after service, timed scenario changes and the per-station measures a
+ * forecast needs.
+ *
+ * Lifecycle: tc_sim_create (allocates, once per thread), tc_sim_initialize
+ * (binds a state, a scenario and a run configuration), tc_sim_run (any
+ * number of replications, by index), tc_sim_terminate, tc_sim_destroy.
+ * A replication's results depend only on (seed, crn_key, replication
+ * index, state, scenario): never on the thread or rank that runs it.
+ */
+#ifndef TWINCAST_ENGINE_H
+#define TWINCAST_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "twincast/model.h"
+#include "twincast/state.h"
+
+typedef struct tc_run_cfg {
+    double horizon;         /* simulated time, model units */
+    double warmup;          /* aggregate measures ignore [0, warmup) */
+    double bin_width;       /* width of the time bins */
+    uint32_t seed;
+    uint32_t crn_key;       /* same key = common random numbers */
+    long max_departures;    /* stop after this many jobs left the plant; 0 = no limit */
+} tc_run_cfg;
+
+/* Fills a configuration from the model's defaults. */
+void tc_run_cfg_default(tc_run_cfg *cfg, const tc_model *m);
+int tc_run_cfg_bins(const tc_run_cfg *cfg);
+
+/* Per replication.  Arrays indexed [station], [source] or [bin * S + station]. */
+typedef struct tc_result {
+    int n_stations, n_sources, n_bins;
+    double *onset;            /* first time waiting >= threshold; NaN if not by the horizon */
+    double *mean_waiting;     /* time-average number waiting */
+    double *max_waiting;
+    double *utilisation;      /* busy server-time / available server-time */
+    double *blocked;          /* blocked server-time / available server-time */
+    double *starved;          /* idle server-time / available server-time */
+    double *throughput;       /* jobs leaving the station per time unit */
+    double *bottleneck_share; /* share of time as momentary bottleneck (active-period method) */
+    double *time_in_system;   /* [source] mean, NaN if no job of it finished */
+    double *completed;        /* [source] jobs that finished their route */
+    double *bin_waiting;      /* [T*S] time-average waiting per bin */
+    double *bin_bottleneck;   /* [T*S] share of bin time as momentary bottleneck */
+    uint64_t events;
+    double end_time;
+} tc_result;
+
+tc_result *tc_result_create(int n_stations, int n_sources, int n_bins);
+void tc_result_destroy(tc_result *r);
+
+typedef struct tc_sim tc_sim;
+
+tc_sim *tc_sim_create(const tc_model *m);
+/*
+ * Binds a start state (NULL: empty plant) and a scenario (NULL: baseline).
+ * Returns TC_ERR_INPUT with the reason in err if the state does not fit.
+ */
+tc_status tc_sim_initialize(tc_sim *sim, const tc_state *state, const tc_scenario *scenario,
+                            const tc_run_cfg *cfg, char *err, size_t errlen);
+void tc_sim_run(tc_sim *sim, uint32_t replication, tc_result *out);
+void tc_sim_terminate(tc_sim *sim);
+void tc_sim_destroy(tc_sim *sim);
+
+#endif

@@ -1,0 +1,140 @@
+/*
+ * model.h - the plant model: stations, sources with their routes, what-if
+ * scenarios, and the registry of parameter paths ("B.servers",
+ * "B.process.mean", "orders.interarrival.mean") through which everything
+ * numeric can be changed at run time with validation.
+ *
+ * The mutable part of a model is its tc_plant (stations and sources by
+ * value); the engine copies it per replication and changes the copy.
+ */
+#ifndef TWINCAST_MODEL_H
+#define TWINCAST_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "twincast/dist.h"
+#include "twincast/duration.h"
+#include "twincast/status.h"
+
+#define TC_UNLIMITED (-1)
+
+typedef struct tc_station {
+    const char *name;       /* owned by the model */
+    int servers;
+    int buffer;             /* waiting places, TC_UNLIMITED if none set */
+    int threshold;          /* bottleneck forms when waiting first reaches it */
+    int has_failure;
+    tc_dist process;
+    tc_dist ttf;            /* time to failure, calendar time */
+    tc_dist ttr;            /* time to repair */
+} tc_station;
+
+typedef struct tc_source {
+    const char *name;
+    tc_dist interarrival;
+    int first_step;         /* into tc_model.steps */
+    int n_steps;
+} tc_source;
+
+typedef struct tc_plant {
+    int n_stations;
+    tc_station *stations;
+    int n_sources;
+    tc_source *sources;
+} tc_plant;
+
+/* One step of a route: a station, or alternatives to choose between. */
+typedef struct tc_route_step {
+    int first_alt;          /* into tc_model.alts */
+    int n_alts;
+} tc_route_step;
+
+typedef enum tc_param_field {
+    TC_FIELD_SERVERS,
+    TC_FIELD_BUFFER,
+    TC_FIELD_THRESHOLD,
+    TC_FIELD_PROCESS,
+    TC_FIELD_TTF,
+    TC_FIELD_TTR,
+    TC_FIELD_INTERARRIVAL
+} tc_param_field;
+
+typedef struct tc_param {
+    char *path;
+    int is_integer;
+    int is_duration;        /* accepts "45min" style strings */
+    double min, max;
+    int owner;              /* station or source index */
+    tc_param_field field;
+    int index;              /* distribution parameter index */
+} tc_param;
+
+typedef enum tc_change_kind { TC_CHANGE_SET, TC_CHANGE_UP, TC_CHANGE_DOWN } tc_change_kind;
+
+/* A timed change within a replication: set a parameter, or force up/down. */
+typedef struct tc_change {
+    double at;
+    tc_change_kind kind;
+    int target;             /* param index for SET, station index otherwise */
+    double value;
+} tc_change;
+
+typedef struct tc_scenario {
+    char *name;
+    int n_changes;
+    tc_change *changes;     /* sorted by time, stable */
+} tc_scenario;
+
+typedef struct tc_model {
+    char *name;
+    char *path;
+    char *text;             /* the model file as read, for provenance */
+    size_t text_len;
+    tc_time_unit unit;
+    double horizon;
+    double bin_width;       /* 0 = horizon / 96 */
+    long replications;
+    uint32_t seed;
+    tc_plant plant;
+    int n_steps;
+    tc_route_step *steps;
+    int n_alts;
+    int *alts;
+    int n_params;
+    tc_param *params;
+    int n_scenarios;
+    tc_scenario *scenarios;
+    int n_owned;
+    void **owned;           /* empirical tables and names, freed with the model */
+} tc_model;
+
+/*
+ * Loads a model file.  On bad input returns TC_ERR_INPUT with
+ * "file:line:col: message" in err; on I/O trouble TC_ERR_RUNTIME.
+ */
+tc_status tc_model_load(const char *path, tc_model **out, char *err, size_t errlen);
+/* The same from text in memory; `origin` names it in messages. */
+tc_status tc_model_load_string(const char *text, const char *origin, tc_model **out,
+                               char *err, size_t errlen);
+void tc_model_destroy(tc_model *m);
+
+int tc_model_station_index(const tc_model *m, const char *name);
+int tc_model_source_index(const tc_model *m, const char *name);
+int tc_model_param_find(const tc_model *m, const char *path);
+int tc_model_scenario_index(const tc_model *m, const char *name);
+/* Bin width actually used for a horizon. */
+double tc_model_bin_width(const tc_model *m, double horizon);
+
+/* Copies the plant; dst must have room for the same counts. */
+void tc_plant_copy(tc_plant *dst, const tc_plant *src);
+double tc_plant_get(const tc_plant *p, const tc_param *param);
+/*
+ * The validated mutation behind every run-time change: checks type and
+ * range, re-derives the distribution, and leaves the plant unchanged on
+ * failure (returning TC_ERR_INPUT with the reason in err).
+ */
+tc_status tc_plant_set(tc_plant *p, const tc_param *param, double value,
+                       char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * state.h - the live plant state a forecast starts from: per station
+ * up/down (with how long it has been down), current servers, the number of
+ * jobs waiting and the elapsed times of the jobs in service; plus parameter
+ * overrides by path.  A station not described starts empty and up.
+ */
+#ifndef TWINCAST_STATE_H
+#define TWINCAST_STATE_H
+
+#include <stddef.h>
+#include "twincast/model.h"
+
+typedef struct tc_station_state {
+    int up;
+    double down_for;        /* elapsed down time when !up */
+    int servers;            /* -1: as in the model (after overrides) */
+    int waiting;
+    int n_in_service;
+    double *in_service;     /* elapsed service times */
+} tc_station_state;
+
+typedef struct tc_param_override {
+    int param;              /* index into tc_model.params */
+    double value;
+} tc_param_override;
+
+typedef struct tc_state {
+    char as_of[64];         /* ISO-8601 text as given, or "" */
+    int n_stations;
+    tc_station_state *stations;
+    int n_overrides;
+    tc_param_override *overrides;
+} tc_state;
+
+/* An empty plant: every station up, idle, nothing waiting. */
+tc_state *tc_state_create(const tc_model *m);
+void tc_state_destroy(tc_state *s);
+tc_status tc_state_set_in_service(tc_state *s, int station, const double *elapsed, int n);
+tc_status tc_state_add_override(tc_state *s, int param, double value);
+/* Checks the state against the model; TC_ERR_INPUT names the field. */
+tc_status tc_state_validate(const tc_state *s, const tc_model *m, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,926 @@
+/*
+ * engine.c - one replication of the plant.
+ *
+ * Stations are dynamic resources: `servers` lives in the replication's own
+ * copy of the plant and can change at any simulated time.  A station's
+ * capacity in use is busy (in service) + blocked (finished, held because
+ * the next station is full).  Shrinking never interrupts a job; it only
+ * stops new starts until busy + blocked < servers.
+ *
+ * Cancellation is lazy: an event carries the token its job or station had
+ * when it was scheduled, and an event whose token is stale is dropped.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "twincast/engine.h"
+
+enum { EV_ARRIVAL, EV_FINISH, EV_FAIL, EV_REPAIR, EV_CHANGE };
+
+typedef struct event {
+    double t;
+    uint64_t seq;       /* insertion order: FIFO among equal times */
+    uint32_t type;
+    uint32_t a;         /* source, job, station or change index */
+    uint32_t token;
+} event;
+
+typedef struct job {
+    double arrival;
+    double finish;      /* scheduled end of service */
+    double remaining;   /* while interrupted */
+    int source;
+    int step;           /* index into the source's route */
+    int station;        /* where it is (in service, waiting, or held blocked) */
+    int holder;         /* while blocked: station index, or -1 - source */
+    int slot;           /* position in the station's in-service list */
+    int initial;        /* part of the start state: arrival time unknown */
+    uint32_t token;
+    int next_free;
+} job;
+
+typedef struct ring {   /* FIFO of job ids, grows by doubling */
+    int *v;
+    int cap, head, len;
+} ring;
+
+typedef struct station_rt {
+    tc_station *cfg;    /* into the replication's plant copy */
+    int busy, blocked, up, held_down;
+    ring queue;         /* waiting jobs */
+    ring blockers;      /* jobs held upstream, waiting for room here */
+    int *svc, nsvc, svccap;   /* jobs in service, running or interrupted */
+    uint32_t fail_token;
+    double last;
+    double a_wait, a_busy, a_blocked, a_idle, a_avail;
+    int max_wait;
+    double onset;
+    long departures;
+    int active;
+    double active_since;
+    tc_rng rng_process, rng_failure;
+} station_rt;
+
+typedef struct source_rt {
+    tc_rng rng;
+    double sum_time;
+    long done;
+} source_rt;
+
+struct tc_sim {
+    const tc_model *m;
+    tc_plant base, plant;        /* base: model + state overrides; plant: per replication */
+    const tc_state *state;
+    const tc_scenario *scenario;
+    tc_run_cfg cfg;
+    int S, R, T;
+    double inv_bin;
+    station_rt *st;
+    source_rt *src;
+    int *entry_source, *entry_step;  /* where a job found at a station continues */
+    event *heap;
+    int nheap, heapcap;
+    uint64_t seq;
+    job *jobs;
+    int njobs, free_job;
+    double now;
+    uint32_t replication;
+    long departures;
+    uint64_t events;
+    int bn_dirty, bn_cur;
+    double bn_last;
+    double *bn_share;
+    tc_result *out;
+};
+
+#define TC_SIM_CHECK(sim, cond)                                                          \
+    do {                                                                                 \
+        if (!(cond)) {                                                                   \
+            fprintf(stderr, "twincast: engine invariant '%s' failed at t=%.17g "         \
+                    "(seed %u, crn %u, replication %u) %s:%d\n", #cond, (sim)->now,      \
+                    (sim)->cfg.seed, (sim)->cfg.crn_key, (sim)->replication, __FILE__,   \
+                    __LINE__);                                                           \
+            abort();                                                                     \
+        }                                                                                \
+    } while (0)
+
+static void *grow(void *p, int *cap, size_t elem, int min)
+{
+    int ncap = *cap ? *cap * 2 : min;
+    void *np = realloc(p, elem * (size_t)ncap);
+    if (!np) {
+        fprintf(stderr, "twincast: out of memory in the engine\n");
+        abort();
+    }
+    *cap = ncap;
+    return np;
+}
+
+/* ---- rings -------------------------------------------------------------- */
+
+static void ring_push(ring *r, int x)
+{
+    if (r->len == r->cap) {
+        int old = r->cap;
+        r->v = grow(r->v, &r->cap, sizeof *r->v, 16);
+        /* unwrap: move the wrapped head segment to the end of the new space */
+        if (r->head + r->len > old) {
+            int tail = old - r->head;
+            memmove(r->v + r->cap - tail, r->v + r->head, sizeof *r->v * (size_t)tail);
+            r->head = r->cap - tail;
+        }
+    }
+    int i = r->head + r->len;
+    if (i >= r->cap)
+        i -= r->cap;
+    r->v[i] = x;
+    r->len++;
+}
+
+static int ring_pop(ring *r)
+{
+    int x = r->v[r->head];
+    if (++r->head == r->cap)
+        r->head = 0;
+    r->len--;
+    return x;
+}
+
+/* ---- the event calendar: a binary heap on (t, seq) ---------------------- */
+
+static inline int ev_before(const event *x, const event *y)
+{
+    return x->t < y->t || (x->t == y->t && x->seq < y->seq);
+}
+
+static void schedule(tc_sim *sim, double t, uint32_t type, uint32_t a, uint32_t token)
+{
+    if (sim->nheap == sim->heapcap)
+        sim->heap = grow(sim->heap, &sim->heapcap, sizeof *sim->heap, 64);
+    event e = {t, sim->seq++, type, a, token};
+    int i = sim->nheap++;
+    while (i > 0) {
+        int p = (i - 1) / 2;
+        if (!ev_before(&e, &sim->heap[p]))
+            break;
+        sim->heap[i] = sim->heap[p];
+        i = p;
+    }
+    sim->heap[i] = e;
+}
+
+static event pop_event(tc_sim *sim)
+{
+    event top = sim->heap[0], last = sim->heap[--sim->nheap];
+    int n = sim->nheap, i = 0;
+    for (;;) {
+        int c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && ev_before(&sim->heap[c + 1], &sim->heap[c]))
+            c++;
+        if (!ev_before(&sim->heap[c], &last))
+            break;
+        sim->heap[i] = sim->heap[c];
+        i = c;
+    }
+    if (n > 0)
+        sim->heap[i] = last;
+    return top;
+}
+
+/* ---- jobs ---------------------------------------------------------------- */
+
+static int job_new(tc_sim *sim, int source, int step, int initial)
+{
+    if (sim->free_job < 0) {
+        int old = sim->njobs;
+        sim->jobs = grow(sim->jobs, &sim->njobs, sizeof *sim->jobs, 256);
+        for (int i = sim->njobs - 1; i >= old; i--) {
+            sim->jobs[i].token = 0;
+            sim->jobs[i].next_free = sim->free_job;
+            sim->free_job = i;
+        }
+    }
+    int id = sim->free_job;
+    job *j = &sim->jobs[id];
+    sim->free_job = j->next_free;
+    j->arrival = sim->now;
+    j->source = source;
+    j->step = step;
+    j->station = -1;
+    j->holder = 0;
+    j->initial = initial;
+    return id;
+}
+
+static void job_free(tc_sim *sim, int id)
+{
+    sim->jobs[id].token++;               /* any event still naming it is stale */
+    sim->jobs[id].next_free = sim->free_job;
+    sim->free_job = id;
+}
+
+/* ---- measures ------------------------------------------------------------ */
+
+static void bins_add(tc_sim *sim, double *bins, int s, double t0, double t1, double v)
+{
+    double w = sim->cfg.bin_width;
+    int b = (int)(t0 * sim->inv_bin);
+    while (t0 < t1 && b < sim->T) {
+        double e = (b + 1) * w;
+        if (e > t1)
+            e = t1;
+        if (e > t0)
+            bins[(size_t)b * sim->S + s] += v * (e - t0);
+        t0 = e;
+        b++;
+    }
+}
+
+/* Integrates a station's piecewise-constant measures up to now. */
+static void st_advance(tc_sim *sim, int s)
+{
+    station_rt *st = &sim->st[s];
+    double t0 = st->last, t1 = sim->now;
+    if (!(t1 > t0))
+        return;
+    st->last = t1;
+    int waiting = st->queue.len;
+    if (waiting > 0)
+        bins_add(sim, sim->out->bin_waiting, s, t0, t1, waiting);
+    if (t0 < sim->cfg.warmup)
+        t0 = sim->cfg.warmup;
+    double dt = t1 - t0;
+    if (!(dt > 0))
+        return;
+    st->a_wait += waiting * dt;
+    st->a_busy += st->busy * dt;
+    st->a_blocked += st->blocked * dt;
+    if (st->up) {
+        int servers = st->cfg->servers;
+        int idle = servers - st->busy - st->blocked;
+        st->a_avail += servers * dt;
+        if (idle > 0)
+            st->a_idle += idle * dt;
+    }
+}
+
+static void waiting_changed(tc_sim *sim, station_rt *st)
+{
+    int w = st->queue.len;
+    if (sim->now >= sim->cfg.warmup && w > st->max_wait)
+        st->max_wait = w;
+    if (w >= st->cfg->threshold && isnan(st->onset))
+        st->onset = sim->now;
+}
+
+/* Active period: working, down or in repair.  Starved or blocked: inactive. */
+static void activity_changed(tc_sim *sim, station_rt *st)
+{
+    int a = st->busy > 0 || !st->up;
+    if (a != st->active) {
+        st->active = a;
+        if (a)
+            st->active_since = sim->now;
+        sim->bn_dirty = 1;
+    }
+}
+
+static void bn_credit(tc_sim *sim)
+{
+    int c = sim->bn_cur;
+    double t0 = sim->bn_last, t1 = sim->now;
+    sim->bn_last = t1;
+    if (c < 0 || !(t1 > t0))
+        return;
+    bins_add(sim, sim->out->bin_bottleneck, c, t0, t1, 1.0);
+    if (t0 < sim->cfg.warmup)
+        t0 = sim->cfg.warmup;
+    if (t1 > t0)
+        sim->bn_share[c] += t1 - t0;
+}
+
+/* The momentary bottleneck: the station with the longest ongoing active period. */
+static void bn_update(tc_sim *sim)
+{
+    bn_credit(sim);
+    int best = -1;
+    for (int s = 0; s < sim->S; s++)
+        if (sim->st[s].active && (best < 0 || sim->st[s].active_since < sim->st[best].active_since))
+            best = s;
+    sim->bn_cur = best;
+    sim->bn_dirty = 0;
+}
+
+/* ---- service ------------------------------------------------------------- */
+
+static void svc_add(station_rt *st, tc_sim *sim, int id)
+{
+    if (st->nsvc == st->svccap)
+        st->svc = grow(st->svc, &st->svccap, sizeof *st->svc, 8);
+    sim->jobs[id].slot = st->nsvc;
+    st->svc[st->nsvc++] = id;
+}
+
+static void svc_remove(station_rt *st, tc_sim *sim, int id)
+{
+    int slot = sim->jobs[id].slot, last = st->svc[--st->nsvc];
+    st->svc[slot] = last;
+    sim->jobs[last].slot = slot;
+}
+
+/* Starts (or, for a job of the start state, continues) service. */
+static void start_service(tc_sim *sim, int s, int id, double duration)
+{
+    station_rt *st = &sim->st[s];
+    job *j = &sim->jobs[id];
+    st_advance(sim, s);
+    j->station = s;
+    svc_add(st, sim, id);
+    if (st->up) {
+        st->busy++;
+        j->finish = sim->now + duration;
+        schedule(sim, j->finish, EV_FINISH, (uint32_t)id, j->token);
+        activity_changed(sim, st);
+    } else {
+        j->remaining = duration;         /* resumes at repair */
+    }
+}
+
+static int has_free_server(const station_rt *st)
+{
+    return st->up && st->busy + st->blocked < st->cfg->servers;
+}
+
+static int has_room(const station_rt *st)
+{
+    return (has_free_server(st) && st->queue.len == 0) || st->cfg->buffer == TC_UNLIMITED ||
+           st->queue.len < st->cfg->buffer;
+}
+
+/* Moves a job into station s; the caller has checked has_room(). */
+static void enter(tc_sim *sim, int s, int id)
+{
+    station_rt *st = &sim->st[s];
+    if (has_free_server(st) && st->queue.len == 0) {
+        start_service(sim, s, id, tc_dist_sample(&st->cfg->process, &st->rng_process));
+        return;
+    }
+    st_advance(sim, s);
+    sim->jobs[id].station = s;
+    ring_push(&st->queue, id);
+    waiting_changed(sim, st);
+}
+
+/* Which station the job's current route step sends it to. */
+static int choose(tc_sim *sim, const job *j)
+{
+    const tc_model *m = sim->m;
+    const tc_route_step *step = &m->steps[sim->plant.sources[j->source].first_step + j->step];
+    const int *alt = m->alts + step->first_alt;
+    if (step->n_alts == 1)
+        return alt[0];
+    /* The alternative that is up with the fewest jobs per server; ties: first listed. */
+    int best = -1;
+    long bn = 0, bd = 1;
+    for (int i = 0; i < step->n_alts; i++) {
+        const station_rt *st = &sim->st[alt[i]];
+        long n = st->queue.len + st->busy, d = st->cfg->servers;
+        if (!st->up || d <= 0)
+            continue;
+        if (best < 0 || n * bd < bn * d) {
+            best = alt[i];
+            bn = n;
+            bd = d;
+        }
+    }
+    return best >= 0 ? best : alt[0];
+}
+
+static void station_pull(tc_sim *sim, int s);
+
+static void arrival_next(tc_sim *sim, int src)
+{
+    source_rt *r = &sim->src[src];
+    schedule(sim, sim->now + tc_dist_sample(&sim->plant.sources[src].interarrival, &r->rng),
+             EV_ARRIVAL, (uint32_t)src, 0);
+}
+
+/* A holder (station or source) is free again: its blocked job moved on. */
+static void holder_released(tc_sim *sim, int holder)
+{
+    if (holder < 0) {
+        arrival_next(sim, -1 - holder);
+        return;
+    }
+    station_rt *h = &sim->st[holder];
+    st_advance(sim, holder);
+    h->blocked--;
+    TC_SIM_CHECK(sim, h->blocked >= 0);
+    if (sim->now >= sim->cfg.warmup)
+        h->departures++;
+    station_pull(sim, holder);
+}
+
+/*
+ * Fills station s as far as it will go: free servers take waiting jobs,
+ * freed waiting places take jobs held upstream, which frees their holders
+ * in turn (recursively, up the line).
+ */
+static void station_pull(tc_sim *sim, int s)
+{
+    station_rt *st = &sim->st[s];
+    for (;;) {
+        while (has_free_server(st) && st->queue.len > 0) {
+            st_advance(sim, s);
+            int id = ring_pop(&st->queue);
+            start_service(sim, s, id, tc_dist_sample(&st->cfg->process, &st->rng_process));
+        }
+        if (st->blockers.len == 0 || !has_room(st))
+            return;
+        int id = ring_pop(&st->blockers);
+        int holder = sim->jobs[id].holder;
+        enter(sim, s, id);
+        holder_released(sim, holder);
+    }
+}
+
+/* The job ends its current step (at a station, or as a new arrival). */
+static void job_advance(tc_sim *sim, int id, int holder)
+{
+    job *j = &sim->jobs[id];
+    const tc_source *src = &sim->plant.sources[j->source];
+    if (holder >= 0 && j->step + 1 >= src->n_steps) {
+        /* end of route: leaves the plant */
+        if (sim->now >= sim->cfg.warmup) {
+            sim->st[holder].departures++;
+            if (!j->initial) {
+                sim->src[j->source].sum_time += sim->now - j->arrival;
+                sim->src[j->source].done++;
+            }
+        }
+        sim->departures++;
+        job_free(sim, id);
+        station_pull(sim, holder);
+        return;
+    }
+    if (holder >= 0)
+        j->step++;
+    int t = choose(sim, j);
+    if (has_room(&sim->st[t])) {
+        enter(sim, t, id);
+        if (holder >= 0) {
+            if (sim->now >= sim->cfg.warmup)
+                sim->st[holder].departures++;
+            station_pull(sim, holder);
+        } else {
+            arrival_next(sim, -1 - holder);
+        }
+        return;
+    }
+    /* blocking after service: the holder keeps the job until t has room */
+    j->holder = holder;
+    j->station = t;
+    ring_push(&sim->st[t].blockers, id);
+    if (holder >= 0) {
+        st_advance(sim, holder);
+        sim->st[holder].blocked++;
+    }
+}
+
+/* ---- failures ------------------------------------------------------------ */
+
+static void go_down(tc_sim *sim, int s)
+{
+    station_rt *st = &sim->st[s];
+    st_advance(sim, s);
+    st->up = 0;
+    for (int i = 0; i < st->nsvc; i++) {
+        job *j = &sim->jobs[st->svc[i]];
+        j->remaining = j->finish - sim->now;
+        j->token++;                      /* preempted: its finish event is void */
+    }
+    st->busy = 0;
+    activity_changed(sim, st);
+}
+
+static void come_up(tc_sim *sim, int s)
+{
+    station_rt *st = &sim->st[s];
+    st_advance(sim, s);
+    st->up = 1;
+    st->held_down = 0;
+    for (int i = 0; i < st->nsvc; i++) {   /* preempt-resume */
+        job *j = &sim->jobs[st->svc[i]];
+        j->finish = sim->now + j->remaining;
+        schedule(sim, j->finish, EV_FINISH, (uint32_t)st->svc[i], j->token);
+    }
+    st->busy = st->nsvc;
+    activity_changed(sim, st);
+    if (st->cfg->has_failure)
+        schedule(sim, sim->now + tc_dist_sample(&st->cfg->ttf, &st->rng_failure), EV_FAIL,
+                 (uint32_t)s, st->fail_token);
+    station_pull(sim, s);
+}
+
+static void fail(tc_sim *sim, int s, double repair)
+{
+    station_rt *st = &sim->st[s];
+    st->fail_token++;
+    go_down(sim, s);
+    schedule(sim, sim->now + repair, EV_REPAIR, (uint32_t)s, st->fail_token);
+}
+
+/* ---- scenario changes ------------------------------------------------------ */
+
+static void apply_change(tc_sim *sim, const tc_change *c)
+{
+    int s;
+    station_rt *st;
+    switch (c->kind) {
+    case TC_CHANGE_UP:
+        st = &sim->st[c->target];
+        if (!st->up) {
+            st->fail_token++;            /* a pending repair is overtaken */
+            come_up(sim, c->target);
+        }
+        return;
+    case TC_CHANGE_DOWN:
+        st = &sim->st[c->target];
+        st->fail_token++;                /* held down until an 'up': no repair, no new failure */
+        if (st->up)
+            go_down(sim, c->target);
+        st->held_down = 1;
+        return;
+    case TC_CHANGE_SET: {
+        const tc_param *q = &sim->m->params[c->target];
+        char why[8];
+        if (q->field == TC_FIELD_INTERARRIVAL) {
+            tc_plant_set(&sim->plant, q, c->value, why, sizeof why);
+            return;
+        }
+        s = q->owner;
+        st_advance(sim, s);
+        tc_plant_set(&sim->plant, q, c->value, why, sizeof why);   /* validated at load */
+        if (q->field == TC_FIELD_THRESHOLD)
+            waiting_changed(sim, &sim->st[s]);
+        station_pull(sim, s);
+        return;
+    }
+    }
+}
+
+/* ---- the loop ---------------------------------------------------------------- */
+
+static void handle(tc_sim *sim, const event *e)
+{
+    switch (e->type) {
+    case EV_ARRIVAL: {
+        int id = job_new(sim, (int)e->a, 0, 0);
+        job_advance(sim, id, -1 - (int)e->a);
+        break;
+    }
+    case EV_FINISH: {
+        job *j = &sim->jobs[e->a];
+        if (j->token != e->token)
+            return;                      /* preempted or gone */
+        int s = j->station;
+        station_rt *st = &sim->st[s];
+        st_advance(sim, s);
+        svc_remove(st, sim, (int)e->a);
+        st->busy--;
+        TC_SIM_CHECK(sim, st->busy >= 0);
+        activity_changed(sim, st);
+        job_advance(sim, (int)e->a, s);
+        break;
+    }
+    case EV_FAIL: {
+        station_rt *st = &sim->st[e->a];
+        if (st->fail_token != e->token || !st->up)
+            return;
+        fail(sim, (int)e->a, tc_dist_sample(&st->cfg->ttr, &st->rng_failure));
+        break;
+    }
+    case EV_REPAIR:
+        if (sim->st[e->a].fail_token != e->token)
+            return;
+        come_up(sim, (int)e->a);
+        break;
+    case EV_CHANGE:
+        apply_change(sim, &sim->scenario->changes[e->a]);
+        break;
+    }
+    sim->events++;
+}
+
+/* ---- set-up ------------------------------------------------------------------ */
+
+void tc_run_cfg_default(tc_run_cfg *cfg, const tc_model *m)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->horizon = m->horizon;
+    cfg->bin_width = tc_model_bin_width(m, m->horizon);
+    cfg->seed = m->seed;
+}
+
+int tc_run_cfg_bins(const tc_run_cfg *cfg)
+{
+    double n = ceil(cfg->horizon / cfg->bin_width - 1e-9);
+    return n < 1 ? 1 : (int)n;
+}
+
+tc_result *tc_result_create(int S, int R, int T)
+{
+    tc_result *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->n_stations = S;
+    r->n_sources = R;
+    r->n_bins = T;
+    double **per_station[] = {&r->onset, &r->mean_waiting, &r->max_waiting, &r->utilisation,
+                              &r->blocked, &r->starved, &r->throughput, &r->bottleneck_share};
+    int ok = 1;
+    for (size_t i = 0; i < sizeof per_station / sizeof *per_station; i++)
+        ok &= (*per_station[i] = calloc((size_t)S, sizeof(double))) != NULL;
+    ok &= (r->time_in_system = calloc((size_t)R, sizeof(double))) != NULL;
+    ok &= (r->completed = calloc((size_t)R, sizeof(double))) != NULL;
+    ok &= (r->bin_waiting = calloc((size_t)S * (size_t)T, sizeof(double))) != NULL;
+    ok &= (r->bin_bottleneck = calloc((size_t)S * (size_t)T, sizeof(double))) != NULL;
+    if (!ok) {
+        tc_result_destroy(r);
+        return NULL;
+    }
+    return r;
+}
+
+void tc_result_destroy(tc_result *r)
+{
+    if (!r)
+        return;
+    free(r->onset); free(r->mean_waiting); free(r->max_waiting); free(r->utilisation);
+    free(r->blocked); free(r->starved); free(r->throughput); free(r->bottleneck_share);
+    free(r->time_in_system); free(r->completed); free(r->bin_waiting); free(r->bin_bottleneck);
+    free(r);
+}
+
+tc_sim *tc_sim_create(const tc_model *m)
+{
+    tc_sim *sim = calloc(1, sizeof *sim);
+    if (!sim)
+        return NULL;
+    sim->m = m;
+    sim->S = m->plant.n_stations;
+    sim->R = m->plant.n_sources;
+    sim->free_job = -1;
+    sim->st = calloc((size_t)sim->S, sizeof *sim->st);
+    sim->src = calloc((size_t)sim->R, sizeof *sim->src);
+    sim->bn_share = calloc((size_t)sim->S, sizeof *sim->bn_share);
+    sim->entry_source = calloc((size_t)sim->S, sizeof(int));
+    sim->entry_step = calloc((size_t)sim->S, sizeof(int));
+    for (int k = 0; k < 2; k++) {
+        tc_plant *p = k ? &sim->plant : &sim->base;
+        p->stations = calloc((size_t)sim->S, sizeof *p->stations);
+        p->sources = calloc((size_t)sim->R, sizeof *p->sources);
+        if (!p->stations || !p->sources)
+            sim->st = NULL, sim->src = NULL;     /* fall through to the check below */
+    }
+    if (!sim->st || !sim->src || !sim->bn_share || !sim->entry_source || !sim->entry_step) {
+        tc_sim_destroy(sim);
+        return NULL;
+    }
+    /* A job found at a station by the start state continues along the first
+     * route that visits the station. */
+    for (int s = 0; s < sim->S; s++)
+        sim->entry_source[s] = -1;
+    for (int r = 0; r < sim->R; r++) {
+        const tc_source *src = &m->plant.sources[r];
+        for (int k = 0; k < src->n_steps; k++) {
+            const tc_route_step *step = &m->steps[src->first_step + k];
+            for (int a = 0; a < step->n_alts; a++) {
+                int s = m->alts[step->first_alt + a];
+                if (sim->entry_source[s] < 0) {
+                    sim->entry_source[s] = r;
+                    sim->entry_step[s] = k;
+                }
+            }
+        }
+    }
+    return sim;
+}
+
+void tc_sim_destroy(tc_sim *sim)
+{
+    if (!sim)
+        return;
+    if (sim->st)
+        for (int s = 0; s < sim->S; s++) {
+            free(sim->st[s].queue.v);
+            free(sim->st[s].blockers.v);
+            free(sim->st[s].svc);
+        }
+    free(sim->st);
+    free(sim->src);
+    free(sim->bn_share);
+    free(sim->entry_source);
+    free(sim->entry_step);
+    free(sim->base.stations);
+    free(sim->base.sources);
+    free(sim->plant.stations);
+    free(sim->plant.sources);
+    free(sim->heap);
+    free(sim->jobs);
+    free(sim);
+}
+
+tc_status tc_sim_initialize(tc_sim *sim, const tc_state *state, const tc_scenario *scenario,
+                            const tc_run_cfg *cfg, char *err, size_t errlen)
+{
+    const tc_model *m = sim->m;
+    if (!(cfg->horizon > 0) || !(cfg->bin_width > 0) || !(cfg->warmup >= 0) ||
+        cfg->warmup >= cfg->horizon || cfg->horizon / cfg->bin_width > 1e6) {
+        snprintf(err, errlen, "run: need horizon > warmup >= 0 and at most 10^6 bins");
+        return TC_ERR_INPUT;
+    }
+    tc_plant_copy(&sim->base, &m->plant);
+    if (state) {
+        tc_status st = tc_state_validate(state, m, err, errlen);
+        if (st != TC_OK)
+            return st;
+        for (int k = 0; k < state->n_overrides; k++) {
+            char why[256];
+            const tc_param_override *o = &state->overrides[k];
+            if (tc_plant_set(&sim->base, &m->params[o->param], o->value, why, sizeof why) != TC_OK) {
+                snprintf(err, errlen, "state: params: %s", why);
+                return TC_ERR_INPUT;
+            }
+        }
+        for (int s = 0; s < sim->S; s++)
+            if (state->stations[s].servers >= 0)
+                sim->base.stations[s].servers = state->stations[s].servers;
+    }
+    sim->state = state;
+    sim->scenario = scenario;
+    sim->cfg = *cfg;
+    sim->T = tc_run_cfg_bins(cfg);
+    sim->inv_bin = 1.0 / cfg->bin_width;
+    return TC_OK;
+}
+
+void tc_sim_terminate(tc_sim *sim)
+{
+    sim->state = NULL;
+    sim->scenario = NULL;
+}
+
+/* Places the start state's jobs and failures at time 0. */
+static void place_state(tc_sim *sim)
+{
+    const tc_state *state = sim->state;
+    for (int s = 0; s < sim->S; s++) {
+        station_rt *st = &sim->st[s];
+        const tc_station_state *ss = state ? &state->stations[s] : NULL;
+        tc_rng init;
+        tc_rng_init(&init, sim->cfg.seed, sim->cfg.crn_key, sim->replication, TC_STREAM_INITIAL(s));
+        if (ss && !ss->up) {
+            st->up = 0;
+            st->active = 1;
+            st->active_since = -ss->down_for;
+            if (st->cfg->has_failure)
+                schedule(sim, tc_dist_sample_residual(&st->cfg->ttr, ss->down_for, &init), EV_REPAIR,
+                         (uint32_t)s, st->fail_token);
+            else
+                st->held_down = 1;           /* down until a scenario brings it up */
+        } else if (st->cfg->has_failure) {
+            schedule(sim, tc_dist_sample(&st->cfg->ttf, &st->rng_failure), EV_FAIL, (uint32_t)s,
+                     st->fail_token);
+        }
+        if (!ss)
+            continue;
+        int r = sim->entry_source[s];
+        for (int k = 0; k < ss->n_in_service; k++) {
+            int id = job_new(sim, r, sim->entry_step[s], 1);
+            double rest = tc_dist_sample_residual(&st->cfg->process, ss->in_service[k], &init);
+            start_service(sim, s, id, rest);
+        }
+        for (int k = 0; k < ss->waiting; k++) {
+            int id = job_new(sim, r, sim->entry_step[s], 1);
+            sim->jobs[id].station = s;
+            ring_push(&st->queue, id);
+        }
+        waiting_changed(sim, st);
+    }
+    /* a snapshot may show idle servers next to waiting jobs: start them now */
+    for (int s = 0; s < sim->S; s++)
+        station_pull(sim, s);
+}
+
+static void reset(tc_sim *sim, uint32_t rep, tc_result *out)
+{
+    tc_plant_copy(&sim->plant, &sim->base);
+    sim->replication = rep;
+    sim->out = out;
+    sim->now = 0;
+    sim->nheap = 0;
+    sim->seq = 0;
+    sim->departures = 0;
+    sim->events = 0;
+    sim->bn_cur = -1;
+    sim->bn_last = 0;
+    sim->bn_dirty = 1;
+    /* every job back on the free list, lowest ids first */
+    sim->free_job = -1;
+    for (int i = sim->njobs - 1; i >= 0; i--) {
+        sim->jobs[i].token++;
+        sim->jobs[i].next_free = sim->free_job;
+        sim->free_job = i;
+    }
+    memset(sim->bn_share, 0, sizeof *sim->bn_share * (size_t)sim->S);
+    memset(out->bin_waiting, 0, sizeof(double) * (size_t)sim->S * (size_t)sim->T);
+    memset(out->bin_bottleneck, 0, sizeof(double) * (size_t)sim->S * (size_t)sim->T);
+    for (int s = 0; s < sim->S; s++) {
+        station_rt *st = &sim->st[s];
+        ring q = st->queue, b = st->blockers;
+        int *svc = st->svc, svccap = st->svccap;
+        memset(st, 0, sizeof *st);
+        st->queue = (ring){q.v, q.cap, 0, 0};
+        st->blockers = (ring){b.v, b.cap, 0, 0};
+        st->svc = svc;
+        st->svccap = svccap;
+        st->cfg = &sim->plant.stations[s];
+        st->up = 1;
+        st->onset = NAN;
+        tc_rng_init(&st->rng_process, sim->cfg.seed, sim->cfg.crn_key, rep, TC_STREAM_PROCESS(s));
+        tc_rng_init(&st->rng_failure, sim->cfg.seed, sim->cfg.crn_key, rep, TC_STREAM_FAILURE(s));
+    }
+    for (int r = 0; r < sim->R; r++) {
+        memset(&sim->src[r], 0, sizeof sim->src[r]);
+        tc_rng_init(&sim->src[r].rng, sim->cfg.seed, sim->cfg.crn_key, rep, TC_STREAM_ARRIVALS(r));
+    }
+}
+
+static void finish(tc_sim *sim, tc_result *out)
+{
+    double end = sim->now, dur = end - sim->cfg.warmup;
+    for (int s = 0; s < sim->S; s++)
+        st_advance(sim, s);
+    bn_credit(sim);
+    for (int s = 0; s < sim->S; s++) {
+        station_rt *st = &sim->st[s];
+        out->onset[s] = st->onset;
+        out->mean_waiting[s] = dur > 0 ? st->a_wait / dur : NAN;
+        out->max_waiting[s] = st->max_wait;
+        out->utilisation[s] = st->a_avail > 0 ? st->a_busy / st->a_avail : NAN;
+        out->blocked[s] = st->a_avail > 0 ? st->a_blocked / st->a_avail : NAN;
+        out->starved[s] = st->a_avail > 0 ? st->a_idle / st->a_avail : NAN;
+        out->throughput[s] = dur > 0 ? st->departures / dur : NAN;
+        out->bottleneck_share[s] = dur > 0 ? sim->bn_share[s] / dur : NAN;
+    }
+    for (int r = 0; r < sim->R; r++) {
+        out->completed[r] = (double)sim->src[r].done;
+        out->time_in_system[r] = sim->src[r].done ? sim->src[r].sum_time / sim->src[r].done : NAN;
+    }
+    /* bins hold areas; the last bin may be narrower than the others */
+    for (int b = 0; b < sim->T; b++) {
+        double w0 = b * sim->cfg.bin_width, w1 = w0 + sim->cfg.bin_width;
+        if (w1 > end)
+            w1 = end;
+        double w = w1 > w0 ? w1 - w0 : 0;
+        for (int s = 0; s < sim->S; s++) {
+            size_t i = (size_t)b * sim->S + s;
+            out->bin_waiting[i] = w > 0 ? out->bin_waiting[i] / w : NAN;
+            out->bin_bottleneck[i] = w > 0 ? out->bin_bottleneck[i] / w : NAN;
+        }
+    }
+    out->events = sim->events;
+    out->end_time = end;
+}
+
+void tc_sim_run(tc_sim *sim, uint32_t rep, tc_result *out)
+{
+    reset(sim, rep, out);
+    if (sim->scenario)
+        for (int k = 0; k < sim->scenario->n_changes; k++)
+            if (sim->scenario->changes[k].at <= sim->cfg.horizon)
+                schedule(sim, sim->scenario->changes[k].at, EV_CHANGE, (uint32_t)k, 0);
+    place_state(sim);
+    for (int r = 0; r < sim->R; r++)
+        arrival_next(sim, r);
+    bn_update(sim);
+    const double horizon = sim->cfg.horizon;
+    const long maxdep = sim->cfg.max_departures;
+    while (sim->nheap > 0 && sim->heap[0].t <= horizon) {
+        event e = pop_event(sim);
+        sim->now = e.t;
+        handle(sim, &e);
+        if (sim->bn_dirty)
+            bn_update(sim);
+        if (maxdep && sim->departures >= maxdep)
+            break;
+    }
+    if (!(maxdep && sim->departures >= maxdep))
+        sim->now = horizon;
+    finish(sim, out);
+}

@@ -1,0 +1,195 @@
+/* model.c - model lookups, the parameter registry and validated mutation. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "twincast/model.h"
+#include "model_internal.h"
+
+void tc_model_destroy(tc_model *m)
+{
+    if (!m)
+        return;
+    for (int i = 0; i < m->n_owned; i++)
+        free(m->owned[i]);
+    for (int i = 0; i < m->n_params; i++)
+        free(m->params[i].path);
+    for (int i = 0; i < m->n_scenarios; i++) {
+        free(m->scenarios[i].name);
+        free(m->scenarios[i].changes);
+    }
+    free(m->owned);
+    free(m->params);
+    free(m->scenarios);
+    free(m->steps);
+    free(m->alts);
+    free(m->plant.stations);
+    free(m->plant.sources);
+    free(m->name);
+    free(m->path);
+    free(m->text);
+    free(m);
+}
+
+int tc_model_station_index(const tc_model *m, const char *name)
+{
+    for (int i = 0; i < m->plant.n_stations; i++)
+        if (strcmp(m->plant.stations[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+int tc_model_source_index(const tc_model *m, const char *name)
+{
+    for (int i = 0; i < m->plant.n_sources; i++)
+        if (strcmp(m->plant.sources[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+int tc_model_param_find(const tc_model *m, const char *path)
+{
+    for (int i = 0; i < m->n_params; i++)
+        if (strcmp(m->params[i].path, path) == 0)
+            return i;
+    return -1;
+}
+
+int tc_model_scenario_index(const tc_model *m, const char *name)
+{
+    for (int i = 0; i < m->n_scenarios; i++)
+        if (strcmp(m->scenarios[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+double tc_model_bin_width(const tc_model *m, double horizon)
+{
+    return m->bin_width > 0 ? m->bin_width : horizon / 96.0;
+}
+
+void tc_plant_copy(tc_plant *dst, const tc_plant *src)
+{
+    dst->n_stations = src->n_stations;
+    dst->n_sources = src->n_sources;
+    memcpy(dst->stations, src->stations, sizeof *src->stations * (size_t)src->n_stations);
+    memcpy(dst->sources, src->sources, sizeof *src->sources * (size_t)src->n_sources);
+}
+
+static tc_dist *param_dist(tc_plant *p, const tc_param *q)
+{
+    switch (q->field) {
+    case TC_FIELD_PROCESS: return &p->stations[q->owner].process;
+    case TC_FIELD_TTF: return &p->stations[q->owner].ttf;
+    case TC_FIELD_TTR: return &p->stations[q->owner].ttr;
+    case TC_FIELD_INTERARRIVAL: return &p->sources[q->owner].interarrival;
+    default: return NULL;
+    }
+}
+
+double tc_plant_get(const tc_plant *p, const tc_param *q)
+{
+    switch (q->field) {
+    case TC_FIELD_SERVERS: return p->stations[q->owner].servers;
+    case TC_FIELD_BUFFER: return p->stations[q->owner].buffer;
+    case TC_FIELD_THRESHOLD: return p->stations[q->owner].threshold;
+    default: return param_dist((tc_plant *)p, q)->p[q->index];
+    }
+}
+
+tc_status tc_plant_set(tc_plant *p, const tc_param *q, double v, char *err, size_t errlen)
+{
+    if (!isfinite(v)) {
+        snprintf(err, errlen, "%s: value must be a finite number", q->path);
+        return TC_ERR_INPUT;
+    }
+    if (q->is_integer && v != floor(v)) {
+        snprintf(err, errlen, "%s: value %g must be a whole number", q->path, v);
+        return TC_ERR_INPUT;
+    }
+    if (v < q->min || v > q->max) {
+        snprintf(err, errlen, "%s: value %g is out of range [%g, %g]", q->path, v, q->min, q->max);
+        return TC_ERR_INPUT;
+    }
+    switch (q->field) {
+    case TC_FIELD_SERVERS: p->stations[q->owner].servers = (int)v; return TC_OK;
+    case TC_FIELD_BUFFER: p->stations[q->owner].buffer = (int)v; return TC_OK;
+    case TC_FIELD_THRESHOLD: p->stations[q->owner].threshold = (int)v; return TC_OK;
+    default: break;
+    }
+    tc_dist *d = param_dist(p, q);
+    tc_dist saved = *d;
+    char why[160];
+    d->p[q->index] = v;
+    if (tc_dist_prepare(d, why, sizeof why) != 0) {
+        *d = saved;                          /* never half-applied */
+        snprintf(err, errlen, "%s: value %g rejected: %s", q->path, v, why);
+        return TC_ERR_INPUT;
+    }
+    return TC_OK;
+}
+
+/* Registry construction, used by the loader. */
+
+static int add_param(tc_model *m, int *cap, const char *path, int is_integer, int is_duration,
+                     double lo, double hi, int owner, tc_param_field field, int index)
+{
+    if (m->n_params == *cap) {
+        int ncap = *cap ? *cap * 2 : 32;
+        tc_param *np = realloc(m->params, sizeof *np * (size_t)ncap);
+        if (!np)
+            return -1;
+        m->params = np;
+        *cap = ncap;
+    }
+    char *dup = malloc(strlen(path) + 1);
+    if (!dup)
+        return -1;
+    strcpy(dup, path);
+    m->params[m->n_params++] = (tc_param){dup, is_integer, is_duration, lo, hi, owner, field, index};
+    return 0;
+}
+
+static int add_dist_params(tc_model *m, int *cap, const char *prefix, const tc_dist *d,
+                           int owner, tc_param_field field)
+{
+    char path[512];
+    for (int i = 0; i < tc_dist_nparams(d->type); i++) {
+        snprintf(path, sizeof path, "%s.%s", prefix, tc_dist_param_name(d->type, i));
+        int integer = d->type == TC_DIST_ERLANG && i == 0;
+        if (add_param(m, cap, path, integer, tc_dist_param_is_duration(d->type, i),
+                      integer ? 1 : 0, integer ? 1000 : 1e15, owner, field, i) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int tc_model_build_registry_(tc_model *m)
+{
+    int cap = 0;
+    char path[512];
+    for (int i = 0; i < m->plant.n_stations; i++) {
+        const tc_station *s = &m->plant.stations[i];
+        snprintf(path, sizeof path, "%s.servers", s->name);
+        if (add_param(m, &cap, path, 1, 0, 0, 1e6, i, TC_FIELD_SERVERS, 0)) return -1;
+        snprintf(path, sizeof path, "%s.buffer", s->name);
+        if (add_param(m, &cap, path, 1, 0, 0, 1e9, i, TC_FIELD_BUFFER, 0)) return -1;
+        snprintf(path, sizeof path, "%s.threshold", s->name);
+        if (add_param(m, &cap, path, 1, 0, 1, 1e9, i, TC_FIELD_THRESHOLD, 0)) return -1;
+        snprintf(path, sizeof path, "%s.process", s->name);
+        if (add_dist_params(m, &cap, path, &s->process, i, TC_FIELD_PROCESS)) return -1;
+        if (s->has_failure) {
+            snprintf(path, sizeof path, "%s.failure.ttf", s->name);
+            if (add_dist_params(m, &cap, path, &s->ttf, i, TC_FIELD_TTF)) return -1;
+            snprintf(path, sizeof path, "%s.failure.ttr", s->name);
+            if (add_dist_params(m, &cap, path, &s->ttr, i, TC_FIELD_TTR)) return -1;
+        }
+    }
+    for (int i = 0; i < m->plant.n_sources; i++) {
+        snprintf(path, sizeof path, "%s.interarrival", m->plant.sources[i].name);
+        if (add_dist_params(m, &cap, path, &m->plant.sources[i].interarrival, i,
+                            TC_FIELD_INTERARRIVAL)) return -1;
+    }
+    return 0;
+}
