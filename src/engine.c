@@ -17,7 +17,7 @@
 
 #include "twincast/engine.h"
 
-enum { EV_ARRIVAL, EV_FINISH, EV_FAIL, EV_REPAIR, EV_CHANGE };
+enum { EV_ARRIVAL, EV_FINISH, EV_FAIL, EV_REPAIR, EV_CHANGE, EV_MARK };
 
 typedef struct event {
     double t;
@@ -46,6 +46,12 @@ typedef struct ring {   /* FIFO of job ids, grows by doubling */
     int cap, head, len;
 } ring;
 
+/* Running integrals from time 0; a snapshot at the warm-up is subtracted. */
+typedef struct measures {
+    double wait, busy, blocked, idle, avail, bn;
+    long departures;
+} measures;
+
 typedef struct station_rt {
     tc_station *cfg;    /* into the replication's plant copy */
     int busy, blocked, up, held_down;
@@ -54,10 +60,10 @@ typedef struct station_rt {
     int *svc, nsvc, svccap;   /* jobs in service, running or interrupted */
     uint32_t fail_token;
     double last;
-    double a_wait, a_busy, a_blocked, a_idle, a_avail;
+    measures acc, at_warmup;
+    double prev_wait, prev_bn;   /* integrals at the last bin edge */
     int max_wait;
     double onset;
-    long departures;
     int active;
     double active_since;
     tc_rng rng_process, rng_failure;
@@ -89,9 +95,10 @@ struct tc_sim {
     uint32_t replication;
     long departures;
     uint64_t events;
-    int bn_dirty, bn_cur;
+    int bn_cur;
     double bn_last;
-    double *bn_share;
+    int bins_done;               /* bin edges passed */
+    int warmup_done;
     tc_result *out;
 };
 
@@ -225,46 +232,27 @@ static void job_free(tc_sim *sim, int id)
 
 /* ---- measures ------------------------------------------------------------ */
 
-static void bins_add(tc_sim *sim, double *bins, int s, double t0, double t1, double v)
-{
-    double w = sim->cfg.bin_width;
-    int b = (int)(t0 * sim->inv_bin);
-    while (t0 < t1 && b < sim->T) {
-        double e = (b + 1) * w;
-        if (e > t1)
-            e = t1;
-        if (e > t0)
-            bins[(size_t)b * sim->S + s] += v * (e - t0);
-        t0 = e;
-        b++;
-    }
-}
-
-/* Integrates a station's piecewise-constant measures up to now. */
+/*
+ * Integrates a station's piecewise-constant measures up to now.  This runs
+ * on every state change, so it does only multiply-adds; time bins and the
+ * warm-up are cut out of these integrals at mark events instead.
+ */
 static void st_advance(tc_sim *sim, int s)
 {
     station_rt *st = &sim->st[s];
-    double t0 = st->last, t1 = sim->now;
-    if (!(t1 > t0))
-        return;
-    st->last = t1;
-    int waiting = st->queue.len;
-    if (waiting > 0)
-        bins_add(sim, sim->out->bin_waiting, s, t0, t1, waiting);
-    if (t0 < sim->cfg.warmup)
-        t0 = sim->cfg.warmup;
-    double dt = t1 - t0;
+    double dt = sim->now - st->last;
     if (!(dt > 0))
         return;
-    st->a_wait += waiting * dt;
-    st->a_busy += st->busy * dt;
-    st->a_blocked += st->blocked * dt;
+    st->last = sim->now;
+    st->acc.wait += st->queue.len * dt;
+    st->acc.busy += st->busy * dt;
+    st->acc.blocked += st->blocked * dt;
     if (st->up) {
         int servers = st->cfg->servers;
         int idle = servers - st->busy - st->blocked;
-        st->a_avail += servers * dt;
+        st->acc.avail += servers * dt;
         if (idle > 0)
-            st->a_idle += idle * dt;
+            st->acc.idle += idle * dt;
     }
 }
 
@@ -277,34 +265,16 @@ static void waiting_changed(tc_sim *sim, station_rt *st)
         st->onset = sim->now;
 }
 
-/* Active period: working, down or in repair.  Starved or blocked: inactive. */
-static void activity_changed(tc_sim *sim, station_rt *st)
-{
-    int a = st->busy > 0 || !st->up;
-    if (a != st->active) {
-        st->active = a;
-        if (a)
-            st->active_since = sim->now;
-        sim->bn_dirty = 1;
-    }
-}
-
 static void bn_credit(tc_sim *sim)
 {
-    int c = sim->bn_cur;
-    double t0 = sim->bn_last, t1 = sim->now;
-    sim->bn_last = t1;
-    if (c < 0 || !(t1 > t0))
-        return;
-    bins_add(sim, sim->out->bin_bottleneck, c, t0, t1, 1.0);
-    if (t0 < sim->cfg.warmup)
-        t0 = sim->cfg.warmup;
-    if (t1 > t0)
-        sim->bn_share[c] += t1 - t0;
+    double dt = sim->now - sim->bn_last;
+    sim->bn_last = sim->now;
+    if (sim->bn_cur >= 0 && dt > 0)
+        sim->st[sim->bn_cur].acc.bn += dt;
 }
 
 /* The momentary bottleneck: the station with the longest ongoing active period. */
-static void bn_update(tc_sim *sim)
+static void bn_rescan(tc_sim *sim)
 {
     bn_credit(sim);
     int best = -1;
@@ -312,7 +282,30 @@ static void bn_update(tc_sim *sim)
         if (sim->st[s].active && (best < 0 || sim->st[s].active_since < sim->st[best].active_since))
             best = s;
     sim->bn_cur = best;
-    sim->bn_dirty = 0;
+}
+
+/*
+ * Active period: working, down or in repair; starved or blocked: inactive.
+ * A period that starts now is the shortest there is, so it changes the
+ * bottleneck only when there was none (or on a tie, which the lower index
+ * wins); a period that ends matters only if it was the bottleneck's.
+ */
+static void activity_changed(tc_sim *sim, station_rt *st)
+{
+    int a = st->busy > 0 || !st->up;
+    if (a == st->active)
+        return;
+    st->active = a;
+    int s = (int)(st - sim->st), cur = sim->bn_cur;
+    if (a) {
+        st->active_since = sim->now;
+        if (cur < 0 || (sim->st[cur].active_since == sim->now && s < cur)) {
+            bn_credit(sim);
+            sim->bn_cur = s;
+        }
+    } else if (s == cur) {
+        bn_rescan(sim);
+    }
 }
 
 /* ---- service ------------------------------------------------------------- */
@@ -420,8 +413,7 @@ static void holder_released(tc_sim *sim, int holder)
     st_advance(sim, holder);
     h->blocked--;
     TC_SIM_CHECK(sim, h->blocked >= 0);
-    if (sim->now >= sim->cfg.warmup)
-        h->departures++;
+    h->acc.departures++;
     station_pull(sim, holder);
 }
 
@@ -455,8 +447,8 @@ static void job_advance(tc_sim *sim, int id, int holder)
     const tc_source *src = &sim->plant.sources[j->source];
     if (holder >= 0 && j->step + 1 >= src->n_steps) {
         /* end of route: leaves the plant */
+        sim->st[holder].acc.departures++;
         if (sim->now >= sim->cfg.warmup) {
-            sim->st[holder].departures++;
             if (!j->initial) {
                 sim->src[j->source].sum_time += sim->now - j->arrival;
                 sim->src[j->source].done++;
@@ -473,8 +465,7 @@ static void job_advance(tc_sim *sim, int id, int holder)
     if (has_room(&sim->st[t])) {
         enter(sim, t, id);
         if (holder >= 0) {
-            if (sim->now >= sim->cfg.warmup)
-                sim->st[holder].departures++;
+            sim->st[holder].acc.departures++;
             station_pull(sim, holder);
         } else {
             arrival_next(sim, -1 - holder);
@@ -575,6 +566,43 @@ static void apply_change(tc_sim *sim, const tc_change *c)
 
 /* ---- the loop ---------------------------------------------------------------- */
 
+/* Marks cut the running integrals at bin edges and at the end of the warm-up. */
+static void schedule_mark(tc_sim *sim)
+{
+    double t = (sim->bins_done + 1) * sim->cfg.bin_width;
+    if (!sim->warmup_done && sim->cfg.warmup < t)
+        t = sim->cfg.warmup;
+    if (t < sim->cfg.horizon)
+        schedule(sim, t, EV_MARK, 0, 0);
+}
+
+static void cut_bin(tc_sim *sim, int b)
+{
+    for (int s = 0; s < sim->S; s++) {
+        station_rt *st = &sim->st[s];
+        size_t i = (size_t)b * sim->S + s;
+        sim->out->bin_waiting[i] = st->acc.wait - st->prev_wait;
+        sim->out->bin_bottleneck[i] = st->acc.bn - st->prev_bn;
+        st->prev_wait = st->acc.wait;
+        st->prev_bn = st->acc.bn;
+    }
+}
+
+static void mark(tc_sim *sim)
+{
+    for (int s = 0; s < sim->S; s++)
+        st_advance(sim, s);
+    bn_credit(sim);
+    if (!sim->warmup_done && sim->now >= sim->cfg.warmup) {
+        for (int s = 0; s < sim->S; s++)
+            sim->st[s].at_warmup = sim->st[s].acc;
+        sim->warmup_done = 1;
+    }
+    while (sim->bins_done < sim->T - 1 && (sim->bins_done + 1) * sim->cfg.bin_width <= sim->now)
+        cut_bin(sim, sim->bins_done++);
+    schedule_mark(sim);
+}
+
 static void handle(tc_sim *sim, const event *e)
 {
     switch (e->type) {
@@ -612,6 +640,9 @@ static void handle(tc_sim *sim, const event *e)
     case EV_CHANGE:
         apply_change(sim, &sim->scenario->changes[e->a]);
         break;
+    case EV_MARK:
+        mark(sim);
+        return;                          /* bookkeeping, not a plant event */
     }
     sim->events++;
 }
@@ -677,7 +708,6 @@ tc_sim *tc_sim_create(const tc_model *m)
     sim->free_job = -1;
     sim->st = calloc((size_t)sim->S, sizeof *sim->st);
     sim->src = calloc((size_t)sim->R, sizeof *sim->src);
-    sim->bn_share = calloc((size_t)sim->S, sizeof *sim->bn_share);
     sim->entry_source = calloc((size_t)sim->S, sizeof(int));
     sim->entry_step = calloc((size_t)sim->S, sizeof(int));
     for (int k = 0; k < 2; k++) {
@@ -687,7 +717,7 @@ tc_sim *tc_sim_create(const tc_model *m)
         if (!p->stations || !p->sources)
             sim->st = NULL, sim->src = NULL;     /* fall through to the check below */
     }
-    if (!sim->st || !sim->src || !sim->bn_share || !sim->entry_source || !sim->entry_step) {
+    if (!sim->st || !sim->src || !sim->entry_source || !sim->entry_step) {
         tc_sim_destroy(sim);
         return NULL;
     }
@@ -723,7 +753,6 @@ void tc_sim_destroy(tc_sim *sim)
         }
     free(sim->st);
     free(sim->src);
-    free(sim->bn_share);
     free(sim->entry_source);
     free(sim->entry_step);
     free(sim->base.stations);
@@ -829,7 +858,6 @@ static void reset(tc_sim *sim, uint32_t rep, tc_result *out)
     sim->events = 0;
     sim->bn_cur = -1;
     sim->bn_last = 0;
-    sim->bn_dirty = 1;
     /* every job back on the free list, lowest ids first */
     sim->free_job = -1;
     for (int i = sim->njobs - 1; i >= 0; i--) {
@@ -837,7 +865,8 @@ static void reset(tc_sim *sim, uint32_t rep, tc_result *out)
         sim->jobs[i].next_free = sim->free_job;
         sim->free_job = i;
     }
-    memset(sim->bn_share, 0, sizeof *sim->bn_share * (size_t)sim->S);
+    sim->bins_done = 0;
+    sim->warmup_done = sim->cfg.warmup <= 0;
     memset(out->bin_waiting, 0, sizeof(double) * (size_t)sim->S * (size_t)sim->T);
     memset(out->bin_bottleneck, 0, sizeof(double) * (size_t)sim->S * (size_t)sim->T);
     for (int s = 0; s < sim->S; s++) {
@@ -867,27 +896,30 @@ static void finish(tc_sim *sim, tc_result *out)
     for (int s = 0; s < sim->S; s++)
         st_advance(sim, s);
     bn_credit(sim);
+    cut_bin(sim, sim->bins_done);
     for (int s = 0; s < sim->S; s++) {
         station_rt *st = &sim->st[s];
+        measures m = st->acc, w = st->at_warmup;
+        double avail = m.avail - w.avail;
         out->onset[s] = st->onset;
-        out->mean_waiting[s] = dur > 0 ? st->a_wait / dur : NAN;
+        out->mean_waiting[s] = dur > 0 ? (m.wait - w.wait) / dur : NAN;
         out->max_waiting[s] = st->max_wait;
-        out->utilisation[s] = st->a_avail > 0 ? st->a_busy / st->a_avail : NAN;
-        out->blocked[s] = st->a_avail > 0 ? st->a_blocked / st->a_avail : NAN;
-        out->starved[s] = st->a_avail > 0 ? st->a_idle / st->a_avail : NAN;
-        out->throughput[s] = dur > 0 ? st->departures / dur : NAN;
-        out->bottleneck_share[s] = dur > 0 ? sim->bn_share[s] / dur : NAN;
+        out->utilisation[s] = avail > 0 ? (m.busy - w.busy) / avail : NAN;
+        out->blocked[s] = avail > 0 ? (m.blocked - w.blocked) / avail : NAN;
+        out->starved[s] = avail > 0 ? (m.idle - w.idle) / avail : NAN;
+        out->throughput[s] = dur > 0 ? (double)(m.departures - w.departures) / dur : NAN;
+        out->bottleneck_share[s] = dur > 0 ? (m.bn - w.bn) / dur : NAN;
     }
     for (int r = 0; r < sim->R; r++) {
         out->completed[r] = (double)sim->src[r].done;
         out->time_in_system[r] = sim->src[r].done ? sim->src[r].sum_time / sim->src[r].done : NAN;
     }
-    /* bins hold areas; the last bin may be narrower than the others */
+    /* bins hold integrals; the last may be narrower, and bins past an early stop are empty */
     for (int b = 0; b < sim->T; b++) {
         double w0 = b * sim->cfg.bin_width, w1 = w0 + sim->cfg.bin_width;
         if (w1 > end)
             w1 = end;
-        double w = w1 > w0 ? w1 - w0 : 0;
+        double w = b <= sim->bins_done && w1 > w0 ? w1 - w0 : 0;
         for (int s = 0; s < sim->S; s++) {
             size_t i = (size_t)b * sim->S + s;
             out->bin_waiting[i] = w > 0 ? out->bin_waiting[i] / w : NAN;
@@ -908,15 +940,14 @@ void tc_sim_run(tc_sim *sim, uint32_t rep, tc_result *out)
     place_state(sim);
     for (int r = 0; r < sim->R; r++)
         arrival_next(sim, r);
-    bn_update(sim);
+    bn_rescan(sim);
+    schedule_mark(sim);
     const double horizon = sim->cfg.horizon;
     const long maxdep = sim->cfg.max_departures;
     while (sim->nheap > 0 && sim->heap[0].t <= horizon) {
         event e = pop_event(sim);
         sim->now = e.t;
         handle(sim, &e);
-        if (sim->bn_dirty)
-            bn_update(sim);
         if (maxdep && sim->departures >= maxdep)
             break;
     }
