@@ -192,7 +192,7 @@ double tc_dist_sample(const tc_dist *d, tc_rng *r)
     case TC_DIST_WEIBULL:
         return p[1] * pow(-log(tc_rng_uniform(r)), d->d[0]);
     case TC_DIST_EMPIRICAL:
-        return empirical_pick(d, tc_rng_uniform(r));
+        return empirical_pick(d, tc_rng_uniform(r) * d->cum[d->n - 1]);
     default:
         return 0;
     }

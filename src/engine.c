@@ -48,7 +48,7 @@ typedef struct ring {   /* FIFO of job ids, grows by doubling */
 
 /* Running integrals from time 0; a snapshot at the warm-up is subtracted. */
 typedef struct measures {
-    double wait, busy, blocked, idle, avail, bn;
+    double wait, busy, blocked, idle, avail, uptime, bn;
     long departures;
 } measures;
 
@@ -66,6 +66,7 @@ typedef struct station_rt {
     double onset;
     int active;
     double active_since;
+    double inactive_at, previous_since;   /* to bridge zero-length gaps */
     tc_rng rng_process, rng_failure;
 } station_rt;
 
@@ -250,6 +251,7 @@ static void st_advance(tc_sim *sim, int s)
     if (st->up) {
         int servers = st->cfg->servers;
         int idle = servers - st->busy - st->blocked;
+        st->acc.uptime += dt;
         st->acc.avail += servers * dt;
         if (idle > 0)
             st->acc.idle += idle * dt;
@@ -286,9 +288,11 @@ static void bn_rescan(tc_sim *sim)
 
 /*
  * Active period: working, down or in repair; starved or blocked: inactive.
- * A period that starts now is the shortest there is, so it changes the
- * bottleneck only when there was none (or on a tie, which the lower index
- * wins); a period that ends matters only if it was the bottleneck's.
+ * A station that hands over from one job to the next at the same instant
+ * never stops being active: a gap of zero length does not end its period.
+ * A new period is the shortest there is, so it changes the bottleneck only
+ * when there was none (or on a tie, which the lower index wins); a period
+ * that ends matters only if it was the bottleneck's.
  */
 static void activity_changed(tc_sim *sim, station_rt *st)
 {
@@ -298,13 +302,18 @@ static void activity_changed(tc_sim *sim, station_rt *st)
     st->active = a;
     int s = (int)(st - sim->st), cur = sim->bn_cur;
     if (a) {
-        st->active_since = sim->now;
-        if (cur < 0 || (sim->st[cur].active_since == sim->now && s < cur)) {
+        st->active_since = st->inactive_at == sim->now ? st->previous_since : sim->now;
+        double since = st->active_since;
+        if (cur < 0 || since < sim->st[cur].active_since ||
+            (since == sim->st[cur].active_since && s < cur)) {
             bn_credit(sim);
             sim->bn_cur = s;
         }
-    } else if (s == cur) {
-        bn_rescan(sim);
+    } else {
+        st->inactive_at = sim->now;
+        st->previous_since = st->active_since;
+        if (s == cur)
+            bn_rescan(sim);
     }
 }
 
@@ -672,7 +681,8 @@ tc_result *tc_result_create(int S, int R, int T)
     r->n_sources = R;
     r->n_bins = T;
     double **per_station[] = {&r->onset, &r->mean_waiting, &r->max_waiting, &r->utilisation,
-                              &r->blocked, &r->starved, &r->throughput, &r->bottleneck_share};
+                              &r->blocked, &r->starved, &r->availability, &r->throughput,
+                              &r->bottleneck_share};
     int ok = 1;
     for (size_t i = 0; i < sizeof per_station / sizeof *per_station; i++)
         ok &= (*per_station[i] = calloc((size_t)S, sizeof(double))) != NULL;
@@ -692,7 +702,7 @@ void tc_result_destroy(tc_result *r)
     if (!r)
         return;
     free(r->onset); free(r->mean_waiting); free(r->max_waiting); free(r->utilisation);
-    free(r->blocked); free(r->starved); free(r->throughput); free(r->bottleneck_share);
+    free(r->blocked); free(r->starved); free(r->availability); free(r->throughput); free(r->bottleneck_share);
     free(r->time_in_system); free(r->completed); free(r->bin_waiting); free(r->bin_bottleneck);
     free(r);
 }
@@ -881,6 +891,7 @@ static void reset(tc_sim *sim, uint32_t rep, tc_result *out)
         st->cfg = &sim->plant.stations[s];
         st->up = 1;
         st->onset = NAN;
+        st->inactive_at = -1;
         tc_rng_init(&st->rng_process, sim->cfg.seed, sim->cfg.crn_key, rep, TC_STREAM_PROCESS(s));
         tc_rng_init(&st->rng_failure, sim->cfg.seed, sim->cfg.crn_key, rep, TC_STREAM_FAILURE(s));
     }
@@ -907,6 +918,7 @@ static void finish(tc_sim *sim, tc_result *out)
         out->utilisation[s] = avail > 0 ? (m.busy - w.busy) / avail : NAN;
         out->blocked[s] = avail > 0 ? (m.blocked - w.blocked) / avail : NAN;
         out->starved[s] = avail > 0 ? (m.idle - w.idle) / avail : NAN;
+        out->availability[s] = dur > 0 ? (m.uptime - w.uptime) / dur : NAN;
         out->throughput[s] = dur > 0 ? (double)(m.departures - w.departures) / dur : NAN;
         out->bottleneck_share[s] = dur > 0 ? (m.bn - w.bn) / dur : NAN;
     }

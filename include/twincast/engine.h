@@ -41,6 +41,7 @@ typedef struct tc_result {
     double *utilisation;      /* busy server-time / available server-time */
     double *blocked;          /* blocked server-time / available server-time */
     double *starved;          /* idle server-time / available server-time */
+    double *availability;     /* fraction of the time the station was up */
     double *throughput;       /* jobs leaving the station per time unit */
     double *bottleneck_share; /* share of time as momentary bottleneck (active-period method) */
     double *time_in_system;   /* [source] mean, NaN if no job of it finished */

@@ -1,0 +1,312 @@
+/*
+ * test_engine - exact behaviour of the engine on deterministic plants
+ * (constant times, so every result can be derived by hand), the
+ * dynamic-capacity invariants, failures with preempt-resume, blocking,
+ * start states, and bit-identical reproducibility.
+ */
+#include <string.h>
+
+#include "tc_test.h"
+#include "twincast/state.h"
+
+typedef struct run {
+    tc_model *m;
+    tc_sim *sim;
+    tc_result *res;
+    tc_run_cfg cfg;
+} run;
+
+static void run_open(run *r, const char *yaml, double horizon)
+{
+    r->m = tc_test_model(yaml);
+    tc_run_cfg_default(&r->cfg, r->m);
+    r->cfg.horizon = horizon;
+    r->cfg.bin_width = horizon / 10;
+    r->sim = tc_sim_create(r->m);
+    r->res = tc_result_create(r->m->plant.n_stations, r->m->plant.n_sources, tc_run_cfg_bins(&r->cfg));
+    assert_non_null(r->sim);
+    assert_non_null(r->res);
+}
+
+static void run_go(run *r, const tc_state *state, const char *scenario)
+{
+    char err[512];
+    const tc_scenario *sc = NULL;
+    if (scenario) {
+        int k = tc_model_scenario_index(r->m, scenario);
+        assert_true(k >= 0);
+        sc = &r->m->scenarios[k];
+    }
+    if (tc_sim_initialize(r->sim, state, sc, &r->cfg, err, sizeof err) != TC_OK) {
+        print_error("initialize: %s\n", err);
+        fail();
+    }
+    tc_sim_run(r->sim, 0, r->res);
+    tc_sim_terminate(r->sim);
+}
+
+static void run_close(run *r)
+{
+    tc_result_destroy(r->res);
+    tc_sim_destroy(r->sim);
+    tc_model_destroy(r->m);
+}
+
+/*
+ * One server, service 1, an arrival every 0.5 (the first at 0.5).  At each
+ * whole time n, 2n jobs have arrived and n have started: n are waiting, so
+ * a threshold of 5 is first reached at exactly t = 5.
+ */
+static const char growing[] =
+    "stations:\n  S: {servers: 1, threshold: 5, process: {dist: constant, value: 1}}\n"
+    "sources:\n  s: {interarrival: {dist: constant, value: 0.5}, route: [S]}\n"
+    "scenarios:\n"
+    "  grow_at_3: [{at: 3, set: S.servers, value: 3}]\n"
+    "  grow_at_5: [{at: 5, set: S.servers, value: 3}]\n"
+    "  grow_after_5: [{at: 5.000001, set: S.servers, value: 3}]\n";
+
+static void test_onset_exact(void **s)
+{
+    (void)s;
+    run r;
+    run_open(&r, growing, 20);
+    run_go(&r, NULL, NULL);
+    assert_close(r.res->onset[0], 5.0, 0);
+    /* 20 time units at 1 job per unit: waiting grows by one per unit */
+    assert_close(r.res->utilisation[0], 19.5 / 20, 1e-12);
+    /* growth at t=3 starts two waiting jobs at once: the queue never reaches 5 */
+    run_go(&r, NULL, "grow_at_3");
+    assert_true(isnan(r.res->onset[0]));
+    /* a change at t=5 takes effect before the arrival at t=5 (scheduled earlier) */
+    run_go(&r, NULL, "grow_at_5");
+    assert_true(isnan(r.res->onset[0]));
+    run_go(&r, NULL, "grow_after_5");
+    assert_close(r.res->onset[0], 5.0, 0);
+    run_close(&r);
+}
+
+/*
+ * Two servers, service 10, an arrival every 1 from t = 1.  At t = 5 the
+ * station shrinks to one server.  Jobs 1 and 2 (in service) are not
+ * interrupted and finish at 11 and 12; job 3 may start only when busy < 1,
+ * at 12, and finishes at 22.  Mean time in system: (10 + 10 + 19) / 3.
+ */
+static void test_shrink_never_interrupts(void **s)
+{
+    (void)s;
+    run r;
+    run_open(&r,
+             "stations:\n  S: {servers: 2, process: {dist: constant, value: 10}}\n"
+             "sources:\n  s: {interarrival: {dist: constant, value: 1}, route: [S]}\n"
+             "scenarios:\n  shrink: [{at: 5, set: S.servers, value: 1}]\n",
+             22.5);
+    run_go(&r, NULL, "shrink");
+    assert_close(r.res->completed[0], 3, 0);
+    assert_close(r.res->time_in_system[0], 39.0 / 3, 1e-12);
+    /* busy server-time: 2 servers over [1,5], then 2 busy > 1 server until 11, ... */
+    double busy = (11 - 1) + (12 - 2) + (22.5 - 12);
+    double avail = 2 * 5 + 1 * 17.5;
+    assert_close(r.res->utilisation[0], busy / avail, 1e-12);
+    run_close(&r);
+}
+
+/*
+ * Service 10, arrivals every 1 from t = 1; the station is down over [5, 8)
+ * (scenario), so job 1 is interrupted at 5 with 6 left and resumes at 8:
+ * it leaves at 14.
+ */
+static void test_preempt_resume(void **s)
+{
+    (void)s;
+    run r;
+    run_open(&r,
+             "stations:\n  S: {process: {dist: constant, value: 10}}\n"
+             "sources:\n  s: {interarrival: {dist: constant, value: 1}, route: [S]}\n"
+             "scenarios:\n  stop: [{at: 5, down: S}, {at: 8, up: S}]\n",
+             15);
+    run_go(&r, NULL, "stop");
+    assert_close(r.res->completed[0], 1, 0);
+    assert_close(r.res->time_in_system[0], 13, 1e-12);
+    assert_close(r.res->availability[0], 12.0 / 15, 1e-12);
+    run_close(&r);
+}
+
+/*
+ * Start state: the station is down for 3 already with a constant repair of
+ * 5 (2 left); a job in service for 4 of its 10 has 6 left after the repair:
+ * it leaves at 8.  Two jobs wait; threshold 2 means the bottleneck has
+ * formed at time 0.
+ */
+static void test_start_state(void **s)
+{
+    (void)s;
+    run r;
+    run_open(&r,
+             "stations:\n  S: {threshold: 2, process: {dist: constant, value: 10},\n"
+             "      failure: {ttf: {dist: constant, value: 1000}, ttr: {dist: constant, value: 5}}}\n"
+             "sources:\n  s: {interarrival: {dist: constant, value: 100}, route: [S]}\n",
+             30);
+    tc_state *st = tc_state_create(r.m);
+    st->stations[0].up = 0;
+    st->stations[0].down_for = 3;
+    st->stations[0].waiting = 2;
+    double elapsed = 4;
+    tc_state_set_in_service(st, 0, &elapsed, 1);
+    run_go(&r, st, NULL);
+    assert_close(r.res->onset[0], 0, 0);
+    assert_close(r.res->availability[0], 28.0 / 30, 1e-12);
+    /* leaves at 8, then the two waiting jobs take 10 each: 8..18, 18..28 */
+    assert_close(r.res->throughput[0], 3.0 / 30, 1e-12);
+    /* jobs of the start state have no known arrival: not in time in system */
+    assert_true(isnan(r.res->time_in_system[0]));
+    /* a state that does not fit the model names the field */
+    char err[256];
+    st->stations[0].waiting = -1;
+    assert_int_equal(tc_sim_initialize(r.sim, st, NULL, &r.cfg, err, sizeof err), TC_ERR_INPUT);
+    assert_non_null(strstr(err, "stations.S"));
+    st->stations[0].waiting = 0;
+    double two[2] = {1, 2};
+    tc_state_set_in_service(st, 0, two, 2);
+    assert_int_equal(tc_sim_initialize(r.sim, st, NULL, &r.cfg, err, sizeof err), TC_ERR_INPUT);
+    assert_non_null(strstr(err, "2 jobs in service but only 1 servers"));
+    tc_state_destroy(st);
+    run_close(&r);
+}
+
+/*
+ * Blocking after service: A (service 1) feeds B (service 2, buffer 1).  B
+ * limits the line to one job per 2 time units; A spends the rest of its
+ * time blocked, never more jobs waiting at B than its buffer, and the flow
+ * is conserved.
+ */
+static void test_blocking(void **s)
+{
+    (void)s;
+    run r;
+    run_open(&r,
+             "stations:\n  A: {process: {dist: constant, value: 1}}\n"
+             "  B: {buffer: 1, process: {dist: constant, value: 2}}\n"
+             "sources:\n  s: {interarrival: {dist: constant, value: 1}, route: [A, B]}\n",
+             10000);
+    run_go(&r, NULL, NULL);
+    assert_true(r.res->max_waiting[1] <= 1);
+    assert_close(r.res->throughput[1], 0.5, 1e-3);
+    assert_close(r.res->throughput[0], r.res->throughput[1], 2.0 / 10000);
+    assert_close(r.res->utilisation[0], 0.5, 1e-3);
+    assert_close(r.res->blocked[0], 0.5, 1e-3);
+    assert_close(r.res->utilisation[0] + r.res->blocked[0] + r.res->starved[0], 1, 1e-9);
+    /* B works all the time: it is the momentary bottleneck almost always */
+    assert_true(r.res->bottleneck_share[1] > 0.99);
+    run_close(&r);
+}
+
+/*
+ * Random plant with buffers, failures and a storm of capacity changes:
+ * the engine's own invariant checks (never negative counts) must hold,
+ * buffers are respected, and the accounting adds up.
+ */
+static void test_dynamic_capacity_storm(void **s)
+{
+    (void)s;
+    char yaml[4096] =
+        "stations:\n"
+        "  A: {servers: 2, process: {dist: exponential, mean: 1.6}}\n"
+        "  B: {servers: 1, buffer: 4, process: {dist: lognormal, mean: 1.8, sd: 0.6},\n"
+        "      failure: {ttf: {dist: exponential, mean: 50}, ttr: {dist: exponential, mean: 8}}}\n"
+        "  C: {servers: 2, buffer: 3, process: {dist: gamma, mean: 1.9, sd: 0.5}}\n"
+        "  D: {servers: 2, buffer: 2, process: {dist: triangular, min: 1.0, mode: 1.5, max: 3.0}}\n"
+        "sources:\n  o: {interarrival: {dist: exponential, mean: 0.9}, route: [A, [B, C], D]}\n"
+        "scenarios:\n  storm: [";
+    for (int k = 0; k < 60; k++)
+        snprintf(yaml + strlen(yaml), sizeof yaml - strlen(yaml), "%s{at: %d, set: %c.servers, value: %d}",
+                 k ? ", " : "", 5 * k + 1, "ABCD"[k % 4], k % 3);
+    strcat(yaml, "]\n");
+    run r;
+    run_open(&r, yaml, 400);
+    for (uint32_t rep = 0; rep < 50; rep++) {
+        char err[256];
+        int k = tc_model_scenario_index(r.m, "storm");
+        assert_int_equal(tc_sim_initialize(r.sim, NULL, &r.m->scenarios[k], &r.cfg, err, sizeof err), TC_OK);
+        tc_sim_run(r.sim, rep, r.res);
+        assert_true(r.res->max_waiting[1] <= 4);
+        assert_true(r.res->max_waiting[2] <= 3);
+        assert_true(r.res->max_waiting[3] <= 2);
+        for (int st = 0; st < 4; st++) {
+            double u = r.res->utilisation[st];
+            assert_true(u >= 0 && r.res->blocked[st] >= 0 && r.res->starved[st] >= 0);
+            assert_true(r.res->availability[st] >= 0 && r.res->availability[st] <= 1);
+            assert_true(isnan(r.res->onset[st]) || (r.res->onset[st] >= 0 && r.res->onset[st] <= 400));
+        }
+        double share = 0;
+        for (int st = 0; st < 4; st++)
+            share += r.res->bottleneck_share[st];
+        assert_true(share <= 1 + 1e-9);
+    }
+    run_close(&r);
+}
+
+static int results_equal(const tc_result *a, const tc_result *b)
+{
+    int S = a->n_stations, T = a->n_bins;
+    return !memcmp(a->onset, b->onset, sizeof(double) * S) &&
+           !memcmp(a->mean_waiting, b->mean_waiting, sizeof(double) * S) &&
+           !memcmp(a->utilisation, b->utilisation, sizeof(double) * S) &&
+           !memcmp(a->throughput, b->throughput, sizeof(double) * S) &&
+           !memcmp(a->bottleneck_share, b->bottleneck_share, sizeof(double) * S) &&
+           !memcmp(a->bin_waiting, b->bin_waiting, sizeof(double) * S * T) &&
+           !memcmp(a->bin_bottleneck, b->bin_bottleneck, sizeof(double) * S * T) && a->events == b->events;
+}
+
+/*
+ * A replication is a function of its address: the same index gives the
+ * same bits whether it runs first, after others, or in another engine.
+ */
+static void test_reproducible(void **s)
+{
+    (void)s;
+    tc_model *m = tc_test_model(
+        "stations:\n  A: {servers: 2, process: {dist: exponential, mean: 1.6}}\n"
+        "  B: {buffer: 5, process: {dist: lognormal, mean: 1.8, sd: 0.4},\n"
+        "      failure: {ttf: {dist: exponential, mean: 100}, ttr: {dist: lognormal, mean: 10, sd: 5}}}\n"
+        "  C: {process: {dist: gamma, mean: 1.9, sd: 0.5}}\n"
+        "sources:\n  o: {interarrival: {dist: exponential, mean: 1.0}, route: [A, [B, C]]}\n");
+    tc_run_cfg cfg;
+    tc_run_cfg_default(&cfg, m);
+    char err[128];
+    int T = tc_run_cfg_bins(&cfg);
+    tc_sim *a = tc_sim_create(m), *b = tc_sim_create(m);
+    tc_result *ra = tc_result_create(3, 1, T), *rb = tc_result_create(3, 1, T);
+    tc_sim_initialize(a, NULL, NULL, &cfg, err, sizeof err);
+    tc_sim_initialize(b, NULL, NULL, &cfg, err, sizeof err);
+    tc_sim_run(a, 7, ra);
+    for (uint32_t rep = 0; rep < 7; rep++)
+        tc_sim_run(b, rep, rb);
+    tc_sim_run(b, 7, rb);
+    assert_true(results_equal(ra, rb));
+    tc_sim_run(b, 8, rb);
+    assert_false(results_equal(ra, rb));
+    /* another seed, other results */
+    cfg.seed++;
+    tc_sim_initialize(b, NULL, NULL, &cfg, err, sizeof err);
+    tc_sim_run(b, 7, rb);
+    assert_false(results_equal(ra, rb));
+    tc_result_destroy(ra);
+    tc_result_destroy(rb);
+    tc_sim_destroy(a);
+    tc_sim_destroy(b);
+    tc_model_destroy(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_onset_exact),
+        cmocka_unit_test(test_shrink_never_interrupts),
+        cmocka_unit_test(test_preempt_resume),
+        cmocka_unit_test(test_start_state),
+        cmocka_unit_test(test_blocking),
+        cmocka_unit_test(test_dynamic_capacity_storm),
+        cmocka_unit_test(test_reproducible),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

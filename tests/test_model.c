@@ -1,0 +1,189 @@
+/*
+ * test_model - the YAML loader: the schema, durations, the parameter
+ * registry, validated mutation, and a clear file:line:col message for each
+ * kind of bad model.
+ */
+#include <string.h>
+
+#include "tc_test.h"
+
+static const char good[] =
+    "name: factory\n"
+    "time_unit: min\n"
+    "horizon: 8h\n"
+    "replications: 500\n"
+    "seed: 20261201\n"
+    "stations:\n"
+    "  A: {servers: 2, process: {dist: exponential, mean: 1.6}}\n"
+    "  B:\n"
+    "    servers: 1\n"
+    "    process: {dist: lognormal, mean: 1.8, sd: 0.4}\n"
+    "    buffer: 30\n"
+    "    threshold: 12\n"
+    "    failure: {ttf: {dist: exponential, mean: 10h}, ttr: {dist: lognormal, mean: 40, sd: 15}}\n"
+    "  C: {servers: 1, process: {dist: gamma, mean: 90s, sd: 0.5}, threshold: 12}\n"
+    "  D: {servers: 2, process: {dist: triangular, min: 1.0, mode: 1.5, max: 3.0}}\n"
+    "  E: {process: {dist: empirical, values: [1, 2, 3], weights: [1, 1, 2]}}\n"
+    "sources:\n"
+    "  orders:\n"
+    "    interarrival: {dist: exponential, mean: 1.0}\n"
+    "    route: [A, [B, C], D, E]\n"
+    "scenarios:\n"
+    "  overtime_C: [{at: 0, set: C.servers, value: 2}]\n"
+    "  repair_B_1h: [{at: 1h, up: B}, {at: 30min, down: B}]\n";
+
+static void test_loads_the_schema(void **s)
+{
+    (void)s;
+    tc_model *m = tc_test_model(good);
+    assert_string_equal(m->name, "factory");
+    assert_int_equal(m->unit, TC_UNIT_MIN);
+    assert_close(m->horizon, 480, 0);
+    assert_int_equal(m->replications, 500);
+    assert_int_equal(m->seed, 20261201u);
+    assert_int_equal(m->plant.n_stations, 5);
+    const tc_station *b = &m->plant.stations[1];
+    assert_string_equal(b->name, "B");
+    assert_int_equal(b->buffer, 30);
+    assert_int_equal(b->threshold, 12);
+    assert_true(b->has_failure);
+    assert_close(b->ttf.p[0], 600, 1e-12);                     /* 10h in minutes */
+    assert_close(m->plant.stations[2].process.p[0], 1.5, 1e-12); /* 90s */
+    assert_int_equal(m->plant.stations[0].buffer, TC_UNLIMITED);
+    assert_int_equal(m->plant.stations[0].threshold, 10);       /* default without a buffer */
+    assert_int_equal(m->plant.stations[4].servers, 1);          /* default */
+    /* route: A, [B, C], D, E */
+    const tc_source *o = &m->plant.sources[0];
+    assert_int_equal(o->n_steps, 4);
+    assert_int_equal(m->steps[o->first_step + 1].n_alts, 2);
+    assert_int_equal(m->alts[m->steps[o->first_step + 1].first_alt + 1], 2);
+    /* scenarios: changes sorted by time */
+    int r = tc_model_scenario_index(m, "repair_B_1h");
+    assert_true(r >= 0);
+    assert_int_equal(m->scenarios[r].changes[0].kind, TC_CHANGE_DOWN);
+    assert_close(m->scenarios[r].changes[1].at, 60, 0);
+    tc_model_destroy(m);
+}
+
+static void test_registry_paths(void **s)
+{
+    (void)s;
+    tc_model *m = tc_test_model(good);
+    const char *paths[] = {"A.servers", "B.buffer", "B.threshold", "B.process.mean", "B.process.sd",
+                           "B.failure.ttr.mean", "B.failure.ttf.mean", "D.process.mode",
+                           "orders.interarrival.mean"};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+        int k = tc_model_param_find(m, paths[i]);
+        if (k < 0)
+            print_error("missing path %s\n", paths[i]);
+        assert_true(k >= 0);
+        assert_string_equal(m->params[k].path, paths[i]);
+    }
+    assert_int_equal(tc_model_param_find(m, "A.failure.ttr.mean"), -1);  /* A never fails */
+    assert_int_equal(tc_model_param_find(m, "E.process.values"), -1);
+    assert_true(m->params[tc_model_param_find(m, "A.servers")].is_integer);
+    assert_true(m->params[tc_model_param_find(m, "B.process.mean")].is_duration);
+    tc_model_destroy(m);
+}
+
+static void test_set_is_validated_and_atomic(void **s)
+{
+    (void)s;
+    tc_model *m = tc_test_model(good);
+    char err[256];
+    const tc_param *sd = &m->params[tc_model_param_find(m, "B.process.sd")];
+    const tc_param *sv = &m->params[tc_model_param_find(m, "C.servers")];
+    const tc_param *mode = &m->params[tc_model_param_find(m, "D.process.mode")];
+    tc_dist before = m->plant.stations[1].process;
+    assert_int_equal(tc_plant_set(&m->plant, sd, -1, err, sizeof err), TC_ERR_INPUT);
+    assert_non_null(strstr(err, "B.process.sd"));
+    assert_memory_equal(&before, &m->plant.stations[1].process, sizeof before);
+    assert_int_equal(tc_plant_set(&m->plant, sv, 2.5, err, sizeof err), TC_ERR_INPUT);
+    assert_int_equal(tc_plant_set(&m->plant, sv, NAN, err, sizeof err), TC_ERR_INPUT);
+    assert_int_equal(tc_plant_set(&m->plant, mode, 5, err, sizeof err), TC_ERR_INPUT); /* > max */
+    assert_close(tc_plant_get(&m->plant, mode), 1.5, 0);
+    assert_int_equal(tc_plant_set(&m->plant, sv, 3, err, sizeof err), TC_OK);
+    assert_int_equal(m->plant.stations[2].servers, 3);
+    assert_int_equal(tc_plant_set(&m->plant, sd, 0.8, err, sizeof err), TC_OK);
+    assert_close(tc_dist_variance(&m->plant.stations[1].process), 0.64, 1e-12);
+    tc_model_destroy(m);
+}
+
+/* Each bad model must fail with exit status 2 and a message holding `want`. */
+static void expect_error(const char *yaml, const char *want)
+{
+    char err[1024] = "";
+    tc_model *m = NULL;
+    tc_status st = tc_model_load_string(yaml, "bad.yaml", &m, err, sizeof err);
+    if (st != TC_ERR_INPUT || !strstr(err, want)) {
+        print_error("status %d, message '%s', wanted '%s'\n", st, err, want);
+        fail();
+    }
+    assert_null(m);
+}
+
+#define PLANT "stations:\n  A: {process: {dist: exponential, mean: 1}}\n"
+#define SRC "sources:\n  s: {interarrival: {dist: exponential, mean: 1}, route: [A]}\n"
+
+static void test_bad_models(void **s)
+{
+    (void)s;
+    expect_error(PLANT SRC "horizn: 8h\n", "bad.yaml:5:1: unknown key 'horizn' in the model");
+    expect_error("stations:\n  A: {procss: {dist: exponential, mean: 1}}\n" SRC,
+                 "bad.yaml:2:7: unknown key 'procss' in station A");
+    expect_error("stations:\n  A: {process: {dist: expo, mean: 1}}\n" SRC, "bad.yaml:2:23: station A process: unknown distribution 'expo'");
+    expect_error("stations:\n  A: {process: {dist: exponential, mean: -1}}\n" SRC, "2:42: 'mean' must not be negative");
+    expect_error("stations:\n  A: {process: {dist: exponential, mean: 0}}\n" SRC, "exponential: mean must be > 0");
+    expect_error("stations:\n  A: {process: {dist: exponential, mean: 1e999}}\n" SRC, "not a finite number");
+    expect_error("stations:\n  A: {process: {dist: exponential, mean: .nan}}\n" SRC, "not a finite number");
+    expect_error("stations:\n  A: {process: {dist: exponential}}\n" SRC, "missing parameter 'mean'");
+    expect_error("stations:\n  A: {servers: two, process: {dist: exponential, mean: 1}}\n" SRC, "'servers' must be a whole number");
+    expect_error("stations:\n  A: {servers: 0, process: {dist: exponential, mean: 1}}\n" SRC, "'servers' must be from 1");
+    expect_error("stations:\n  A: {buffer: 5, threshold: 6, process: {dist: exponential, mean: 1}}\n" SRC,
+                 "threshold 6 exceeds buffer 5");
+    expect_error(PLANT "sources:\n  s: {interarrival: {dist: exponential, mean: 1}, route: [A, X]}\n",
+                 "4:62: source s: route names unknown station 'X'");
+    expect_error(PLANT "sources:\n  s: {interarrival: {dist: exponential, mean: 1}, route: [A, A]}\n",
+                 "appears twice in the route (a route cycle)");
+    expect_error("stations:\n  A: {process: {dist: exponential, mean: 1}}\n  B: {process: {dist: exponential, mean: 1}}\n" SRC,
+                 "3:3: station B is on no source's route");
+    expect_error(PLANT "sources:\n  A: {interarrival: {dist: exponential, mean: 1}, route: [A]}\n",
+                 "duplicate name 'A'");
+    expect_error(PLANT SRC "stations: {}\n", "");   /* duplicate key: the YAML parser's own message */
+    expect_error(PLANT, "missing 'sources'");
+    expect_error(SRC, "missing 'stations'");
+    expect_error(PLANT SRC "horizon: 5 weeks\n", "unknown duration suffix 'weeks'");
+    expect_error(PLANT SRC "time_unit: fortnight\n", "unknown time_unit 'fortnight'");
+    expect_error(PLANT SRC "scenarios:\n  x: [{at: 1h, set: A.servrs, value: 2}]\n", "unknown parameter path 'A.servrs'");
+    expect_error(PLANT SRC "scenarios:\n  x: [{at: 1h, set: A.servers, value: 0.5}]\n", "must be a whole number");
+    expect_error(PLANT SRC "scenarios:\n  x: [{at: 1h, up: A, down: A}]\n", "exactly one of");
+    expect_error(PLANT SRC "scenarios:\n  baseline: []\n", "reserved");
+    expect_error("stations: [A, B]\n" SRC, "'stations' must be a mapping");
+    expect_error("a: [unclosed\n", "bad.yaml:");
+    expect_error("", "bad.yaml");
+    expect_error("stations:\n  A.x: {process: {dist: exponential, mean: 1}}\n" SRC, "may only use letters");
+}
+
+static void test_empirical_and_file_errors(void **s)
+{
+    (void)s;
+    expect_error("stations:\n  A: {process: {dist: empirical, values: [1, 2], weights: [1]}}\n" SRC,
+                 "'weights' must be a list as long as 'values'");
+    expect_error("stations:\n  A: {process: {dist: empirical, values: []}}\n" SRC, "non-empty list");
+    char err[512];
+    tc_model *m = NULL;
+    assert_int_equal(tc_model_load("/nonexistent/plant.yaml", &m, err, sizeof err), TC_ERR_INPUT);
+    assert_non_null(strstr(err, "/nonexistent/plant.yaml: cannot open"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_loads_the_schema),
+        cmocka_unit_test(test_registry_paths),
+        cmocka_unit_test(test_set_is_validated_and_atomic),
+        cmocka_unit_test(test_bad_models),
+        cmocka_unit_test(test_empirical_and_file_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
