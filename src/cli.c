@@ -201,11 +201,10 @@ static void print_summary(const tc_model *m, const ensemble *e, double horizon)
            tc_time_unit_name(m->unit), e->R, horizon, tc_time_unit_name(m->unit));
 }
 
-static int write_file(const forecast_opts *o, const tc_model *m, const tc_run_cfg *cfg,
-                      const ensemble *e, int threads, double wall, char *err, size_t errlen)
+static int write_epoch(tc_store *st, const tc_model *m, const tc_run_cfg *cfg, const ensemble *e,
+                       int threads, double wall, int *epoch, char *err, size_t errlen)
 {
-    tc_store *st = NULL;
-    int epoch, status;
+    int status;
     const char **names = malloc(sizeof *names * (size_t)e->S);
     if (!names)
         return TC_ERR_RUNTIME;
@@ -215,15 +214,11 @@ static int write_file(const forecast_opts *o, const tc_model *m, const tc_run_cf
                           e->max_waiting, e->utilisation, e->throughput, e->time};
     tc_epoch_info info = {"", cfg->horizon, tc_time_unit_name(m->unit), cfg->seed, e->R, 1,
                           threads, "fixed", wall, NULL};
-    if ((status = tc_store_open(o->out_path, m, &st, err, errlen)) == TC_OK &&
-        (status = tc_store_begin_epoch(st, &epoch, err, errlen)) == TC_OK &&
+    if ((status = tc_store_begin_epoch(st, epoch, err, errlen)) == TC_OK &&
         (status = tc_store_write_scenario(st, &d, err, errlen)) == TC_OK)
         status = tc_store_end_epoch(st, &info, err, errlen);
-    int cs = tc_store_close(st, err, errlen);
     free(names);
-    if (status == TC_OK && cs == TC_OK)
-        fprintf(stderr, "twincast: wrote epoch %06d to %s\n", epoch, o->out_path);
-    return status != TC_OK ? status : cs;
+    return status;
 }
 
 static int cmd_forecast(int argc, char **argv)
@@ -285,19 +280,39 @@ static int cmd_forecast(int argc, char **argv)
         cfg.seed = (uint32_t)o.seed;
     ensemble e = {.R = (int)(o.n > 0 ? o.n : m->replications)};
     int threads = o.threads > 0 ? o.threads : omp_get_max_threads();
+    /* Open the output first: an unwritable path should fail in a second, not after the run. */
+    tc_store *store = NULL;
+    int existed = o.out_path && access(o.out_path, F_OK) == 0, epoch = 0;
+    if (o.out_path && (status = tc_store_open(o.out_path, m, &store, err, sizeof err)) != TC_OK) {
+        fprintf(stderr, "twincast: %s\n", err);
+        tc_model_destroy(m);
+        return status;
+    }
     err[0] = '\0';
     double t0 = wall_now();
     status = run_ensemble(m, &cfg, threads, !o.quiet && isatty(2), &e, err, sizeof err);
-    double wall = wall_now() - t0;
     if (status == TC_OK) {
         print_summary(m, &e, cfg.horizon);
-        fprintf(stderr, "twincast: %d replications in %.3f s on %d thread%s\n", e.R, wall, threads,
+        if (store)
+            status = write_epoch(store, m, &cfg, &e, threads, wall_now() - t0, &epoch, err, sizeof err);
+    }
+    double wall = wall_now() - t0;
+    char cerr[512];
+    if (store && tc_store_close(store, cerr, sizeof cerr) != TC_OK && status == TC_OK) {
+        status = TC_ERR_RUNTIME;
+        snprintf(err, sizeof err, "%s", cerr);
+    }
+    if (status == TC_OK) {
+        fprintf(stderr, "twincast: %d replications in %.3f s on %d thread%s", e.R, wall, threads,
                 threads == 1 ? "" : "s");
         if (o.out_path)
-            status = write_file(&o, m, &cfg, &e, threads, wall, err, sizeof err);
-    }
-    if (status != TC_OK)
+            fprintf(stderr, "; wrote epoch %06d to %s", epoch, o.out_path);
+        fputc('\n', stderr);
+    } else {
         fprintf(stderr, "twincast: %s\n", err);
+        if (o.out_path && !existed)
+            unlink(o.out_path);          /* no half-written new file left behind */
+    }
     ensemble_free(&e);
     tc_model_destroy(m);
     return status;

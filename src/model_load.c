@@ -733,9 +733,9 @@ static tc_status parse_text(loader *L)
         void *it = NULL;
         struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
         if (e)
-            snprintf(L->err, L->errlen, "%s:%d:%d: %s", L->origin, e->line + 1, e->column + 1, e->msg);
+            snprintf(L->err, L->errlen, "%s:%d:%d: %s", L->origin, e->line, e->column, e->msg);
         else
-            snprintf(L->err, L->errlen, "%s: not a YAML document (empty?)", L->origin);
+            snprintf(L->err, L->errlen, "%s: not a YAML document (empty, or not UTF-8 text?)", L->origin);
         st = TC_ERR_INPUT;
     } else if (parse_root(L, fy_document_root(fyd)) != 0) {
         st = TC_ERR_INPUT;

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# run.sh - the whole test suite on a fresh Debian 12 machine: installs what
+# is missing, builds with warnings as errors, runs every test under ctest.
+# Usage: bash tests/run.sh
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bash "$root/jobs/install-deps.sh"
+build="$root/build-test"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DTC_WERROR=ON >/dev/null
+cmake --build "$build" -j "$(nproc)"
+cd "$build"
+ctest --output-on-failure --timeout 900
+echo "== benchmark (figures, not pass/fail)"
+"$build/tests/bench" "$root/inputs"
