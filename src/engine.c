@@ -46,9 +46,9 @@ typedef struct ring {   /* FIFO of job ids, grows by doubling */
     int cap, head, len;
 } ring;
 
-/* Running integrals from time 0; a snapshot at the warm-up is subtracted. */
+/* Integrals from time 0 up to some time; the one at the warm-up is subtracted. */
 typedef struct measures {
-    double wait, busy, blocked, idle, avail, uptime, bn;
+    double wait, busy, blocked, idle, uptime, avail, bn;
     long departures;
 } measures;
 
@@ -59,8 +59,17 @@ typedef struct station_rt {
     ring blockers;      /* jobs held upstream, waiting for room here */
     int *svc, nsvc, svccap;   /* jobs in service, running or interrupted */
     uint32_t fail_token;
-    double last;
-    measures acc, at_warmup;
+    int servers, buffer, threshold;   /* cached from the replication's plant */
+    /*
+     * Time integrals of piecewise-constant levels, kept as k = sum of
+     * (change * time of change), so that integral(t) = level * t - k: a
+     * change costs one multiply-add and nothing is done between changes.
+     */
+    double k_wait, k_busy, k_blocked, k_idle, k_up, k_avail;
+    int idle;                    /* idle servers while up: never negative */
+    double bn;                   /* time as momentary bottleneck */
+    long departures;
+    measures at_warmup;
     double prev_wait, prev_bn;   /* integrals at the last bin edge */
     int max_wait;
     double onset;
@@ -233,29 +242,62 @@ static void job_free(tc_sim *sim, int id)
 
 /* ---- measures ------------------------------------------------------------ */
 
-/*
- * Integrates a station's piecewise-constant measures up to now.  This runs
- * on every state change, so it does only multiply-adds; time bins and the
- * warm-up are cut out of these integrals at mark events instead.
- */
-static void st_advance(tc_sim *sim, int s)
+static inline void level_step(double *k, int delta, double now)
 {
-    station_rt *st = &sim->st[s];
-    double dt = sim->now - st->last;
-    if (!(dt > 0))
-        return;
-    st->last = sim->now;
-    st->acc.wait += st->queue.len * dt;
-    st->acc.busy += st->busy * dt;
-    st->acc.blocked += st->blocked * dt;
-    if (st->up) {
-        int servers = st->cfg->servers;
-        int idle = servers - st->busy - st->blocked;
-        st->acc.uptime += dt;
-        st->acc.avail += servers * dt;
-        if (idle > 0)
-            st->acc.idle += idle * dt;
+    *k += delta * now;
+}
+
+static measures measures_at(const station_rt *st, double t)
+{
+    measures m;
+    m.wait = st->queue.len * t - st->k_wait;
+    m.busy = st->busy * t - st->k_busy;
+    m.blocked = (st->up ? st->blocked : 0) * t - st->k_blocked;
+    m.idle = st->idle * t - st->k_idle;
+    m.uptime = st->up * t - st->k_up;
+    m.avail = (st->up ? st->servers : 0) * t - st->k_avail;
+    m.bn = st->bn;
+    m.departures = st->departures;
+    return m;
+}
+
+/* Idle servers: up, neither busy nor blocked.  Zero, not negative, while a
+ * shrink is still draining the jobs above the new capacity. */
+static void idle_refresh(tc_sim *sim, station_rt *st)
+{
+    int idle = st->up ? st->servers - st->busy - st->blocked : 0;
+    if (idle < 0)
+        idle = 0;
+    if (idle != st->idle) {
+        level_step(&st->k_idle, idle - st->idle, sim->now);
+        st->idle = idle;
     }
+}
+
+static void busy_step(tc_sim *sim, station_rt *st, int delta)
+{
+    st->busy += delta;
+    level_step(&st->k_busy, delta, sim->now);
+    idle_refresh(sim, st);
+}
+
+/* Blocked server-time counts while the station is up, like available time. */
+static void blocked_step(tc_sim *sim, station_rt *st, int delta)
+{
+    st->blocked += delta;
+    if (st->up)
+        level_step(&st->k_blocked, delta, sim->now);
+    idle_refresh(sim, st);
+}
+
+static void up_step(tc_sim *sim, station_rt *st, int up)
+{
+    int d = up ? 1 : -1;
+    st->up = up;
+    level_step(&st->k_up, d, sim->now);
+    level_step(&st->k_avail, d * st->servers, sim->now);
+    level_step(&st->k_blocked, d * st->blocked, sim->now);
+    idle_refresh(sim, st);
 }
 
 static void waiting_changed(tc_sim *sim, station_rt *st)
@@ -263,7 +305,7 @@ static void waiting_changed(tc_sim *sim, station_rt *st)
     int w = st->queue.len;
     if (sim->now >= sim->cfg.warmup && w > st->max_wait)
         st->max_wait = w;
-    if (w >= st->cfg->threshold && isnan(st->onset))
+    if (w >= st->threshold && isnan(st->onset))
         st->onset = sim->now;
 }
 
@@ -272,7 +314,7 @@ static void bn_credit(tc_sim *sim)
     double dt = sim->now - sim->bn_last;
     sim->bn_last = sim->now;
     if (sim->bn_cur >= 0 && dt > 0)
-        sim->st[sim->bn_cur].acc.bn += dt;
+        sim->st[sim->bn_cur].bn += dt;
 }
 
 /* The momentary bottleneck: the station with the longest ongoing active period. */
@@ -339,11 +381,10 @@ static void start_service(tc_sim *sim, int s, int id, double duration)
 {
     station_rt *st = &sim->st[s];
     job *j = &sim->jobs[id];
-    st_advance(sim, s);
     j->station = s;
     svc_add(st, sim, id);
     if (st->up) {
-        st->busy++;
+        busy_step(sim, st, 1);
         j->finish = sim->now + duration;
         schedule(sim, j->finish, EV_FINISH, (uint32_t)id, j->token);
         activity_changed(sim, st);
@@ -354,13 +395,13 @@ static void start_service(tc_sim *sim, int s, int id, double duration)
 
 static int has_free_server(const station_rt *st)
 {
-    return st->up && st->busy + st->blocked < st->cfg->servers;
+    return st->up && st->busy + st->blocked < st->servers;
 }
 
 static int has_room(const station_rt *st)
 {
-    return (has_free_server(st) && st->queue.len == 0) || st->cfg->buffer == TC_UNLIMITED ||
-           st->queue.len < st->cfg->buffer;
+    return (has_free_server(st) && st->queue.len == 0) || st->buffer == TC_UNLIMITED ||
+           st->queue.len < st->buffer;
 }
 
 /* Moves a job into station s; the caller has checked has_room(). */
@@ -371,9 +412,9 @@ static void enter(tc_sim *sim, int s, int id)
         start_service(sim, s, id, tc_dist_sample(&st->cfg->process, &st->rng_process));
         return;
     }
-    st_advance(sim, s);
     sim->jobs[id].station = s;
     ring_push(&st->queue, id);
+    level_step(&st->k_wait, 1, sim->now);
     waiting_changed(sim, st);
 }
 
@@ -390,7 +431,7 @@ static int choose(tc_sim *sim, const job *j)
     long bn = 0, bd = 1;
     for (int i = 0; i < step->n_alts; i++) {
         const station_rt *st = &sim->st[alt[i]];
-        long n = st->queue.len + st->busy, d = st->cfg->servers;
+        long n = st->queue.len + st->busy, d = st->servers;
         if (!st->up || d <= 0)
             continue;
         if (best < 0 || n * bd < bn * d) {
@@ -419,10 +460,9 @@ static void holder_released(tc_sim *sim, int holder)
         return;
     }
     station_rt *h = &sim->st[holder];
-    st_advance(sim, holder);
-    h->blocked--;
+    blocked_step(sim, h, -1);
     TC_SIM_CHECK(sim, h->blocked >= 0);
-    h->acc.departures++;
+    h->departures++;
     station_pull(sim, holder);
 }
 
@@ -436,8 +476,8 @@ static void station_pull(tc_sim *sim, int s)
     station_rt *st = &sim->st[s];
     for (;;) {
         while (has_free_server(st) && st->queue.len > 0) {
-            st_advance(sim, s);
             int id = ring_pop(&st->queue);
+            level_step(&st->k_wait, -1, sim->now);
             start_service(sim, s, id, tc_dist_sample(&st->cfg->process, &st->rng_process));
         }
         if (st->blockers.len == 0 || !has_room(st))
@@ -456,7 +496,7 @@ static void job_advance(tc_sim *sim, int id, int holder)
     const tc_source *src = &sim->plant.sources[j->source];
     if (holder >= 0 && j->step + 1 >= src->n_steps) {
         /* end of route: leaves the plant */
-        sim->st[holder].acc.departures++;
+        sim->st[holder].departures++;
         if (sim->now >= sim->cfg.warmup) {
             if (!j->initial) {
                 sim->src[j->source].sum_time += sim->now - j->arrival;
@@ -474,7 +514,7 @@ static void job_advance(tc_sim *sim, int id, int holder)
     if (has_room(&sim->st[t])) {
         enter(sim, t, id);
         if (holder >= 0) {
-            sim->st[holder].acc.departures++;
+            sim->st[holder].departures++;
             station_pull(sim, holder);
         } else {
             arrival_next(sim, -1 - holder);
@@ -485,10 +525,8 @@ static void job_advance(tc_sim *sim, int id, int holder)
     j->holder = holder;
     j->station = t;
     ring_push(&sim->st[t].blockers, id);
-    if (holder >= 0) {
-        st_advance(sim, holder);
-        sim->st[holder].blocked++;
-    }
+    if (holder >= 0)
+        blocked_step(sim, &sim->st[holder], 1);
 }
 
 /* ---- failures ------------------------------------------------------------ */
@@ -496,29 +534,27 @@ static void job_advance(tc_sim *sim, int id, int holder)
 static void go_down(tc_sim *sim, int s)
 {
     station_rt *st = &sim->st[s];
-    st_advance(sim, s);
-    st->up = 0;
+    up_step(sim, st, 0);
     for (int i = 0; i < st->nsvc; i++) {
         job *j = &sim->jobs[st->svc[i]];
         j->remaining = j->finish - sim->now;
         j->token++;                      /* preempted: its finish event is void */
     }
-    st->busy = 0;
+    busy_step(sim, st, -st->busy);
     activity_changed(sim, st);
 }
 
 static void come_up(tc_sim *sim, int s)
 {
     station_rt *st = &sim->st[s];
-    st_advance(sim, s);
-    st->up = 1;
+    up_step(sim, st, 1);
     st->held_down = 0;
     for (int i = 0; i < st->nsvc; i++) {   /* preempt-resume */
         job *j = &sim->jobs[st->svc[i]];
         j->finish = sim->now + j->remaining;
         schedule(sim, j->finish, EV_FINISH, (uint32_t)st->svc[i], j->token);
     }
-    st->busy = st->nsvc;
+    busy_step(sim, st, st->nsvc - st->busy);
     activity_changed(sim, st);
     if (st->cfg->has_failure)
         schedule(sim, sim->now + tc_dist_sample(&st->cfg->ttf, &st->rng_failure), EV_FAIL,
@@ -563,10 +599,15 @@ static void apply_change(tc_sim *sim, const tc_change *c)
             return;
         }
         s = q->owner;
-        st_advance(sim, s);
+        st = &sim->st[s];
         tc_plant_set(&sim->plant, q, c->value, why, sizeof why);   /* validated at load */
-        if (q->field == TC_FIELD_THRESHOLD)
-            waiting_changed(sim, &sim->st[s]);
+        if (st->up)
+            level_step(&st->k_avail, st->cfg->servers - st->servers, sim->now);
+        st->servers = st->cfg->servers;
+        st->buffer = st->cfg->buffer;
+        st->threshold = st->cfg->threshold;
+        idle_refresh(sim, st);
+        waiting_changed(sim, st);
         station_pull(sim, s);
         return;
     }
@@ -590,21 +631,20 @@ static void cut_bin(tc_sim *sim, int b)
     for (int s = 0; s < sim->S; s++) {
         station_rt *st = &sim->st[s];
         size_t i = (size_t)b * sim->S + s;
-        sim->out->bin_waiting[i] = st->acc.wait - st->prev_wait;
-        sim->out->bin_bottleneck[i] = st->acc.bn - st->prev_bn;
-        st->prev_wait = st->acc.wait;
-        st->prev_bn = st->acc.bn;
+        double wait = st->queue.len * sim->now - st->k_wait;
+        sim->out->bin_waiting[i] = wait - st->prev_wait;
+        sim->out->bin_bottleneck[i] = st->bn - st->prev_bn;
+        st->prev_wait = wait;
+        st->prev_bn = st->bn;
     }
 }
 
 static void mark(tc_sim *sim)
 {
-    for (int s = 0; s < sim->S; s++)
-        st_advance(sim, s);
     bn_credit(sim);
     if (!sim->warmup_done && sim->now >= sim->cfg.warmup) {
         for (int s = 0; s < sim->S; s++)
-            sim->st[s].at_warmup = sim->st[s].acc;
+            sim->st[s].at_warmup = measures_at(&sim->st[s], sim->now);
         sim->warmup_done = 1;
     }
     while (sim->bins_done < sim->T - 1 && (sim->bins_done + 1) * sim->cfg.bin_width <= sim->now)
@@ -626,9 +666,8 @@ static void handle(tc_sim *sim, const event *e)
             return;                      /* preempted or gone */
         int s = j->station;
         station_rt *st = &sim->st[s];
-        st_advance(sim, s);
         svc_remove(st, sim, (int)e->a);
-        st->busy--;
+        busy_step(sim, st, -1);
         TC_SIM_CHECK(sim, st->busy >= 0);
         activity_changed(sim, st);
         job_advance(sim, (int)e->a, s);
@@ -825,6 +864,7 @@ static void place_state(tc_sim *sim)
         tc_rng_init(&init, sim->cfg.seed, sim->cfg.crn_key, sim->replication, TC_STREAM_INITIAL(s));
         if (ss && !ss->up) {
             st->up = 0;
+            idle_refresh(sim, st);
             st->active = 1;
             st->active_since = -ss->down_for;
             if (st->cfg->has_failure)
@@ -847,7 +887,7 @@ static void place_state(tc_sim *sim)
         for (int k = 0; k < ss->waiting; k++) {
             int id = job_new(sim, r, sim->entry_step[s], 1);
             sim->jobs[id].station = s;
-            ring_push(&st->queue, id);
+            ring_push(&st->queue, id);        /* at t = 0: no integral to adjust */
         }
         waiting_changed(sim, st);
     }
@@ -889,7 +929,11 @@ static void reset(tc_sim *sim, uint32_t rep, tc_result *out)
         st->svc = svc;
         st->svccap = svccap;
         st->cfg = &sim->plant.stations[s];
+        st->servers = st->cfg->servers;
+        st->buffer = st->cfg->buffer;
+        st->threshold = st->cfg->threshold;
         st->up = 1;
+        st->idle = st->servers;
         st->onset = NAN;
         st->inactive_at = -1;
         tc_rng_init(&st->rng_process, sim->cfg.seed, sim->cfg.crn_key, rep, TC_STREAM_PROCESS(s));
@@ -904,19 +948,17 @@ static void reset(tc_sim *sim, uint32_t rep, tc_result *out)
 static void finish(tc_sim *sim, tc_result *out)
 {
     double end = sim->now, dur = end - sim->cfg.warmup;
-    for (int s = 0; s < sim->S; s++)
-        st_advance(sim, s);
     bn_credit(sim);
     cut_bin(sim, sim->bins_done);
     for (int s = 0; s < sim->S; s++) {
         station_rt *st = &sim->st[s];
-        measures m = st->acc, w = st->at_warmup;
-        double avail = m.avail - w.avail;
+        measures m = measures_at(st, end), w = st->at_warmup;
+        double avail = m.avail - w.avail, busy = m.busy - w.busy, blocked = m.blocked - w.blocked;
         out->onset[s] = st->onset;
         out->mean_waiting[s] = dur > 0 ? (m.wait - w.wait) / dur : NAN;
         out->max_waiting[s] = st->max_wait;
-        out->utilisation[s] = avail > 0 ? (m.busy - w.busy) / avail : NAN;
-        out->blocked[s] = avail > 0 ? (m.blocked - w.blocked) / avail : NAN;
+        out->utilisation[s] = avail > 0 ? busy / avail : NAN;
+        out->blocked[s] = avail > 0 ? blocked / avail : NAN;
         out->starved[s] = avail > 0 ? (m.idle - w.idle) / avail : NAN;
         out->availability[s] = dur > 0 ? (m.uptime - w.uptime) / dur : NAN;
         out->throughput[s] = dur > 0 ? (double)(m.departures - w.departures) / dur : NAN;

@@ -16,7 +16,7 @@
 typedef struct tc_rng {
     philox4x32_key_t key;
     philox4x32_ctr_t ctr;   /* v[0]=replication, v[1]=stream, v[2..3]=block */
-    double buf[2];
+    uint64_t buf[2];
     int avail;
 } tc_rng;
 
@@ -43,21 +43,29 @@ static inline void tc_rng_refill_(tc_rng *r)
     philox4x32_ctr_t out = philox4x32(r->ctr, r->key);
     if (++r->ctr.v[2] == 0)
         ++r->ctr.v[3];
-    /* 53 random bits each, centred in their interval: never 0, never 1. */
-    uint64_t a = (((uint64_t)out.v[0] << 32) | out.v[1]) >> 11;
-    uint64_t b = (((uint64_t)out.v[2] << 32) | out.v[3]) >> 11;
-    const double scale = 1.0 / 9007199254740992.0; /* 2^-53 */
-    r->buf[0] = ((double)a + 0.5) * scale;
-    r->buf[1] = ((double)b + 0.5) * scale;
+    r->buf[0] = ((uint64_t)out.v[0] << 32) | out.v[1];
+    r->buf[1] = ((uint64_t)out.v[2] << 32) | out.v[3];
     r->avail = 2;
+}
+
+/* 64 random bits. */
+static inline uint64_t tc_rng_bits(tc_rng *r)
+{
+    if (r->avail == 0)
+        tc_rng_refill_(r);
+    return r->buf[--r->avail];
+}
+
+/* The top 53 bits as a double centred in its interval: in (0, 1), never 0 or 1. */
+static inline double tc_rng_to_unit(uint64_t bits)
+{
+    return ((double)(bits >> 11) + 0.5) * (1.0 / 9007199254740992.0);
 }
 
 /* A uniform draw in the open interval (0, 1). */
 static inline double tc_rng_uniform(tc_rng *r)
 {
-    if (r->avail == 0)
-        tc_rng_refill_(r);
-    return r->buf[--r->avail];
+    return tc_rng_to_unit(tc_rng_bits(r));
 }
 
 #endif
