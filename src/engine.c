@@ -21,11 +21,12 @@ enum { EV_ARRIVAL, EV_FINISH, EV_FAIL, EV_REPAIR, EV_CHANGE, EV_MARK };
 
 typedef struct event {
     double t;
-    uint64_t seq;       /* insertion order: FIFO among equal times */
-    uint32_t type;
+    uint64_t order;     /* insertion sequence << 4 | type: FIFO among equal times */
     uint32_t a;         /* source, job, station or change index */
     uint32_t token;
 } event;
+
+#define EV_TYPE(e) ((uint32_t)((e)->order & 15u))
 
 typedef struct job {
     double arrival;
@@ -169,14 +170,14 @@ static int ring_pop(ring *r)
 
 static inline int ev_before(const event *x, const event *y)
 {
-    return x->t < y->t || (x->t == y->t && x->seq < y->seq);
+    return x->t < y->t || (x->t == y->t && x->order < y->order);
 }
 
 static void schedule(tc_sim *sim, double t, uint32_t type, uint32_t a, uint32_t token)
 {
     if (sim->nheap == sim->heapcap)
         sim->heap = grow(sim->heap, &sim->heapcap, sizeof *sim->heap, 64);
-    event e = {t, sim->seq++, type, a, token};
+    event e = {t, (sim->seq++ << 4) | type, a, token};
     int i = sim->nheap++;
     while (i > 0) {
         int p = (i - 1) / 2;
@@ -654,7 +655,7 @@ static void mark(tc_sim *sim)
 
 static void handle(tc_sim *sim, const event *e)
 {
-    switch (e->type) {
+    switch (EV_TYPE(e)) {
     case EV_ARRIVAL: {
         int id = job_new(sim, (int)e->a, 0, 0);
         job_advance(sim, id, -1 - (int)e->a);

@@ -16,58 +16,18 @@
 #include <libfyaml.h>
 
 #include "twincast/model.h"
+#include "doc.h"
 #include "model_internal.h"
 
 #define TC_MODEL_MAX_BYTES (16u << 20)
 #define TC_NAME_MAX 63
 
 typedef struct loader {
-    const char *origin;
-    char *err;
-    size_t errlen;
+    tc_doc d;
     tc_model *m;
     int owned_cap;
     int cap_steps, cap_alts;
 } loader;
-
-/* ---- locations and messages ------------------------------------------- */
-
-static int first_scalar_mark(struct fy_node *n, int *line, int *col)
-{
-    if (!n)
-        return -1;
-    if (fy_node_is_scalar(n)) {
-        struct fy_token *t = fy_node_get_scalar_token(n);
-        const struct fy_mark *mk = t ? fy_token_start_mark(t) : NULL;
-        if (!mk)
-            return -1;
-        *line = mk->line + 1;
-        *col = mk->column + 1;
-        return 0;
-    }
-    void *it = NULL;
-    if (fy_node_is_sequence(n)) {
-        struct fy_node *c = fy_node_sequence_iterate(n, &it);
-        return first_scalar_mark(c, line, col);
-    }
-    struct fy_node_pair *p = fy_node_mapping_iterate(n, &it);
-    return p ? first_scalar_mark(fy_node_pair_key(p), line, col) : -1;
-}
-
-static int fail_at(loader *L, struct fy_node *n, const char *fmt, ...)
-{
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    int line, col;
-    if (first_scalar_mark(n, &line, &col) == 0)
-        snprintf(L->err, L->errlen, "%s:%d:%d: %s", L->origin, line, col, msg);
-    else
-        snprintf(L->err, L->errlen, "%s: %s", L->origin, msg);
-    return -1;
-}
 
 static void *own(loader *L, size_t size)
 {
@@ -86,123 +46,18 @@ static void *own(loader *L, size_t size)
     return p;
 }
 
-/* ---- scalars ------------------------------------------------------------ */
-
-static const char *scalar(loader *L, struct fy_node *n, const char *key)
-{
-    if (!n || !fy_node_is_scalar(n)) {
-        fail_at(L, n, "'%s' must be a single value, not a list or mapping", key);
-        return NULL;
-    }
-    const char *s = fy_node_get_scalar0(n);
-    if (!s)
-        fail_at(L, n, "'%s': out of memory", key);
-    return s;
-}
-
-static int get_real(loader *L, struct fy_node *n, const char *key, double *out)
-{
-    const char *s = scalar(L, n, key);
-    if (!s)
-        return -1;
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v))
-        return fail_at(L, n, "'%s' must be a finite number, got '%s'", key, s);
-    *out = v;
-    return 0;
-}
-
-static int get_int(loader *L, struct fy_node *n, const char *key, long lo, long hi, long *out)
-{
-    const char *s = scalar(L, n, key);
-    if (!s)
-        return -1;
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end != '\0' || errno == ERANGE)
-        return fail_at(L, n, "'%s' must be a whole number, got '%s'", key, s);
-    if (v < lo || v > hi)
-        return fail_at(L, n, "'%s' must be from %ld to %ld, got %ld", key, lo, hi, v);
-    *out = v;
-    return 0;
-}
-
-static int get_duration(loader *L, struct fy_node *n, const char *key, double *out)
-{
-    const char *s = scalar(L, n, key);
-    if (!s)
-        return -1;
-    char why[256];
-    if (tc_duration_parse(s, L->m->unit, out, why, sizeof why) != 0)
-        return fail_at(L, n, "'%s': %s", key, why);
-    if (*out < 0)
-        return fail_at(L, n, "'%s' must not be negative, got '%s'", key, s);
-    return 0;
-}
-
-/* ---- mappings ----------------------------------------------------------- */
-
-static struct fy_node *find(struct fy_node *map, const char *key, struct fy_node **keynode)
-{
-    void *it = NULL;
-    struct fy_node_pair *p;
-    while ((p = fy_node_mapping_iterate(map, &it))) {
-        struct fy_node *k = fy_node_pair_key(p);
-        const char *ks = k && fy_node_is_scalar(k) ? fy_node_get_scalar0(k) : NULL;
-        if (ks && strcmp(ks, key) == 0) {
-            if (keynode)
-                *keynode = k;
-            return fy_node_pair_value(p);
-        }
-    }
-    return NULL;
-}
-
-static int expect_mapping(loader *L, struct fy_node *n, struct fy_node *at, const char *what)
-{
-    if (!n || !fy_node_is_mapping(n))
-        return fail_at(L, n ? n : at, "%s must be a mapping of key: value", what);
-    return 0;
-}
-
-/* Rejects keys outside `allowed` (NULL-terminated), naming the valid ones. */
-static int check_keys(loader *L, struct fy_node *map, const char *what, const char *const *allowed)
-{
-    void *it = NULL;
-    struct fy_node_pair *p;
-    while ((p = fy_node_mapping_iterate(map, &it))) {
-        struct fy_node *k = fy_node_pair_key(p);
-        const char *ks = k && fy_node_is_scalar(k) ? fy_node_get_scalar0(k) : NULL;
-        if (!ks)
-            return fail_at(L, k, "%s: keys must be plain names", what);
-        int ok = 0;
-        for (int i = 0; allowed[i]; i++)
-            ok |= strcmp(ks, allowed[i]) == 0;
-        if (!ok) {
-            char list[512] = "";
-            for (int i = 0; allowed[i]; i++)
-                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", allowed[i]);
-            return fail_at(L, k, "unknown key '%s' in %s (expected one of: %s)", ks, what, list);
-        }
-    }
-    return 0;
-}
-
 static int check_name(loader *L, struct fy_node *k, const char *name, const char *what)
 {
     size_t n = strlen(name);
     if (n == 0 || n > TC_NAME_MAX)
-        return fail_at(L, k, "%s name must have 1 to %d characters", what, TC_NAME_MAX);
+        return tc_doc_fail(&L->d, k, "%s name must have 1 to %d characters", what, TC_NAME_MAX);
     for (size_t i = 0; i < n; i++) {
         char c = name[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
-            return fail_at(L, k, "%s name '%s' may only use letters, digits, '_' and '-'", what, name);
+            return tc_doc_fail(&L->d, k, "%s name '%s' may only use letters, digits, '_' and '-'", what, name);
     }
     if (tc_model_station_index(L->m, name) >= 0 || tc_model_source_index(L->m, name) >= 0)
-        return fail_at(L, k, "duplicate name '%s': names are unique across stations and sources", name);
+        return tc_doc_fail(&L->d, k, "duplicate name '%s': names are unique across stations and sources", name);
     return 0;
 }
 
@@ -226,17 +81,17 @@ static int cmp_weighted(const void *a, const void *b)
 
 static int parse_empirical(loader *L, struct fy_node *n, const char *what, tc_dist *d)
 {
-    struct fy_node *vals = find(n, "values", NULL), *wts = find(n, "weights", NULL);
+    struct fy_node *vals = tc_doc_find(n, "values", NULL), *wts = tc_doc_find(n, "weights", NULL);
     if (!vals || !fy_node_is_sequence(vals) || fy_node_sequence_item_count(vals) < 1)
-        return fail_at(L, vals ? vals : n, "%s: empirical needs 'values', a non-empty list", what);
+        return tc_doc_fail(&L->d, vals ? vals : n, "%s: empirical needs 'values', a non-empty list", what);
     int cnt = fy_node_sequence_item_count(vals);
     if (wts && (!fy_node_is_sequence(wts) || fy_node_sequence_item_count(wts) != cnt))
-        return fail_at(L, wts, "%s: 'weights' must be a list as long as 'values' (%d)", what, cnt);
+        return tc_doc_fail(&L->d, wts, "%s: 'weights' must be a list as long as 'values' (%d)", what, cnt);
     weighted *t = calloc((size_t)cnt, sizeof *t);
     double *values = own(L, sizeof(double) * (size_t)cnt), *cum = own(L, sizeof(double) * (size_t)cnt);
     if (!t || !values || !cum) {
         free(t);
-        return fail_at(L, n, "out of memory");
+        return tc_doc_fail(&L->d, n, "out of memory");
     }
     void *it = NULL, *wit = NULL;
     double total = 0;
@@ -244,19 +99,19 @@ static int parse_empirical(loader *L, struct fy_node *n, const char *what, tc_di
         struct fy_node *v = fy_node_sequence_iterate(vals, &it);
         struct fy_node *w = wts ? fy_node_sequence_iterate(wts, &wit) : NULL;
         t[i].w = 1;
-        if (get_duration(L, v, "values", &t[i].v) || (w && get_real(L, w, "weights", &t[i].w))) {
+        if (tc_doc_duration(&L->d, v, "values", &t[i].v) || (w && tc_doc_real(&L->d, w, "weights", &t[i].w))) {
             free(t);
             return -1;
         }
         if (t[i].w < 0) {
             free(t);
-            return fail_at(L, w, "%s: weights must be >= 0", what);
+            return tc_doc_fail(&L->d, w, "%s: weights must be >= 0", what);
         }
         total += t[i].w;
     }
     if (!(total > 0)) {
         free(t);
-        return fail_at(L, wts, "%s: weights must not all be 0", what);
+        return tc_doc_fail(&L->d, wts, "%s: weights must not all be 0", what);
     }
     /* Sorted values let the residual draw skip the values already exceeded. */
     qsort(t, (size_t)cnt, sizeof *t, cmp_weighted);
@@ -275,18 +130,18 @@ static int parse_empirical(loader *L, struct fy_node *n, const char *what, tc_di
 
 static int parse_dist(loader *L, struct fy_node *n, struct fy_node *at, const char *what, tc_dist *d)
 {
-    if (expect_mapping(L, n, at, what))
+    if (tc_doc_expect_mapping(&L->d, n, at, what))
         return -1;
-    struct fy_node *tn = find(n, "dist", NULL);
+    struct fy_node *tn = tc_doc_find(n, "dist", NULL);
     if (!tn)
-        return fail_at(L, n, "%s: missing 'dist' (one of constant, exponential, uniform, triangular, "
+        return tc_doc_fail(&L->d, n, "%s: missing 'dist' (one of constant, exponential, uniform, triangular, "
                              "normal, lognormal, gamma, erlang, weibull, empirical)", what);
-    const char *tname = scalar(L, tn, "dist");
+    const char *tname = tc_doc_scalar(&L->d, tn, "dist");
     if (!tname)
         return -1;
     memset(d, 0, sizeof *d);
     if (tc_dist_type_parse(tname, &d->type) != 0)
-        return fail_at(L, tn, "%s: unknown distribution '%s' (one of constant, exponential, uniform, "
+        return tc_doc_fail(&L->d, tn, "%s: unknown distribution '%s' (one of constant, exponential, uniform, "
                               "triangular, normal, lognormal, gamma, erlang, weibull, empirical)", what, tname);
     const char *allowed[TC_DIST_MAXP + 3] = {"dist"};
     int na = 1;
@@ -299,15 +154,15 @@ static int parse_dist(loader *L, struct fy_node *n, struct fy_node *at, const ch
     allowed[na] = NULL;
     char ctx[256];
     snprintf(ctx, sizeof ctx, "%s (%s)", what, tname);
-    if (check_keys(L, n, ctx, allowed))
+    if (tc_doc_check_keys(&L->d, n, ctx, allowed))
         return -1;
     for (int i = 0; i < tc_dist_nparams(d->type); i++) {
         const char *pn = tc_dist_param_name(d->type, i);
-        struct fy_node *v = find(n, pn, NULL);
+        struct fy_node *v = tc_doc_find(n, pn, NULL);
         if (!v)
-            return fail_at(L, n, "%s: missing parameter '%s'", ctx, pn);
-        int rc = tc_dist_param_is_duration(d->type, i) ? get_duration(L, v, pn, &d->p[i])
-                                                       : get_real(L, v, pn, &d->p[i]);
+            return tc_doc_fail(&L->d, n, "%s: missing parameter '%s'", ctx, pn);
+        int rc = tc_dist_param_is_duration(d->type, i) ? tc_doc_duration(&L->d, v, pn, &d->p[i])
+                                                       : tc_doc_real(&L->d, v, pn, &d->p[i]);
         if (rc)
             return -1;
     }
@@ -315,7 +170,7 @@ static int parse_dist(loader *L, struct fy_node *n, struct fy_node *at, const ch
         return -1;
     char why[256];
     if (tc_dist_prepare(d, why, sizeof why) != 0)
-        return fail_at(L, n, "%s: %s", what, why);
+        return tc_doc_fail(&L->d, n, "%s: %s", what, why);
     return 0;
 }
 
@@ -326,58 +181,58 @@ static int parse_station(loader *L, struct fy_node *k, struct fy_node *v, tc_sta
     static const char *const keys[] = {"servers", "process", "buffer", "threshold", "failure", NULL};
     char what[128];
     snprintf(what, sizeof what, "station %s", s->name);
-    if (expect_mapping(L, v, k, what) || check_keys(L, v, what, keys))
+    if (tc_doc_expect_mapping(&L->d, v, k, what) || tc_doc_check_keys(&L->d, v, what, keys))
         return -1;
     long x;
-    struct fy_node *n = find(v, "servers", NULL);
+    struct fy_node *n = tc_doc_find(v, "servers", NULL);
     s->servers = 1;
     if (n) {
-        if (get_int(L, n, "servers", 1, 1000000, &x))
+        if (tc_doc_int(&L->d, n, "servers", 1, 1000000, &x))
             return -1;
         s->servers = (int)x;
     }
     s->buffer = TC_UNLIMITED;
-    if ((n = find(v, "buffer", NULL))) {
-        if (get_int(L, n, "buffer", 0, 1000000000, &x))
+    if ((n = tc_doc_find(v, "buffer", NULL))) {
+        if (tc_doc_int(&L->d, n, "buffer", 0, 1000000000, &x))
             return -1;
         s->buffer = (int)x;
     }
     s->threshold = s->buffer == TC_UNLIMITED ? 10 : (s->buffer > 0 ? s->buffer : 1);
-    if ((n = find(v, "threshold", NULL))) {
-        if (get_int(L, n, "threshold", 1, 1000000000, &x))
+    if ((n = tc_doc_find(v, "threshold", NULL))) {
+        if (tc_doc_int(&L->d, n, "threshold", 1, 1000000000, &x))
             return -1;
         if (s->buffer != TC_UNLIMITED && x > s->buffer)
-            return fail_at(L, n, "%s: threshold %ld exceeds buffer %d, so the bottleneck could never form",
+            return tc_doc_fail(&L->d, n, "%s: threshold %ld exceeds buffer %d, so the bottleneck could never form",
                            what, x, s->buffer);
         s->threshold = (int)x;
     }
     struct fy_node *pk = NULL;
-    n = find(v, "process", &pk);
+    n = tc_doc_find(v, "process", &pk);
     if (!n)
-        return fail_at(L, k, "%s: missing 'process' (its process-time distribution)", what);
+        return tc_doc_fail(&L->d, k, "%s: missing 'process' (its process-time distribution)", what);
     char sub[160];
     snprintf(sub, sizeof sub, "%s process", what);
     if (parse_dist(L, n, pk, sub, &s->process))
         return -1;
     struct fy_node *fk = NULL;
-    if ((n = find(v, "failure", &fk))) {
+    if ((n = tc_doc_find(v, "failure", &fk))) {
         static const char *const fkeys[] = {"ttf", "ttr", NULL};
         snprintf(sub, sizeof sub, "%s failure", what);
-        if (expect_mapping(L, n, fk, sub) || check_keys(L, n, sub, fkeys))
+        if (tc_doc_expect_mapping(&L->d, n, fk, sub) || tc_doc_check_keys(&L->d, n, sub, fkeys))
             return -1;
-        struct fy_node *ttf = find(n, "ttf", &pk), *ttr;
+        struct fy_node *ttf = tc_doc_find(n, "ttf", &pk), *ttr;
         if (!ttf)
-            return fail_at(L, n, "%s: missing 'ttf' (time to failure)", sub);
+            return tc_doc_fail(&L->d, n, "%s: missing 'ttf' (time to failure)", sub);
         snprintf(sub, sizeof sub, "%s ttf", what);
         if (parse_dist(L, ttf, pk, sub, &s->ttf))
             return -1;
-        if (!(ttr = find(n, "ttr", &pk)))
-            return fail_at(L, n, "%s failure: missing 'ttr' (time to repair)", what);
+        if (!(ttr = tc_doc_find(n, "ttr", &pk)))
+            return tc_doc_fail(&L->d, n, "%s failure: missing 'ttr' (time to repair)", what);
         snprintf(sub, sizeof sub, "%s ttr", what);
         if (parse_dist(L, ttr, pk, sub, &s->ttr))
             return -1;
         if (!(tc_dist_mean(&s->ttf) > 0))
-            return fail_at(L, ttf, "%s: mean time to failure must be > 0", what);
+            return tc_doc_fail(&L->d, ttf, "%s: mean time to failure must be > 0", what);
         s->has_failure = 1;
     }
     return 0;
@@ -408,14 +263,14 @@ static int push_step(loader *L, int *cap_steps, int *cap_alts, const int *alts, 
 
 static int route_station(loader *L, struct fy_node *n, const char *src, char *seen)
 {
-    const char *name = scalar(L, n, "route");
+    const char *name = tc_doc_scalar(&L->d, n, "route");
     if (!name)
         return -1;
     int idx = tc_model_station_index(L->m, name);
     if (idx < 0)
-        return fail_at(L, n, "source %s: route names unknown station '%s'", src, name);
+        return tc_doc_fail(&L->d, n, "source %s: route names unknown station '%s'", src, name);
     if (seen[idx])
-        return fail_at(L, n, "source %s: station '%s' appears twice in the route (a route cycle)", src, name);
+        return tc_doc_fail(&L->d, n, "source %s: station '%s' appears twice in the route (a route cycle)", src, name);
     seen[idx] = 1;
     return idx;
 }
@@ -424,14 +279,14 @@ static int parse_route(loader *L, struct fy_node *r, struct fy_node *at, tc_sour
 {
     tc_model *m = L->m;
     if (!r || !fy_node_is_sequence(r) || fy_node_sequence_item_count(r) < 1)
-        return fail_at(L, r ? r : at, "source %s: 'route' must be a non-empty list of stations", src->name);
+        return tc_doc_fail(&L->d, r ? r : at, "source %s: 'route' must be a non-empty list of stations", src->name);
     int S = m->plant.n_stations, rc = 0;
     char *seen = calloc((size_t)S, 1);
     int *alts = calloc((size_t)S, sizeof *alts);
     if (!seen || !alts) {
         free(seen);
         free(alts);
-        return fail_at(L, r, "out of memory");
+        return tc_doc_fail(&L->d, r, "out of memory");
     }
     src->first_step = m->n_steps;
     void *it = NULL;
@@ -442,7 +297,7 @@ static int parse_route(loader *L, struct fy_node *r, struct fy_node *at, tc_sour
             void *ait = NULL;
             struct fy_node *a;
             if (fy_node_sequence_item_count(item) < 1)
-                rc = fail_at(L, item, "source %s: an alternatives list must not be empty", src->name);
+                rc = tc_doc_fail(&L->d, item, "source %s: an alternatives list must not be empty", src->name);
             while (rc == 0 && (a = fy_node_sequence_iterate(item, &ait))) {
                 int idx = route_station(L, a, src->name, seen);
                 if (idx < 0) rc = -1; else alts[n++] = idx;
@@ -452,7 +307,7 @@ static int parse_route(loader *L, struct fy_node *r, struct fy_node *at, tc_sour
             if (idx < 0) rc = -1; else alts[n++] = idx;
         }
         if (rc == 0 && push_step(L, &L->cap_steps, &L->cap_alts, alts, n))
-            rc = fail_at(L, item, "out of memory");
+            rc = tc_doc_fail(&L->d, item, "out of memory");
     }
     src->n_steps = m->n_steps - src->first_step;
     for (int i = 0; i < S; i++)
@@ -467,20 +322,20 @@ static int parse_source(loader *L, struct fy_node *k, struct fy_node *v, tc_sour
     static const char *const keys[] = {"interarrival", "route", NULL};
     char what[128];
     snprintf(what, sizeof what, "source %s", src->name);
-    if (expect_mapping(L, v, k, what) || check_keys(L, v, what, keys))
+    if (tc_doc_expect_mapping(&L->d, v, k, what) || tc_doc_check_keys(&L->d, v, what, keys))
         return -1;
     struct fy_node *ik = NULL, *rk = NULL;
-    struct fy_node *ia = find(v, "interarrival", &ik), *route = find(v, "route", &rk);
+    struct fy_node *ia = tc_doc_find(v, "interarrival", &ik), *route = tc_doc_find(v, "route", &rk);
     if (!ia)
-        return fail_at(L, k, "%s: missing 'interarrival' (its inter-arrival time distribution)", what);
+        return tc_doc_fail(&L->d, k, "%s: missing 'interarrival' (its inter-arrival time distribution)", what);
     char sub[160];
     snprintf(sub, sizeof sub, "%s interarrival", what);
     if (parse_dist(L, ia, ik, sub, &src->interarrival))
         return -1;
     if (!(tc_dist_mean(&src->interarrival) > 0))
-        return fail_at(L, ia, "%s: mean inter-arrival time must be > 0", what);
+        return tc_doc_fail(&L->d, ia, "%s: mean inter-arrival time must be > 0", what);
     if (!route)
-        return fail_at(L, k, "%s: missing 'route'", what);
+        return tc_doc_fail(&L->d, k, "%s: missing 'route'", what);
     return parse_route(L, route, rk, src, reached);
 }
 
@@ -490,42 +345,42 @@ static int parse_plant(loader *L, struct fy_node *stations, struct fy_node *sk,
 {
     tc_model *m = L->m;
     if (!stations)
-        return fail_at(L, NULL, "missing 'stations'");
-    if (expect_mapping(L, stations, sk, "'stations'"))
+        return tc_doc_fail(&L->d, NULL, "missing 'stations'");
+    if (tc_doc_expect_mapping(&L->d, stations, sk, "'stations'"))
         return -1;
     if (!sources)
-        return fail_at(L, stations, "missing 'sources' (nothing would ever arrive)");
-    if (expect_mapping(L, sources, rk, "'sources'"))
+        return tc_doc_fail(&L->d, stations, "missing 'sources' (nothing would ever arrive)");
+    if (tc_doc_expect_mapping(&L->d, sources, rk, "'sources'"))
         return -1;
     int ns = fy_node_mapping_item_count(stations), nr = fy_node_mapping_item_count(sources);
     if (ns < 1 || nr < 1)
-        return fail_at(L, ns < 1 ? stations : sources, "need at least one station and one source");
+        return tc_doc_fail(&L->d, ns < 1 ? stations : sources, "need at least one station and one source");
     m->plant.stations = calloc((size_t)ns, sizeof *m->plant.stations);
     m->plant.sources = calloc((size_t)nr, sizeof *m->plant.sources);
     char *reached = calloc((size_t)ns, 1);
     if (!m->plant.stations || !m->plant.sources || !reached) {
         free(reached);
-        return fail_at(L, stations, "out of memory");
+        return tc_doc_fail(&L->d, stations, "out of memory");
     }
     void *it = NULL;
     struct fy_node_pair *p;
     int rc = 0;
     while (rc == 0 && (p = fy_node_mapping_iterate(stations, &it))) {
         struct fy_node *k = fy_node_pair_key(p);
-        const char *name = scalar(L, k, "station name");
+        const char *name = tc_doc_scalar(&L->d, k, "station name");
         if (!name || check_name(L, k, name, "station")) { rc = -1; break; }
         tc_station *s = &m->plant.stations[m->plant.n_stations];
-        if (!(s->name = own_str(L, name))) { rc = fail_at(L, k, "out of memory"); break; }
+        if (!(s->name = own_str(L, name))) { rc = tc_doc_fail(&L->d, k, "out of memory"); break; }
         m->plant.n_stations++;
         rc = parse_station(L, k, fy_node_pair_value(p), s);
     }
     it = NULL;
     while (rc == 0 && (p = fy_node_mapping_iterate(sources, &it))) {
         struct fy_node *k = fy_node_pair_key(p);
-        const char *name = scalar(L, k, "source name");
+        const char *name = tc_doc_scalar(&L->d, k, "source name");
         if (!name || check_name(L, k, name, "source")) { rc = -1; break; }
         tc_source *src = &m->plant.sources[m->plant.n_sources];
-        if (!(src->name = own_str(L, name))) { rc = fail_at(L, k, "out of memory"); break; }
+        if (!(src->name = own_str(L, name))) { rc = tc_doc_fail(&L->d, k, "out of memory"); break; }
         m->plant.n_sources++;
         rc = parse_source(L, k, fy_node_pair_value(p), src, reached);
     }
@@ -533,8 +388,8 @@ static int parse_plant(loader *L, struct fy_node *stations, struct fy_node *sk,
         if (!reached[i]) {
             it = NULL;
             struct fy_node *k = NULL;
-            find(stations, m->plant.stations[i].name, &k);
-            rc = fail_at(L, k, "station %s is on no source's route, so no job can ever reach it",
+            tc_doc_find(stations, m->plant.stations[i].name, &k);
+            rc = tc_doc_fail(&L->d, k, "station %s is on no source's route, so no job can ever reach it",
                          m->plant.stations[i].name);
         }
     free(reached);
@@ -554,44 +409,44 @@ static int cmp_change(const void *a, const void *b)
 static int parse_change(loader *L, struct fy_node *c, const char *what, tc_plant *scratch, tc_change *out)
 {
     static const char *const keys[] = {"at", "set", "value", "up", "down", NULL};
-    if (expect_mapping(L, c, c, what) || check_keys(L, c, what, keys))
+    if (tc_doc_expect_mapping(&L->d, c, c, what) || tc_doc_check_keys(&L->d, c, what, keys))
         return -1;
-    struct fy_node *at = find(c, "at", NULL), *set = find(c, "set", NULL), *val = find(c, "value", NULL);
-    struct fy_node *up = find(c, "up", NULL), *down = find(c, "down", NULL);
+    struct fy_node *at = tc_doc_find(c, "at", NULL), *set = tc_doc_find(c, "set", NULL), *val = tc_doc_find(c, "value", NULL);
+    struct fy_node *up = tc_doc_find(c, "up", NULL), *down = tc_doc_find(c, "down", NULL);
     if (!at)
-        return fail_at(L, c, "%s: missing 'at' (when the change happens)", what);
-    if (get_duration(L, at, "at", &out->at))
+        return tc_doc_fail(&L->d, c, "%s: missing 'at' (when the change happens)", what);
+    if (tc_doc_duration(&L->d, at, "at", &out->at))
         return -1;
     if ((set != NULL) + (up != NULL) + (down != NULL) != 1)
-        return fail_at(L, c, "%s: give exactly one of 'set' (with 'value'), 'up' or 'down'", what);
+        return tc_doc_fail(&L->d, c, "%s: give exactly one of 'set' (with 'value'), 'up' or 'down'", what);
     if (set) {
-        const char *path = scalar(L, set, "set");
+        const char *path = tc_doc_scalar(&L->d, set, "set");
         if (!path)
             return -1;
         int pi = tc_model_param_find(L->m, path);
         if (pi < 0)
-            return fail_at(L, set, "%s: unknown parameter path '%s'", what, path);
+            return tc_doc_fail(&L->d, set, "%s: unknown parameter path '%s'", what, path);
         if (!val)
-            return fail_at(L, c, "%s: 'set' needs a 'value'", what);
+            return tc_doc_fail(&L->d, c, "%s: 'set' needs a 'value'", what);
         const tc_param *q = &L->m->params[pi];
-        if ((q->is_duration ? get_duration(L, val, "value", &out->value) : get_real(L, val, "value", &out->value)))
+        if ((q->is_duration ? tc_doc_duration(&L->d, val, "value", &out->value) : tc_doc_real(&L->d, val, "value", &out->value)))
             return -1;
         char why[256];
         tc_plant_copy(scratch, &L->m->plant);
         if (tc_plant_set(scratch, q, out->value, why, sizeof why) != TC_OK)
-            return fail_at(L, val, "%s: %s", what, why);
+            return tc_doc_fail(&L->d, val, "%s: %s", what, why);
         out->kind = TC_CHANGE_SET;
         out->target = pi;
         return 0;
     }
     if (val)
-        return fail_at(L, val, "%s: 'value' goes only with 'set'", what);
+        return tc_doc_fail(&L->d, val, "%s: 'value' goes only with 'set'", what);
     struct fy_node *sn = up ? up : down;
-    const char *name = scalar(L, sn, up ? "up" : "down");
+    const char *name = tc_doc_scalar(&L->d, sn, up ? "up" : "down");
     if (!name)
         return -1;
     if ((out->target = tc_model_station_index(L->m, name)) < 0)
-        return fail_at(L, sn, "%s: unknown station '%s'", what, name);
+        return tc_doc_fail(&L->d, sn, "%s: unknown station '%s'", what, name);
     out->kind = up ? TC_CHANGE_UP : TC_CHANGE_DOWN;
     return 0;
 }
@@ -599,7 +454,7 @@ static int parse_change(loader *L, struct fy_node *c, const char *what, tc_plant
 static int parse_scenarios(loader *L, struct fy_node *n, struct fy_node *at)
 {
     tc_model *m = L->m;
-    if (expect_mapping(L, n, at, "'scenarios'"))
+    if (tc_doc_expect_mapping(&L->d, n, at, "'scenarios'"))
         return -1;
     int cnt = fy_node_mapping_item_count(n);
     m->scenarios = calloc((size_t)cnt + 1, sizeof *m->scenarios);
@@ -608,21 +463,21 @@ static int parse_scenarios(loader *L, struct fy_node *n, struct fy_node *at)
     scratch.sources = calloc((size_t)m->plant.n_sources, sizeof *scratch.sources);
     int rc = 0;
     if (!m->scenarios || !scratch.stations || !scratch.sources)
-        rc = fail_at(L, n, "out of memory");
+        rc = tc_doc_fail(&L->d, n, "out of memory");
     void *it = NULL;
     struct fy_node_pair *p;
     while (rc == 0 && (p = fy_node_mapping_iterate(n, &it))) {
         struct fy_node *k = fy_node_pair_key(p), *v = fy_node_pair_value(p);
-        const char *name = scalar(L, k, "scenario name");
+        const char *name = tc_doc_scalar(&L->d, k, "scenario name");
         if (!name) { rc = -1; break; }
         if (strcmp(name, "baseline") == 0 || tc_model_scenario_index(m, name) >= 0) {
-            rc = fail_at(L, k, "scenario name '%s' is reserved or used twice", name);
+            rc = tc_doc_fail(&L->d, k, "scenario name '%s' is reserved or used twice", name);
             break;
         }
         char what[160];
         snprintf(what, sizeof what, "scenario %s", name);
         if (!v || !fy_node_is_sequence(v)) {
-            rc = fail_at(L, v ? v : k, "%s: must be a list of changes like {at: 1h, up: B}", what);
+            rc = tc_doc_fail(&L->d, v ? v : k, "%s: must be a list of changes like {at: 1h, up: B}", what);
             break;
         }
         tc_scenario *sc = &m->scenarios[m->n_scenarios];
@@ -630,7 +485,7 @@ static int parse_scenarios(loader *L, struct fy_node *n, struct fy_node *at)
         sc->name = malloc(strlen(name) + 1);
         sc->changes = calloc((size_t)nc + 1, sizeof *sc->changes);
         m->n_scenarios++;
-        if (!sc->name || !sc->changes) { rc = fail_at(L, k, "out of memory"); break; }
+        if (!sc->name || !sc->changes) { rc = tc_doc_fail(&L->d, k, "out of memory"); break; }
         strcpy(sc->name, name);
         void *cit = NULL;
         struct fy_node *c;
@@ -651,97 +506,70 @@ static int parse_root(loader *L, struct fy_node *root)
                                        "bin_width", "stations", "sources", "scenarios", NULL};
     tc_model *m = L->m;
     if (!root || !fy_node_is_mapping(root))
-        return fail_at(L, root, "a model must be a mapping with stations and sources");
-    if (check_keys(L, root, "the model", keys))
+        return tc_doc_fail(&L->d, root, "a model must be a mapping with stations and sources");
+    if (tc_doc_check_keys(&L->d, root, "the model", keys))
         return -1;
     struct fy_node *n, *k1 = NULL, *k2 = NULL;
     const char *s;
     m->unit = TC_UNIT_MIN;
-    if ((n = find(root, "time_unit", NULL))) {
-        if (!(s = scalar(L, n, "time_unit")))
+    if ((n = tc_doc_find(root, "time_unit", NULL))) {
+        if (!(s = tc_doc_scalar(&L->d, n, "time_unit")))
             return -1;
         if (tc_time_unit_parse(s, &m->unit) != 0)
-            return fail_at(L, n, "unknown time_unit '%s' (use s, min or h)", s);
+            return tc_doc_fail(&L->d, n, "unknown time_unit '%s' (use s, min or h)", s);
     }
-    if ((n = find(root, "name", NULL))) {
-        if (!(s = scalar(L, n, "name")))
+    L->d.unit = m->unit;
+    if ((n = tc_doc_find(root, "name", NULL))) {
+        if (!(s = tc_doc_scalar(&L->d, n, "name")))
             return -1;
         free(m->name);
         if (!(m->name = malloc(strlen(s) + 1)))
-            return fail_at(L, n, "out of memory");
+            return tc_doc_fail(&L->d, n, "out of memory");
         strcpy(m->name, s);
     }
     m->horizon = 480.0 * 60.0 / tc_time_unit_seconds(m->unit);
-    if ((n = find(root, "horizon", NULL))) {
-        if (get_duration(L, n, "horizon", &m->horizon))
+    if ((n = tc_doc_find(root, "horizon", NULL))) {
+        if (tc_doc_duration(&L->d, n, "horizon", &m->horizon))
             return -1;
         if (!(m->horizon > 0))
-            return fail_at(L, n, "'horizon' must be > 0");
+            return tc_doc_fail(&L->d, n, "'horizon' must be > 0");
     }
-    if ((n = find(root, "bin_width", NULL))) {
-        if (get_duration(L, n, "bin_width", &m->bin_width))
+    if ((n = tc_doc_find(root, "bin_width", NULL))) {
+        if (tc_doc_duration(&L->d, n, "bin_width", &m->bin_width))
             return -1;
         if (!(m->bin_width > 0) || m->horizon / m->bin_width > 100000)
-            return fail_at(L, n, "'bin_width' must be > 0 and give at most 100000 bins");
+            return tc_doc_fail(&L->d, n, "'bin_width' must be > 0 and give at most 100000 bins");
     }
     long x;
     m->replications = 1000;
-    if ((n = find(root, "replications", NULL))) {
-        if (get_int(L, n, "replications", 1, 100000000, &x))
+    if ((n = tc_doc_find(root, "replications", NULL))) {
+        if (tc_doc_int(&L->d, n, "replications", 1, 100000000, &x))
             return -1;
         m->replications = x;
     }
     m->seed = 1;
-    if ((n = find(root, "seed", NULL))) {
-        if (get_int(L, n, "seed", 0, 4294967295L, &x))
+    if ((n = tc_doc_find(root, "seed", NULL))) {
+        if (tc_doc_int(&L->d, n, "seed", 0, 4294967295L, &x))
             return -1;
         m->seed = (uint32_t)x;
     }
-    struct fy_node *st = find(root, "stations", &k1), *so = find(root, "sources", &k2);
+    struct fy_node *st = tc_doc_find(root, "stations", &k1), *so = tc_doc_find(root, "sources", &k2);
     if (parse_plant(L, st, k1, so, k2))
         return -1;
     if (tc_model_build_registry_(m) != 0)
-        return fail_at(L, root, "out of memory");
-    if ((n = find(root, "scenarios", &k1)) && parse_scenarios(L, n, k1))
+        return tc_doc_fail(&L->d, root, "out of memory");
+    if ((n = tc_doc_find(root, "scenarios", &k1)) && parse_scenarios(L, n, k1))
         return -1;
     return 0;
-}
-
-static void diag_sink(struct fy_diag *diag, void *user, const char *buf, size_t len)
-{
-    (void)diag; (void)user; (void)buf; (void)len;  /* errors are collected, not printed */
 }
 
 static tc_status parse_text(loader *L)
 {
     tc_model *m = L->m;
-    struct fy_diag_cfg dc;
-    fy_diag_cfg_default(&dc);
-    dc.fp = NULL;
-    dc.output_fn = diag_sink;
-    dc.colorize = false;
-    struct fy_diag *diag = fy_diag_create(&dc);
-    if (!diag) {
-        snprintf(L->err, L->errlen, "%s: out of memory", L->origin);
-        return TC_ERR_RUNTIME;
-    }
-    fy_diag_set_collect_errors(diag, true);
-    struct fy_parse_cfg pc = {.flags = FYPCF_QUIET | FYPCF_RESOLVE_DOCUMENT, .diag = diag};
-    struct fy_document *fyd = fy_document_build_from_string(&pc, m->text, m->text_len);
-    tc_status st = TC_OK;
-    if (!fyd || fy_document_root(fyd) == NULL) {
-        void *it = NULL;
-        struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
-        if (e)
-            snprintf(L->err, L->errlen, "%s:%d:%d: %s", L->origin, e->line, e->column, e->msg);
-        else
-            snprintf(L->err, L->errlen, "%s: not a YAML document (empty, or not UTF-8 text?)", L->origin);
+    tc_status st = tc_doc_parse(&L->d, m->text, m->text_len);
+    if (st == TC_OK && parse_root(L, tc_doc_root(&L->d)) != 0)
         st = TC_ERR_INPUT;
-    } else if (parse_root(L, fy_document_root(fyd)) != 0) {
-        st = TC_ERR_INPUT;
-    }
-    fy_document_destroy(fyd);
-    fy_diag_unref(diag);
+    tc_doc_close(&L->d);
     return st;
 }
 
@@ -753,7 +581,7 @@ static const char *basename_of(const char *path)
 
 static tc_status load_common(tc_model *m, const char *origin, tc_model **out, char *err, size_t errlen)
 {
-    loader L = {.origin = origin, .err = err, .errlen = errlen, .m = m};
+    loader L = {.d = {.origin = origin, .err = err, .errlen = errlen, .unit = TC_UNIT_MIN}, .m = m};
     if (!m->name) {
         const char *b = basename_of(origin);
         size_t n = strcspn(b, ".");
@@ -789,33 +617,12 @@ tc_status tc_model_load_string(const char *text, const char *origin, tc_model **
 
 tc_status tc_model_load(const char *path, tc_model **out, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return TC_ERR_INPUT;
-    }
-    char *buf = malloc(TC_MODEL_MAX_BYTES + 1);
-    size_t n = buf ? fread(buf, 1, TC_MODEL_MAX_BYTES + 1, f) : 0;
-    int bad = ferror(f);
-    fclose(f);
-    if (!buf || bad) {
-        free(buf);
-        snprintf(err, errlen, "%s: %s", path, buf ? "read error" : "out of memory");
-        return TC_ERR_RUNTIME;
-    }
-    if (n > TC_MODEL_MAX_BYTES) {
-        free(buf);
-        snprintf(err, errlen, "%s: larger than the %u MiB limit for a model file", path,
-                 TC_MODEL_MAX_BYTES >> 20);
-        return TC_ERR_INPUT;
-    }
-    if (memchr(buf, '\0', n)) {
-        free(buf);
-        snprintf(err, errlen, "%s: contains a NUL byte; not a YAML text file", path);
-        return TC_ERR_INPUT;
-    }
-    buf[n] = '\0';
-    tc_status st = tc_model_load_string(buf, path, out, err, errlen);
-    free(buf);
+    char *text = NULL;
+    size_t n = 0;
+    tc_status st = tc_doc_read_file(path, TC_MODEL_MAX_BYTES, &text, &n, err, errlen);
+    if (st != TC_OK)
+        return st;
+    st = tc_model_load_string(text, path, out, err, errlen);
+    free(text);
     return st;
 }

@@ -50,8 +50,8 @@ tc_interval tc_wilson_interval(long k, long n, double level)
     double centre = (p + 0.5 * z2n) / (1 + z2n);
     double half = z * sqrt(p * (1 - p) / (double)n + 0.25 * z2n / (double)n) / (1 + z2n);
     tc_interval r = {centre - half, centre + half};
-    if (r.lo < 0) r.lo = 0;
-    if (r.hi > 1) r.hi = 1;
+    if (r.lo < 0 || k == 0) r.lo = 0;      /* exact at the ends, not 1e-17 off */
+    if (r.hi > 1 || k == n) r.hi = 1;
     return r;
 }
 
@@ -64,4 +64,51 @@ double tc_quantile_sorted(const double *x, size_t n, double p)
     if (i + 1 >= n)
         return x[n - 1];
     return x[i] + (h - (double)i) * (x[i + 1] - x[i]);
+}
+
+/* Moves the k-th smallest of x[lo..hi] to x[k], smaller ones before it, larger after. */
+static void select_kth(double *x, size_t lo, size_t hi, size_t k)
+{
+    while (hi > lo) {
+        double pivot = x[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (x[i] < pivot) i++;
+            while (x[j] > pivot) j--;
+            if (i <= j) {
+                double t = x[i]; x[i] = x[j]; x[j] = t;
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        if (k <= j) hi = j;
+        else if (k >= i) lo = i;
+        else return;
+    }
+}
+
+void tc_quantiles_select(double *x, size_t n, const double *p, int np, double *out)
+{
+    size_t lo = 0;
+    for (int q = 0; q < np; q++) {
+        if (n == 0) {
+            out[q] = NAN;
+            continue;
+        }
+        double h = (double)(n - 1) * p[q];
+        size_t i = (size_t)floor(h);
+        if (i < lo)                         /* an equal level: already in place */
+            i = lo > 0 ? lo - 1 : 0;
+        else
+            select_kth(x, lo, n - 1, i);
+        double a = x[i], b = a;
+        if (i + 1 < n) {
+            b = x[i + 1];
+            for (size_t k = i + 2; k < n; k++)
+                if (x[k] < b) b = x[k];
+        }
+        out[q] = a + (h - (double)i) * (b - a);
+        lo = i + 1;
+    }
 }

@@ -1,16 +1,21 @@
 /*
- * store.c - the HDF5 forecast file.  Handles start invalid and are closed
- * in reverse order of opening; HDF5's own error stack printing is off and
- * every failure comes back as a message naming the file and the object.
+ * store.c - the forecast file's lifecycle: create or open for appending
+ * (through a copy in atomic mode), epochs, attributes, commit.  Handles
+ * start invalid and close in reverse order; HDF5's own error printing is
+ * off and every failure comes back as a message naming the file.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <hdf5.h>
-#include <hdf5_hl.h>
+#include <nettle/sha2.h>
 
+#include "store_internal.h"
 #include "twincast/store.h"
 #include "twincast/version.h"
 
@@ -18,7 +23,9 @@ struct tc_store {
     hid_t file;
     hid_t epoch_group;
     int epoch;
-    char *path;
+    int flags;
+    char *path;        /* the file the user named */
+    char *work;        /* the file being written: path itself, or its temporary copy */
 };
 
 #define CHECK(expr, what)                                                       \
@@ -29,7 +36,18 @@ struct tc_store {
         }                                                                       \
     } while (0)
 
-static herr_t put_str_attr(hid_t obj, const char *name, const char *value)
+void tc_sha256_hex(const char *text, size_t len, char out[65])
+{
+    struct sha256_ctx ctx;
+    uint8_t d[SHA256_DIGEST_SIZE];
+    sha256_init(&ctx);
+    sha256_update(&ctx, len, (const uint8_t *)text);
+    sha256_digest(&ctx, sizeof d, d);
+    for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
+        snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+herr_t tc_h5_str_attr(hid_t obj, const char *name, const char *value)
 {
     hid_t type = H5I_INVALID_HID, space = H5I_INVALID_HID, attr = H5I_INVALID_HID;
     herr_t rc = -1;
@@ -50,7 +68,7 @@ done:
     return rc;
 }
 
-static herr_t put_num_attr(hid_t obj, const char *name, hid_t type, const void *value)
+herr_t tc_h5_num_attr(hid_t obj, const char *name, hid_t type, const void *value)
 {
     hid_t space = H5I_INVALID_HID, attr = H5I_INVALID_HID;
     herr_t rc = -1;
@@ -65,7 +83,7 @@ done:
     return rc;
 }
 
-static herr_t put_text_dataset(hid_t loc, const char *name, const char *text)
+herr_t tc_h5_text_dataset(hid_t loc, const char *name, const char *text)
 {
     hid_t type = H5I_INVALID_HID, space = H5I_INVALID_HID, ds = H5I_INVALID_HID;
     herr_t rc = -1;
@@ -82,6 +100,17 @@ done:
     if (space >= 0) H5Sclose(space);
     if (type >= 0) H5Tclose(type);
     return rc;
+}
+
+hid_t tc_h5_group(hid_t loc, const char *name)
+{
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE), g = H5I_INVALID_HID;
+    if (gcpl < 0)
+        return H5I_INVALID_HID;
+    if (H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0)
+        g = H5Gcreate2(loc, name, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    H5Pclose(gcpl);
+    return g;
 }
 
 static void iso_now(char *buf, size_t n)
@@ -104,187 +133,143 @@ static herr_t find_last_epoch(hid_t g, const char *name, const H5L_info_t *info,
     return 0;
 }
 
-tc_status tc_store_open(const char *path, const tc_model *m, tc_store **out, char *err, size_t errlen)
+/* Byte copy, flushed to disk: the temporary file an append works on. */
+static int copy_file(const char *from, const char *to, char *err, size_t errlen)
+{
+    int in = open(from, O_RDONLY), out = -1;
+    char buf[1 << 16];
+    ssize_t n = 0;
+    if (in < 0 || (out = open(to, O_WRONLY | O_CREAT | O_EXCL, 0644)) < 0) {
+        snprintf(err, errlen, "%s: cannot copy for appending: %s", in < 0 ? from : to, strerror(errno));
+        if (in >= 0) close(in);
+        return -1;
+    }
+    while ((n = read(in, buf, sizeof buf)) > 0)
+        if (write(out, buf, (size_t)n) != n) {
+            n = -1;
+            break;
+        }
+    int bad = n < 0 || fsync(out) != 0;
+    if (bad)
+        snprintf(err, errlen, "%s: cannot copy for appending: %s", to, strerror(errno));
+    close(in);
+    close(out);
+    if (bad)
+        unlink(to);
+    return bad ? -1 : 0;
+}
+
+static tc_status open_existing(tc_store *s, const tc_model *m, char *err, size_t errlen)
+{
+    if (H5Fis_hdf5(s->path) <= 0) {
+        snprintf(err, errlen, "%s: exists and is not an HDF5 file; refusing to overwrite it", s->path);
+        return TC_ERR_INPUT;
+    }
+    if ((s->flags & TC_STORE_ATOMIC) && copy_file(s->path, s->work, err, errlen) != 0)
+        return TC_ERR_INPUT;
+    if ((s->file = H5Fopen(s->work, H5F_ACC_RDWR, H5P_DEFAULT)) < 0) {
+        snprintf(err, errlen, "%s: cannot open for appending (permissions? open elsewhere?)", s->path);
+        return TC_ERR_INPUT;
+    }
+    if (H5Aexists(s->file, "model_sha256") <= 0 || H5Lexists(s->file, "forecasts", H5P_DEFAULT) <= 0) {
+        snprintf(err, errlen, "%s: not a twincast forecast file; refusing to modify it", s->path);
+        return TC_ERR_INPUT;
+    }
+    char mine[65], theirs[65] = "";
+    tc_sha256_hex(m->text ? m->text : "", m->text_len, mine);
+    hid_t a = H5Aopen(s->file, "model_sha256", H5P_DEFAULT), t = a >= 0 ? H5Aget_type(a) : -1;
+    if (t >= 0 && H5Tget_class(t) == H5T_STRING && H5Tget_size(t) == sizeof theirs)
+        H5Aread(a, t, theirs);
+    if (t >= 0) H5Tclose(t);
+    if (a >= 0) H5Aclose(a);
+    if (strcmp(mine, theirs) != 0) {
+        snprintf(err, errlen, "%s: holds forecasts of another model (sha256 %.12s..., this one %.12s...); "
+                 "write to another file", s->path, theirs, mine);
+        return TC_ERR_INPUT;
+    }
+    int last = 0;
+    if (H5Literate_by_name(s->file, "forecasts", H5_INDEX_NAME, H5_ITER_NATIVE, NULL, find_last_epoch,
+                           &last, H5P_DEFAULT) < 0) {
+        snprintf(err, errlen, "%s: HDF5 failed to list /forecasts", s->path);
+        return TC_ERR_RUNTIME;
+    }
+    s->epoch = last;
+    return TC_OK;
+}
+
+static tc_status create_new(tc_store *s, const tc_model *m, char *err, size_t errlen)
+{
+    hid_t fcpl = H5I_INVALID_HID, fapl = H5I_INVALID_HID, g = H5I_INVALID_HID;
+    tc_status st = TC_ERR_RUNTIME;
+    char created[32], title[512], sha[65];
+    CHECK(fcpl = H5Pcreate(H5P_FILE_CREATE), "create a property list");
+    CHECK(H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), "set creation order");
+    CHECK(fapl = H5Pcreate(H5P_FILE_ACCESS), "create a property list");
+    CHECK(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST), "set format bounds");
+    if ((s->file = H5Fcreate(s->work, H5F_ACC_EXCL, fcpl, fapl)) < 0) {
+        snprintf(err, errlen, "%s: cannot create (does the directory exist and is it writable?)", s->path);
+        st = TC_ERR_INPUT;
+        goto fail;
+    }
+    iso_now(created, sizeof created);
+    snprintf(title, sizeof title, "twincast bottleneck forecasts for plant %s", m->name);
+    tc_sha256_hex(m->text ? m->text : "", m->text_len, sha);
+    CHECK(tc_h5_str_attr(s->file, "Conventions", "CF-1.8"), "write attributes");
+    CHECK(tc_h5_str_attr(s->file, "title", title), "write attributes");
+    CHECK(tc_h5_str_attr(s->file, "twincast_version", TC_VERSION), "write attributes");
+    CHECK(tc_h5_str_attr(s->file, "model_name", m->name), "write attributes");
+    CHECK(tc_h5_str_attr(s->file, "model_sha256", sha), "write attributes");
+    CHECK(tc_h5_str_attr(s->file, "created", created), "write attributes");
+    CHECK(tc_h5_text_dataset(s->file, "model_yaml", m->text ? m->text : ""), "write /model_yaml");
+    CHECK(g = tc_h5_group(s->file, "forecasts"), "create /forecasts");
+    st = TC_OK;
+fail:
+    if (g >= 0) H5Gclose(g);
+    if (fapl >= 0) H5Pclose(fapl);
+    if (fcpl >= 0) H5Pclose(fcpl);
+    return st;
+}
+
+tc_status tc_store_open(const char *path, const tc_model *m, int flags, tc_store **out,
+                        char *err, size_t errlen)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     tc_store *s = calloc(1, sizeof *s);
-    if (!s || !(s->path = malloc(strlen(path) + 1))) {
+    size_t n = strlen(path);
+    if (!s || !(s->path = malloc(n + 1)) || !(s->work = malloc(n + 32))) {
+        if (s) free(s->path);
         free(s);
         snprintf(err, errlen, "%s: out of memory", path);
         return TC_ERR_RUNTIME;
     }
     strcpy(s->path, path);
+    if (flags & TC_STORE_ATOMIC)
+        snprintf(s->work, n + 32, "%s.tmp-%ld", path, (long)getpid());
+    else
+        strcpy(s->work, path);
+    s->flags = flags;
     s->file = s->epoch_group = H5I_INVALID_HID;
-    hid_t fapl = H5I_INVALID_HID, fcpl = H5I_INVALID_HID, gcpl = H5I_INVALID_HID, g = H5I_INVALID_HID;
-    tc_status st = TC_ERR_RUNTIME;
-    FILE *probe = fopen(path, "rb");
-    if (probe) {
-        fclose(probe);
-        if (H5Fis_hdf5(path) <= 0) {
-            snprintf(err, errlen, "%s: exists and is not an HDF5 file; refusing to overwrite it", path);
-            st = TC_ERR_INPUT;
-            goto fail;
-        }
-        if ((s->file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT)) < 0) {
-            snprintf(err, errlen, "%s: cannot open for appending (permissions? open elsewhere?)", path);
-            st = TC_ERR_INPUT;
-            goto fail;
-        }
-        if (H5Aexists(s->file, "twincast_version") <= 0 || H5Lexists(s->file, "forecasts", H5P_DEFAULT) <= 0) {
-            snprintf(err, errlen, "%s: not a twincast forecast file; refusing to modify it", path);
-            st = TC_ERR_INPUT;
-            goto fail;
-        }
-        int last = 0;
-        CHECK(H5Literate_by_name(s->file, "forecasts", H5_INDEX_NAME, H5_ITER_NATIVE, NULL,
-                                  find_last_epoch, &last, H5P_DEFAULT), "list /forecasts");
-        s->epoch = last;
-    } else {
-        /* Track creation order so that netCDF-4 readers accept the groups. */
-        CHECK(fcpl = H5Pcreate(H5P_FILE_CREATE), "create a property list");
-        CHECK(H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), "set creation order");
-        CHECK(fapl = H5Pcreate(H5P_FILE_ACCESS), "create a property list");
-        CHECK(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST), "set format bounds");
-        if ((s->file = H5Fcreate(path, H5F_ACC_EXCL, fcpl, fapl)) < 0) {
-            snprintf(err, errlen, "%s: cannot create (does the directory exist and is it writable?)", path);
-            st = TC_ERR_INPUT;
-            goto fail;
-        }
-        char created[32], title[512];
-        iso_now(created, sizeof created);
-        snprintf(title, sizeof title, "twincast bottleneck forecasts for plant %s", m->name);
-        CHECK(put_str_attr(s->file, "Conventions", "CF-1.8"), "write attributes");
-        CHECK(put_str_attr(s->file, "title", title), "write attributes");
-        CHECK(put_str_attr(s->file, "twincast_version", TC_VERSION), "write attributes");
-        CHECK(put_str_attr(s->file, "model_name", m->name), "write attributes");
-        CHECK(put_str_attr(s->file, "created", created), "write attributes");
-        CHECK(put_text_dataset(s->file, "model_yaml", m->text ? m->text : ""), "write /model_yaml");
-        CHECK(gcpl = H5Pcreate(H5P_GROUP_CREATE), "create a property list");
-        CHECK(H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), "set creation order");
-        CHECK(g = H5Gcreate2(s->file, "forecasts", H5P_DEFAULT, gcpl, H5P_DEFAULT), "create /forecasts");
-        s->epoch = 0;
+    tc_status st = access(path, F_OK) == 0 ? open_existing(s, m, err, errlen) : create_new(s, m, err, errlen);
+    if (st != TC_OK) {
+        tc_store_close(s, 0, NULL, 0);
+        return st;
     }
-    if (g >= 0) H5Gclose(g);
-    if (gcpl >= 0) H5Pclose(gcpl);
-    if (fapl >= 0) H5Pclose(fapl);
-    if (fcpl >= 0) H5Pclose(fcpl);
     *out = s;
     return TC_OK;
-fail:
-    if (g >= 0) H5Gclose(g);
-    if (gcpl >= 0) H5Pclose(gcpl);
-    if (fapl >= 0) H5Pclose(fapl);
-    if (fcpl >= 0) H5Pclose(fcpl);
-    if (s->file >= 0) H5Fclose(s->file);
-    free(s->path);
-    free(s);
-    return st;
 }
 
 tc_status tc_store_begin_epoch(tc_store *s, int *epoch, char *err, size_t errlen)
 {
     char name[32];
-    hid_t gcpl = H5I_INVALID_HID;
     if (s->epoch >= 999999) {
         snprintf(err, errlen, "%s: holds 999999 epochs already", s->path);
         return TC_ERR_RUNTIME;
     }
     snprintf(name, sizeof name, "forecasts/%06d", s->epoch + 1);
-    CHECK(gcpl = H5Pcreate(H5P_GROUP_CREATE), "create a property list");
-    CHECK(H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), "set creation order");
-    CHECK(s->epoch_group = H5Gcreate2(s->file, name, H5P_DEFAULT, gcpl, H5P_DEFAULT), "create the epoch group");
-    H5Pclose(gcpl);
+    CHECK(s->epoch_group = tc_h5_group(s->file, name), "create the epoch group");
     *epoch = ++s->epoch;
     return TC_OK;
 fail:
-    if (gcpl >= 0) H5Pclose(gcpl);
-    return TC_ERR_RUNTIME;
-}
-
-/* A dimension scale: the coordinate variable of a netCDF dimension. */
-static hid_t make_scale(hid_t g, const char *name, hid_t type, hsize_t n, const void *data)
-{
-    hid_t space = H5Screate_simple(1, &n, NULL), ds = H5I_INVALID_HID;
-    if (space < 0)
-        return H5I_INVALID_HID;
-    ds = H5Dcreate2(g, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    H5Sclose(space);
-    if (ds < 0)
-        return H5I_INVALID_HID;
-    if (H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0 || H5DSset_scale(ds, name) < 0) {
-        H5Dclose(ds);
-        return H5I_INVALID_HID;
-    }
-    return ds;
-}
-
-static herr_t write_matrix(hid_t g, const char *name, const double *v, hsize_t R, hsize_t S,
-                           hid_t dim0, hid_t dim1, const char *units, const char *note)
-{
-    hsize_t dims[2] = {R, S}, chunk[2] = {R < 4096 ? R : 4096, S};
-    hid_t space = H5I_INVALID_HID, dcpl = H5I_INVALID_HID, ds = H5I_INVALID_HID;
-    herr_t rc = -1;
-    double fill = 0;
-    if ((space = H5Screate_simple(2, dims, NULL)) < 0 || (dcpl = H5Pcreate(H5P_DATASET_CREATE)) < 0)
-        goto done;
-    if (H5Pset_chunk(dcpl, 2, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, 4) < 0 ||
-        H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &fill) < 0)
-        goto done;
-    if ((ds = H5Dcreate2(g, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)) < 0)
-        goto done;
-    if (H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
-        goto done;
-    if (H5DSattach_scale(ds, dim0, 0) < 0 || H5DSattach_scale(ds, dim1, 1) < 0)
-        goto done;
-    if ((units && put_str_attr(ds, "units", units) < 0) || (note && put_str_attr(ds, "comment", note) < 0))
-        goto done;
-    rc = 0;
-done:
-    if (ds >= 0) H5Dclose(ds);
-    if (dcpl >= 0) H5Pclose(dcpl);
-    if (space >= 0) H5Sclose(space);
-    return rc;
-}
-
-tc_status tc_store_write_scenario(tc_store *s, const tc_scenario_data *d, char *err, size_t errlen)
-{
-    hid_t g = H5I_INVALID_HID, strtype = H5I_INVALID_HID;
-    hid_t dst = H5I_INVALID_HID, dre = H5I_INVALID_HID, dti = H5I_INVALID_HID;
-    long long *reals = malloc(sizeof *reals * (size_t)(d->R > 0 ? d->R : 1));
-    if (!reals) {
-        snprintf(err, errlen, "%s: out of memory", s->path);
-        return TC_ERR_RUNTIME;
-    }
-    for (int i = 0; i < d->R; i++)
-        reals[i] = i;
-    CHECK(g = H5Gcreate2(s->epoch_group, d->name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "create the scenario group");
-    CHECK(strtype = H5Tcopy(H5T_C_S1), "make a string type");
-    CHECK(H5Tset_size(strtype, H5T_VARIABLE), "make a string type");
-    CHECK(H5Tset_cset(strtype, H5T_CSET_UTF8), "make a string type");
-    CHECK(dst = make_scale(g, "station", strtype, (hsize_t)d->S, d->stations), "write the station scale");
-    CHECK(dre = make_scale(g, "realization", H5T_NATIVE_LLONG, (hsize_t)d->R, reals), "write the realization scale");
-    CHECK(dti = make_scale(g, "time", H5T_NATIVE_DOUBLE, (hsize_t)d->T, d->time), "write the time scale");
-    CHECK(write_matrix(g, "onset_time", d->onset, (hsize_t)d->R, (hsize_t)d->S, dre, dst, NULL,
-                       "first time the waiting count reached the station's threshold; NaN: not within the horizon"),
-          "write onset_time");
-    CHECK(write_matrix(g, "mean_waiting", d->mean_waiting, (hsize_t)d->R, (hsize_t)d->S, dre, dst, "jobs",
-                       "time-average number of jobs waiting"), "write mean_waiting");
-    CHECK(write_matrix(g, "max_waiting", d->max_waiting, (hsize_t)d->R, (hsize_t)d->S, dre, dst, "jobs",
-                       "largest number of jobs waiting"), "write max_waiting");
-    CHECK(write_matrix(g, "utilisation", d->utilisation, (hsize_t)d->R, (hsize_t)d->S, dre, dst, "1",
-                       "busy server-time over available server-time"), "write utilisation");
-    CHECK(write_matrix(g, "throughput", d->throughput, (hsize_t)d->R, (hsize_t)d->S, dre, dst, NULL,
-                       "jobs leaving the station per time unit"), "write throughput");
-    H5Dclose(dti); H5Dclose(dre); H5Dclose(dst); H5Tclose(strtype); H5Gclose(g);
-    free(reals);
-    return TC_OK;
-fail:
-    if (dti >= 0) H5Dclose(dti);
-    if (dre >= 0) H5Dclose(dre);
-    if (dst >= 0) H5Dclose(dst);
-    if (strtype >= 0) H5Tclose(strtype);
-    if (g >= 0) H5Gclose(g);
-    free(reals);
     return TC_ERR_RUNTIME;
 }
 
@@ -295,16 +280,19 @@ tc_status tc_store_end_epoch(tc_store *s, const tc_epoch_info *info, char *err, 
     int ranks = info->ranks, threads = info->threads;
     long long reps = info->replications;
     unsigned int seed = info->seed;
-    CHECK(put_text_dataset(g, "state_json", info->state_json ? info->state_json : "{}"), "write state_json");
-    CHECK(put_str_attr(g, "as_of", info->as_of ? info->as_of : ""), "write epoch attributes");
-    CHECK(put_num_attr(g, "horizon", H5T_NATIVE_DOUBLE, &info->horizon), "write epoch attributes");
-    CHECK(put_str_attr(g, "time_unit", info->time_unit), "write epoch attributes");
-    CHECK(put_num_attr(g, "seed", H5T_NATIVE_UINT, &seed), "write epoch attributes");
-    CHECK(put_num_attr(g, "replications", H5T_NATIVE_LLONG, &reps), "write epoch attributes");
-    CHECK(put_num_attr(g, "ranks", H5T_NATIVE_INT, &ranks), "write epoch attributes");
-    CHECK(put_num_attr(g, "threads", H5T_NATIVE_INT, &threads), "write epoch attributes");
-    CHECK(put_str_attr(g, "stop_reason", info->stop_reason ? info->stop_reason : "fixed"), "write epoch attributes");
-    CHECK(put_num_attr(g, "wall_seconds", H5T_NATIVE_DOUBLE, &info->wall_seconds), "write epoch attributes");
+    CHECK(tc_h5_text_dataset(g, "state_json", info->state_json ? info->state_json : "{}"), "write state_json");
+    CHECK(tc_h5_str_attr(g, "as_of", info->as_of ? info->as_of : ""), "write epoch attributes");
+    CHECK(tc_h5_num_attr(g, "horizon", H5T_NATIVE_DOUBLE, &info->horizon), "write epoch attributes");
+    CHECK(tc_h5_str_attr(g, "time_unit", info->time_unit), "write epoch attributes");
+    CHECK(tc_h5_num_attr(g, "seed", H5T_NATIVE_UINT, &seed), "write epoch attributes");
+    CHECK(tc_h5_num_attr(g, "replications", H5T_NATIVE_LLONG, &reps), "write epoch attributes");
+    CHECK(tc_h5_num_attr(g, "ranks", H5T_NATIVE_INT, &ranks), "write epoch attributes");
+    CHECK(tc_h5_num_attr(g, "threads", H5T_NATIVE_INT, &threads), "write epoch attributes");
+    CHECK(tc_h5_str_attr(g, "stop_reason", info->stop_reason ? info->stop_reason : "fixed"), "write epoch attributes");
+    CHECK(tc_h5_num_attr(g, "precision", H5T_NATIVE_DOUBLE, &info->precision), "write epoch attributes");
+    CHECK(tc_h5_str_attr(g, "random_numbers", "Philox4x32-10; scenarios share the streams of the same "
+                         "replication index (common random numbers)"), "write epoch attributes");
+    CHECK(tc_h5_num_attr(g, "wall_seconds", H5T_NATIVE_DOUBLE, &info->wall_seconds), "write epoch attributes");
     if (H5Lexists(s->file, "forecasts/latest", H5P_DEFAULT) > 0)
         CHECK(H5Ldelete(s->file, "forecasts/latest", H5P_DEFAULT), "replace /forecasts/latest");
     snprintf(target, sizeof target, "/forecasts/%06d", s->epoch);
@@ -317,7 +305,7 @@ fail:
     return TC_ERR_RUNTIME;
 }
 
-tc_status tc_store_close(tc_store *s, char *err, size_t errlen)
+tc_status tc_store_close(tc_store *s, int commit, char *err, size_t errlen)
 {
     if (!s)
         return TC_OK;
@@ -325,10 +313,31 @@ tc_status tc_store_close(tc_store *s, char *err, size_t errlen)
     if (s->epoch_group >= 0)
         H5Gclose(s->epoch_group);
     if (s->file >= 0 && H5Fclose(s->file) < 0) {
-        snprintf(err, errlen, "%s: HDF5 failed to close the file", s->path);
+        if (err)
+            snprintf(err, errlen, "%s: HDF5 failed to close the file (disk full?)", s->path);
         st = TC_ERR_RUNTIME;
     }
+    int atomic = s->flags & TC_STORE_ATOMIC;
+    if (st == TC_OK && commit && atomic) {
+        int fd = open(s->work, O_RDONLY);
+        int bad = fd < 0 || fsync(fd) != 0;
+        if (fd >= 0)
+            close(fd);
+        if (bad || rename(s->work, s->path) != 0) {
+            if (err)
+                snprintf(err, errlen, "%s: cannot put the new file in place: %s", s->path, strerror(errno));
+            st = TC_ERR_RUNTIME;
+        }
+    }
+    if (atomic && (st != TC_OK || !commit))
+        unlink(s->work);        /* the previous file stays as it was */
     free(s->path);
+    free(s->work);
     free(s);
     return st;
+}
+
+tc_status tc_store_write_scenario(tc_store *s, const tc_scenario_data *d, char *err, size_t errlen)
+{
+    return tc_store_write_scenario_(s->epoch_group, d, s->path, err, errlen);
 }

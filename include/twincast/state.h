@@ -37,6 +37,18 @@ tc_state *tc_state_create(const tc_model *m);
 void tc_state_destroy(tc_state *s);
 tc_status tc_state_set_in_service(tc_state *s, int station, const double *elapsed, int n);
 tc_status tc_state_add_override(tc_state *s, int param, double value);
+/*
+ * Reads a state snapshot (JSON):
+ *   {"as_of": "2026-12-01T08:00:00Z",
+ *    "stations": {"B": {"up": false, "down_for": 5.0, "waiting": 12, "in_service": []}},
+ *    "params": {"C.process.mean": 0.95}}
+ * Times are in model units (or duration strings such as "90s").  Errors
+ * name the file, line, column and field; TC_ERR_INPUT.
+ */
+tc_status tc_state_parse_json(const tc_model *m, const char *text, size_t len, const char *origin,
+                              tc_state **out, char *err, size_t errlen);
+tc_status tc_state_load_json(const tc_model *m, const char *path, tc_state **out, char **text,
+                             char *err, size_t errlen);
 /* Checks the state against the model; TC_ERR_INPUT names the field. */
 tc_status tc_state_validate(const tc_state *s, const tc_model *m, char *err, size_t errlen);
 

@@ -30,5 +30,10 @@ tc_interval tc_t_interval(const tc_moments *m, double level);
 tc_interval tc_wilson_interval(long k, long n, double level);
 /* Linear-interpolation quantile (type 7) of sorted data. */
 double tc_quantile_sorted(const double *x, size_t n, double p);
+/*
+ * The same quantiles for np ascending levels p, without a full sort: x is
+ * reordered in place (selection), in O(n) per level.  x holds no NaN.
+ */
+void tc_quantiles_select(double *x, size_t n, const double *p, int np, double *out);
 
 #endif

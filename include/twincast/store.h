@@ -1,17 +1,25 @@
 /*
- * store.h - the forecast file (HDF5, NetCDF-4 compatible with dimension
- * scales).  One file holds many forecasts, one group per epoch:
+ * store.h - the forecast file: HDF5, NetCDF-4 compatible (dimension
+ * scales, creation order tracked), readable by h5py and by xarray through
+ * h5netcdf.  One file holds many forecasts, one group per epoch:
  *
- *   /                       attrs Conventions, title, twincast_version, model_name, created
- *   /model_yaml             the model text
- *   /forecasts/<epoch>/     6-digit sequence; attrs as_of, horizon, time_unit, seed, ...
- *      state_json
- *      <scenario>/          station, realization, time dimension scales;
- *                           onset_time, mean_waiting, max_waiting, utilisation,
- *                           throughput (realization, station)
- *   /forecasts/latest       soft link to the newest epoch
+ *   /                     attrs Conventions, title, twincast_version, model_name,
+ *                         model_sha256, created
+ *   /model_yaml           the model text
+ *   /forecasts/<epoch>/   6-digit sequence; attrs as_of, horizon, time_unit, seed,
+ *                         replications, ranks, threads, stop_reason, wall_seconds, ...
+ *      state_json         the state it started from
+ *      <scenario>/        baseline and each what-if scenario
+ *         station (S), realization (R), time (T), quantile (Q)   dimension scales
+ *         onset_time, mean_waiting, max_waiting, utilisation, throughput,
+ *         blocked, starved, availability, bottleneck_share       (R, S)
+ *         waiting_quantiles (T, S, Q), bottleneck_probability (T, S)
+ *         summary            compound (S)
+ *   /forecasts/latest     soft link to the newest epoch
  *
- * Appending an epoch never rewrites the ones before it.
+ * Appending an epoch never rewrites the ones before it.  In atomic mode the
+ * file is changed through a copy renamed into place at commit, so a crash
+ * or a full disk leaves the previous file as it was.
  */
 #ifndef TWINCAST_STORE_H
 #define TWINCAST_STORE_H
@@ -20,6 +28,8 @@
 #include <stdint.h>
 
 #include "twincast/model.h"
+#include "twincast/sample.h"
+#include "twincast/summary.h"
 
 typedef struct tc_store tc_store;
 
@@ -30,26 +40,57 @@ typedef struct tc_epoch_info {
     uint32_t seed;
     long replications;
     int ranks, threads;
-    const char *stop_reason;
+    const char *stop_reason;    /* "fixed", "precision reached", "maximum replications" */
+    double precision;           /* 0 when fixed */
     double wall_seconds;
-    const char *state_json;   /* NULL: "{}" (an empty plant) */
+    const char *state_json;     /* NULL: "{}" (an empty plant) */
 } tc_epoch_info;
 
 typedef struct tc_scenario_data {
     const char *name;
-    int R, S, T;
-    const char *const *stations;
-    const double *onset, *mean_waiting, *max_waiting, *utilisation, *throughput;  /* [R*S] */
-    const double *time;       /* [T] bin centres */
+    const char *const *stations;    /* [S] */
+    const double *time;             /* [T] bin centres */
+    const tc_sample *sample;
+    const tc_summary *summary;
+    int is_baseline;
 } tc_scenario_data;
 
-/* Creates the file, or opens an existing twincast file to append to it. */
-tc_status tc_store_open(const char *path, const tc_model *m, tc_store **out, char *err, size_t errlen);
+enum { TC_STORE_ATOMIC = 1 };
+
+/*
+ * Creates the file, or opens an existing twincast file of the same model
+ * to append to it (TC_ERR_INPUT if it is not one, or of another model).
+ */
+tc_status tc_store_open(const char *path, const tc_model *m, int flags, tc_store **out,
+                        char *err, size_t errlen);
 /* Creates the next epoch's group; *epoch receives its number. */
 tc_status tc_store_begin_epoch(tc_store *s, int *epoch, char *err, size_t errlen);
 tc_status tc_store_write_scenario(tc_store *s, const tc_scenario_data *d, char *err, size_t errlen);
 /* Writes the epoch's attributes, points 'latest' at it and flushes. */
 tc_status tc_store_end_epoch(tc_store *s, const tc_epoch_info *info, char *err, size_t errlen);
-tc_status tc_store_close(tc_store *s, char *err, size_t errlen);
+/* commit = 1: keep the changes (atomic mode: rename into place); 0: discard them. */
+tc_status tc_store_close(tc_store *s, int commit, char *err, size_t errlen);
+
+/* A forecast epoch read back: its attributes and every scenario's summary. */
+typedef struct tc_forecast_view {
+    int epoch;
+    char as_of[64], time_unit[8], stop_reason[64], model_name[128];
+    double horizon, wall_seconds, precision;
+    long replications;
+    int ranks, threads;
+    unsigned seed;
+    int n_scenarios, S;
+    char (*scenario)[64];            /* [n_scenarios], baseline first */
+    char (*station)[64];             /* [S] */
+    tc_station_summary *summary;     /* [n_scenarios * S]; diff fields NaN for the baseline */
+} tc_forecast_view;
+
+/* Reads epoch `epoch` (0: the latest), all scenarios or just `scenario`. */
+tc_status tc_store_read(const char *path, int epoch, const char *scenario, tc_forecast_view **out,
+                        char *err, size_t errlen);
+void tc_forecast_view_destroy(tc_forecast_view *v);
+
+/* Hex SHA-256 of a text (65 bytes with the NUL). */
+void tc_sha256_hex(const char *text, size_t len, char out[65]);
 
 #endif

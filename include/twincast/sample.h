@@ -1,0 +1,32 @@
+/*
+ * sample.h - the per-replication results of one scenario, in replication
+ * order: plain arrays, shared by the ensemble runner that fills them, the
+ * MPI layer that gathers them and the statistics that summarise them.
+ */
+#ifndef TWINCAST_SAMPLE_H
+#define TWINCAST_SAMPLE_H
+
+#include "twincast/status.h"
+
+/* The (replication, station) measures, in the order they are stored. */
+enum {
+    TC_M_ONSET, TC_M_MEAN_WAITING, TC_M_MAX_WAITING, TC_M_UTILISATION, TC_M_THROUGHPUT,
+    TC_M_BLOCKED, TC_M_STARVED, TC_M_AVAILABILITY, TC_M_BOTTLENECK_SHARE, TC_M_COUNT
+};
+/* The (replication, bin, station) measures. */
+enum { TC_B_WAITING, TC_B_BOTTLENECK, TC_B_COUNT };
+
+typedef struct tc_sample {
+    long R, cap;                /* replications held, room for */
+    int S, T;
+    double *m[TC_M_COUNT];      /* each [R * S] */
+    double *b[TC_B_COUNT];      /* each [R * T * S] */
+} tc_sample;
+
+const char *tc_sample_measure_name(int k);
+tc_sample *tc_sample_create(long cap, int S, int T);
+/* Makes room for `cap` replications, keeping those held. */
+tc_status tc_sample_reserve(tc_sample *s, long cap);
+void tc_sample_destroy(tc_sample *s);
+
+#endif

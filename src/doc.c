@@ -1,0 +1,246 @@
+/* doc.c - YAML/JSON documents with exact error positions (libfyaml). */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "doc.h"
+
+static int first_scalar_mark(struct fy_node *n, int *line, int *col)
+{
+    if (!n)
+        return -1;
+    if (fy_node_is_scalar(n)) {
+        struct fy_token *t = fy_node_get_scalar_token(n);
+        const struct fy_mark *mk = t ? fy_token_start_mark(t) : NULL;
+        if (!mk)
+            return -1;
+        *line = mk->line + 1;
+        *col = mk->column + 1;
+        return 0;
+    }
+    void *it = NULL;
+    if (fy_node_is_sequence(n))
+        return first_scalar_mark(fy_node_sequence_iterate(n, &it), line, col);
+    struct fy_node_pair *p = fy_node_mapping_iterate(n, &it);
+    return p ? first_scalar_mark(fy_node_pair_key(p), line, col) : -1;
+}
+
+int tc_doc_fail(tc_doc *d, struct fy_node *n, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    int line, col;
+    if (first_scalar_mark(n, &line, &col) == 0)
+        snprintf(d->err, d->errlen, "%s:%d:%d: %s", d->origin, line, col, msg);
+    else
+        snprintf(d->err, d->errlen, "%s: %s", d->origin, msg);
+    return -1;
+}
+
+static int is_quoted(struct fy_node *n)
+{
+    enum fy_node_style st = fy_node_get_style(n);
+    return st == FYNS_SINGLE_QUOTED || st == FYNS_DOUBLE_QUOTED;
+}
+
+const char *tc_doc_scalar(tc_doc *d, struct fy_node *n, const char *key)
+{
+    if (!n || !fy_node_is_scalar(n)) {
+        tc_doc_fail(d, n, "'%s' must be a single value, not a list or mapping", key);
+        return NULL;
+    }
+    const char *s = fy_node_get_scalar0(n);
+    if (!s)
+        tc_doc_fail(d, n, "'%s': out of memory", key);
+    return s;
+}
+
+int tc_doc_real(tc_doc *d, struct fy_node *n, const char *key, double *out)
+{
+    const char *s = tc_doc_scalar(d, n, key);
+    if (!s)
+        return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v) || (d->json && is_quoted(n)))
+        return tc_doc_fail(d, n, "'%s' must be a finite number, got '%s'", key, s);
+    *out = v;
+    return 0;
+}
+
+int tc_doc_int(tc_doc *d, struct fy_node *n, const char *key, long lo, long hi, long *out)
+{
+    const char *s = tc_doc_scalar(d, n, key);
+    if (!s)
+        return -1;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || errno == ERANGE || (d->json && is_quoted(n)))
+        return tc_doc_fail(d, n, "'%s' must be a whole number, got '%s'", key, s);
+    if (v < lo || v > hi)
+        return tc_doc_fail(d, n, "'%s' must be from %ld to %ld, got %ld", key, lo, hi, v);
+    *out = v;
+    return 0;
+}
+
+int tc_doc_duration(tc_doc *d, struct fy_node *n, const char *key, double *out)
+{
+    const char *s = tc_doc_scalar(d, n, key);
+    if (!s)
+        return -1;
+    char why[256];
+    if (tc_duration_parse(s, d->unit, out, why, sizeof why) != 0)
+        return tc_doc_fail(d, n, "'%s': %s", key, why);
+    if (*out < 0)
+        return tc_doc_fail(d, n, "'%s' must not be negative, got '%s'", key, s);
+    return 0;
+}
+
+int tc_doc_bool(tc_doc *d, struct fy_node *n, const char *key, int *out)
+{
+    const char *s = tc_doc_scalar(d, n, key);
+    if (!s)
+        return -1;
+    if (!is_quoted(n) && strcmp(s, "true") == 0)
+        *out = 1;
+    else if (!is_quoted(n) && strcmp(s, "false") == 0)
+        *out = 0;
+    else
+        return tc_doc_fail(d, n, "'%s' must be true or false, got '%s'", key, s);
+    return 0;
+}
+
+struct fy_node *tc_doc_find(struct fy_node *map, const char *key, struct fy_node **keynode)
+{
+    void *it = NULL;
+    struct fy_node_pair *p;
+    while ((p = fy_node_mapping_iterate(map, &it))) {
+        struct fy_node *k = fy_node_pair_key(p);
+        const char *ks = k && fy_node_is_scalar(k) ? fy_node_get_scalar0(k) : NULL;
+        if (ks && strcmp(ks, key) == 0) {
+            if (keynode)
+                *keynode = k;
+            return fy_node_pair_value(p);
+        }
+    }
+    return NULL;
+}
+
+int tc_doc_expect_mapping(tc_doc *d, struct fy_node *n, struct fy_node *at, const char *what)
+{
+    if (!n || !fy_node_is_mapping(n))
+        return tc_doc_fail(d, n ? n : at, "%s must be a mapping of key: value", what);
+    return 0;
+}
+
+int tc_doc_check_keys(tc_doc *d, struct fy_node *map, const char *what, const char *const *allowed)
+{
+    void *it = NULL;
+    struct fy_node_pair *p;
+    while ((p = fy_node_mapping_iterate(map, &it))) {
+        struct fy_node *k = fy_node_pair_key(p);
+        const char *ks = k && fy_node_is_scalar(k) ? fy_node_get_scalar0(k) : NULL;
+        if (!ks)
+            return tc_doc_fail(d, k, "%s: keys must be plain names", what);
+        int ok = 0;
+        for (int i = 0; allowed[i]; i++)
+            ok |= strcmp(ks, allowed[i]) == 0;
+        if (!ok) {
+            char list[512] = "";
+            for (int i = 0; allowed[i]; i++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", allowed[i]);
+            return tc_doc_fail(d, k, "unknown key '%s' in %s (expected one of: %s)", ks, what, list);
+        }
+    }
+    return 0;
+}
+
+static void diag_sink(struct fy_diag *diag, void *user, const char *buf, size_t len)
+{
+    (void)diag; (void)user; (void)buf; (void)len;  /* errors are collected, not printed */
+}
+
+tc_status tc_doc_parse(tc_doc *d, const char *text, size_t len)
+{
+    struct fy_diag_cfg dc;
+    fy_diag_cfg_default(&dc);
+    dc.fp = NULL;
+    dc.output_fn = diag_sink;
+    dc.colorize = false;
+    struct fy_diag *diag = fy_diag_create(&dc);
+    if (!diag) {
+        snprintf(d->err, d->errlen, "%s: out of memory", d->origin);
+        return TC_ERR_RUNTIME;
+    }
+    fy_diag_set_collect_errors(diag, true);
+    struct fy_parse_cfg pc = {
+        .flags = FYPCF_QUIET | FYPCF_RESOLVE_DOCUMENT | (d->json ? FYPCF_JSON_FORCE : 0), .diag = diag};
+    d->fyd = fy_document_build_from_string(&pc, text, len);
+    tc_status st = TC_OK;
+    if (!d->fyd || !fy_document_root(d->fyd)) {
+        void *it = NULL;
+        struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
+        if (e)
+            snprintf(d->err, d->errlen, "%s:%d:%d: %s", d->origin, e->line, e->column, e->msg);
+        else
+            snprintf(d->err, d->errlen, "%s: not a %s document (empty, or not UTF-8 text?)", d->origin,
+                     d->json ? "JSON" : "YAML");
+        fy_document_destroy(d->fyd);
+        d->fyd = NULL;
+        st = TC_ERR_INPUT;
+    }
+    fy_diag_unref(diag);
+    return st;
+}
+
+struct fy_node *tc_doc_root(tc_doc *d)
+{
+    return d->fyd ? fy_document_root(d->fyd) : NULL;
+}
+
+void tc_doc_close(tc_doc *d)
+{
+    fy_document_destroy(d->fyd);
+    d->fyd = NULL;
+}
+
+tc_status tc_doc_read_file(const char *path, size_t max, char **text, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return TC_ERR_INPUT;
+    }
+    char *buf = malloc(max + 1);
+    size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
+    int bad = ferror(f);
+    fclose(f);
+    if (!buf || bad) {
+        free(buf);
+        snprintf(err, errlen, "%s: %s", path, buf ? "read error" : "out of memory");
+        return TC_ERR_RUNTIME;
+    }
+    if (n > max) {
+        free(buf);
+        snprintf(err, errlen, "%s: larger than the %zu MiB limit for this file", path, max >> 20);
+        return TC_ERR_INPUT;
+    }
+    if (memchr(buf, '\0', n)) {
+        free(buf);
+        snprintf(err, errlen, "%s: contains a NUL byte; not a text file", path);
+        return TC_ERR_INPUT;
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return TC_OK;
+}

@@ -1,0 +1,60 @@
+/* sample.c - per-replication result arrays. */
+#include <stdlib.h>
+
+#include "twincast/sample.h"
+
+static const char *const names[TC_M_COUNT] = {
+    "onset_time", "mean_waiting", "max_waiting", "utilisation", "throughput",
+    "blocked", "starved", "availability", "bottleneck_share",
+};
+
+const char *tc_sample_measure_name(int k)
+{
+    return names[k];
+}
+
+tc_sample *tc_sample_create(long cap, int S, int T)
+{
+    tc_sample *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->S = S;
+    s->T = T;
+    if (tc_sample_reserve(s, cap > 0 ? cap : 1) != TC_OK) {
+        tc_sample_destroy(s);
+        return NULL;
+    }
+    return s;
+}
+
+tc_status tc_sample_reserve(tc_sample *s, long cap)
+{
+    if (cap <= s->cap)
+        return TC_OK;
+    size_t per_m = (size_t)s->S, per_b = (size_t)s->S * (size_t)s->T;
+    for (int k = 0; k < TC_M_COUNT; k++) {
+        double *p = realloc(s->m[k], sizeof(double) * per_m * (size_t)cap);
+        if (!p)
+            return TC_ERR_RUNTIME;
+        s->m[k] = p;
+    }
+    for (int k = 0; k < TC_B_COUNT; k++) {
+        double *p = realloc(s->b[k], sizeof(double) * per_b * (size_t)cap);
+        if (!p)
+            return TC_ERR_RUNTIME;
+        s->b[k] = p;
+    }
+    s->cap = cap;
+    return TC_OK;
+}
+
+void tc_sample_destroy(tc_sample *s)
+{
+    if (!s)
+        return;
+    for (int k = 0; k < TC_M_COUNT; k++)
+        free(s->m[k]);
+    for (int k = 0; k < TC_B_COUNT; k++)
+        free(s->b[k]);
+    free(s);
+}

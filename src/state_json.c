@@ -1,0 +1,169 @@
+/* state_json.c - the state snapshot in JSON, read strictly. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "doc.h"
+#include "twincast/state.h"
+
+#define TC_STATE_MAX_BYTES (16u << 20)
+
+static int parse_station(tc_doc *d, const tc_model *m, struct fy_node *k, struct fy_node *v, tc_state *s)
+{
+    static const char *const keys[] = {"up", "down_for", "servers", "waiting", "in_service", NULL};
+    const char *name = tc_doc_scalar(d, k, "station name");
+    if (!name)
+        return -1;
+    int i = tc_model_station_index(m, name);
+    if (i < 0)
+        return tc_doc_fail(d, k, "stations: unknown station '%s'", name);
+    char what[160];
+    snprintf(what, sizeof what, "stations.%s", name);
+    if (tc_doc_expect_mapping(d, v, k, what) || tc_doc_check_keys(d, v, what, keys))
+        return -1;
+    tc_station_state *st = &s->stations[i];
+    struct fy_node *n, *df;
+    long x;
+    if ((n = tc_doc_find(v, "up", NULL)) && tc_doc_bool(d, n, "up", &st->up))
+        return -1;
+    if ((df = tc_doc_find(v, "down_for", NULL))) {
+        if (st->up)
+            return tc_doc_fail(d, df, "%s.down_for: given, but the station is up", what);
+        if (tc_doc_duration(d, df, "down_for", &st->down_for))
+            return -1;
+    }
+    if ((n = tc_doc_find(v, "servers", NULL))) {
+        if (tc_doc_int(d, n, "servers", 0, 1000000, &x))
+            return -1;
+        st->servers = (int)x;
+    }
+    if ((n = tc_doc_find(v, "waiting", NULL))) {
+        if (tc_doc_int(d, n, "waiting", 0, 100000000, &x))
+            return -1;
+        st->waiting = (int)x;
+    }
+    if ((n = tc_doc_find(v, "in_service", NULL))) {
+        if (!fy_node_is_sequence(n))
+            return tc_doc_fail(d, n, "%s.in_service must be a list of elapsed times", what);
+        int cnt = fy_node_sequence_item_count(n);
+        int servers = st->servers >= 0 ? st->servers : m->plant.stations[i].servers;
+        if (cnt > servers && st->servers >= 0)
+            return tc_doc_fail(d, n, "%s.in_service: %d jobs in service but only %d servers", what, cnt, servers);
+        double *el = calloc((size_t)cnt + 1, sizeof *el);
+        if (!el)
+            return tc_doc_fail(d, n, "out of memory");
+        void *it = NULL;
+        for (int k2 = 0; k2 < cnt; k2++)
+            if (tc_doc_duration(d, fy_node_sequence_iterate(n, &it), "in_service", &el[k2])) {
+                free(el);
+                return -1;
+            }
+        tc_status rc = tc_state_set_in_service(s, i, el, cnt);
+        free(el);
+        if (rc != TC_OK)
+            return tc_doc_fail(d, n, "out of memory");
+    }
+    return 0;
+}
+
+static int parse_params(tc_doc *d, const tc_model *m, struct fy_node *p, struct fy_node *at, tc_state *s)
+{
+    if (tc_doc_expect_mapping(d, p, at, "params"))
+        return -1;
+    tc_plant scratch = {0};
+    scratch.stations = calloc((size_t)m->plant.n_stations, sizeof *scratch.stations);
+    scratch.sources = calloc((size_t)m->plant.n_sources, sizeof *scratch.sources);
+    int rc = scratch.stations && scratch.sources ? 0 : tc_doc_fail(d, p, "out of memory");
+    if (rc == 0)
+        tc_plant_copy(&scratch, &m->plant);
+    void *it = NULL;
+    struct fy_node_pair *pr;
+    while (rc == 0 && (pr = fy_node_mapping_iterate(p, &it))) {
+        struct fy_node *k = fy_node_pair_key(pr), *v = fy_node_pair_value(pr);
+        const char *path = tc_doc_scalar(d, k, "parameter path");
+        int pi = path ? tc_model_param_find(m, path) : -1;
+        if (!path) { rc = -1; break; }
+        if (pi < 0) { rc = tc_doc_fail(d, k, "params: unknown parameter path '%s'", path); break; }
+        double value;
+        const tc_param *q = &m->params[pi];
+        if ((q->is_duration ? tc_doc_duration(d, v, path, &value) : tc_doc_real(d, v, path, &value))) { rc = -1; break; }
+        char why[256];
+        if (tc_plant_set(&scratch, q, value, why, sizeof why) != TC_OK) { rc = tc_doc_fail(d, v, "params: %s", why); break; }
+        if (tc_state_add_override(s, pi, value) != TC_OK) rc = tc_doc_fail(d, v, "out of memory");
+    }
+    free(scratch.stations);
+    free(scratch.sources);
+    return rc;
+}
+
+static int parse_root(tc_doc *d, const tc_model *m, struct fy_node *root, tc_state *s)
+{
+    static const char *const keys[] = {"as_of", "stations", "params", NULL};
+    if (!root || !fy_node_is_mapping(root))
+        return tc_doc_fail(d, root, "a state snapshot must be a JSON object");
+    if (tc_doc_check_keys(d, root, "the state", keys))
+        return -1;
+    struct fy_node *n, *k = NULL;
+    if ((n = tc_doc_find(root, "as_of", NULL))) {
+        const char *a = tc_doc_scalar(d, n, "as_of");
+        if (!a)
+            return -1;
+        if (strlen(a) >= sizeof s->as_of)
+            return tc_doc_fail(d, n, "'as_of' is too long for a timestamp");
+        strcpy(s->as_of, a);
+    }
+    if ((n = tc_doc_find(root, "stations", &k))) {
+        if (tc_doc_expect_mapping(d, n, k, "stations"))
+            return -1;
+        void *it = NULL;
+        struct fy_node_pair *p;
+        while ((p = fy_node_mapping_iterate(n, &it)))
+            if (parse_station(d, m, fy_node_pair_key(p), fy_node_pair_value(p), s))
+                return -1;
+    }
+    if ((n = tc_doc_find(root, "params", &k)) && parse_params(d, m, n, k, s))
+        return -1;
+    return 0;
+}
+
+tc_status tc_state_parse_json(const tc_model *m, const char *text, size_t len, const char *origin,
+                              tc_state **out, char *err, size_t errlen)
+{
+    tc_doc d = {.origin = origin, .err = err, .errlen = errlen, .unit = m->unit, .json = 1};
+    tc_state *s = tc_state_create(m);
+    if (!s) {
+        snprintf(err, errlen, "%s: out of memory", origin);
+        return TC_ERR_RUNTIME;
+    }
+    tc_status st = tc_doc_parse(&d, text, len);
+    if (st == TC_OK && parse_root(&d, m, tc_doc_root(&d), s) != 0)
+        st = TC_ERR_INPUT;
+    tc_doc_close(&d);
+    if (st == TC_OK) {
+        char why[512];
+        if ((st = tc_state_validate(s, m, why, sizeof why)) != TC_OK)
+            snprintf(err, errlen, "%s: %s", origin, why);
+    }
+    if (st != TC_OK) {
+        tc_state_destroy(s);
+        return st;
+    }
+    *out = s;
+    return TC_OK;
+}
+
+tc_status tc_state_load_json(const tc_model *m, const char *path, tc_state **out, char **text,
+                             char *err, size_t errlen)
+{
+    size_t n;
+    tc_status st = tc_doc_read_file(path, TC_STATE_MAX_BYTES, text, &n, err, errlen);
+    if (st != TC_OK)
+        return st;
+    st = tc_state_parse_json(m, *text, n, path, out, err, errlen);
+    if (st != TC_OK) {
+        free(*text);
+        *text = NULL;
+    }
+    return st;
+}

@@ -1,0 +1,20 @@
+/* store_internal.h - HDF5 helpers shared by store.c and store_scenario.c. */
+#ifndef TWINCAST_STORE_INTERNAL_H
+#define TWINCAST_STORE_INTERNAL_H
+
+#include <hdf5.h>
+
+herr_t tc_h5_str_attr(hid_t obj, const char *name, const char *value);
+herr_t tc_h5_num_attr(hid_t obj, const char *name, hid_t type, const void *value);
+herr_t tc_h5_text_dataset(hid_t loc, const char *name, const char *text);
+/* A group whose links keep their creation order (netCDF-4 readers want it). */
+hid_t tc_h5_group(hid_t loc, const char *name);
+
+/* The in-memory type of tc_station_summary records (without the diff fields for the baseline). */
+hid_t tc_h5_summary_type(int is_baseline);
+
+#include "twincast/store.h"
+tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d, const char *path,
+                                   char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,201 @@
+/* store_read.c - reading a forecast epoch's summaries back (for `report`). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hdf5.h>
+
+#include "store_internal.h"
+#include "twincast/store.h"
+
+static void get_str_attr(hid_t obj, const char *name, char *out, size_t n)
+{
+    out[0] = '\0';
+    if (H5Aexists(obj, name) <= 0)
+        return;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = a >= 0 ? H5Aget_type(a) : -1;
+    if (t >= 0 && H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t) && H5Tget_size(t) <= n)
+        H5Aread(a, t, out);
+    out[n - 1] = '\0';
+    if (t >= 0) H5Tclose(t);
+    if (a >= 0) H5Aclose(a);
+}
+
+static void get_num_attr(hid_t obj, const char *name, hid_t type, void *out)
+{
+    if (H5Aexists(obj, name) <= 0)
+        return;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    if (a >= 0) {
+        H5Aread(a, type, out);
+        H5Aclose(a);
+    }
+}
+
+typedef struct names {
+    int n, cap;
+    char (*v)[64];
+} names;
+
+static herr_t collect_group(hid_t g, const char *name, const H5L_info_t *info, void *data)
+{
+    names *nm = data;
+    H5O_info_t oi;
+    if (info->type != H5L_TYPE_HARD || H5Oget_info_by_name(g, name, &oi, H5P_DEFAULT) < 0 || oi.type != H5O_TYPE_GROUP)
+        return 0;
+    if (nm->n == nm->cap) {
+        int ncap = nm->cap ? nm->cap * 2 : 8;
+        void *nv = realloc(nm->v, sizeof *nm->v * (size_t)ncap);
+        if (!nv)
+            return -1;
+        nm->v = nv;
+        nm->cap = ncap;
+    }
+    snprintf(nm->v[nm->n++], 64, "%s", name);
+    return 0;
+}
+
+static int latest_epoch(hid_t f)
+{
+    char target[256] = "";
+    if (H5Lexists(f, "forecasts/latest", H5P_DEFAULT) <= 0 ||
+        H5Lget_val(f, "forecasts/latest", target, sizeof target, H5P_DEFAULT) < 0)
+        return 0;
+    const char *slash = strrchr(target, '/');
+    return slash ? atoi(slash + 1) : 0;
+}
+
+static int read_stations(hid_t g, tc_forecast_view *v)
+{
+    hid_t ds = H5Dopen2(g, "station", H5P_DEFAULT), sp = -1, t = -1;
+    int rc = -1;
+    char **buf = NULL;
+    if (ds < 0 || (sp = H5Dget_space(ds)) < 0)
+        goto done;
+    v->S = (int)H5Sget_simple_extent_npoints(sp);
+    buf = calloc((size_t)v->S + 1, sizeof *buf);
+    v->station = calloc((size_t)v->S + 1, sizeof *v->station);
+    if (!buf || !v->station || (t = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_size(t, H5T_VARIABLE) < 0 ||
+        H5Tset_cset(t, H5T_CSET_UTF8) < 0)
+        goto done;
+    if (H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+        goto done;
+    for (int i = 0; i < v->S; i++)
+        snprintf(v->station[i], 64, "%s", buf[i] ? buf[i] : "");
+    H5Dvlen_reclaim(t, sp, H5P_DEFAULT, buf);
+    rc = 0;
+done:
+    free(buf);
+    if (t >= 0) H5Tclose(t);
+    if (sp >= 0) H5Sclose(sp);
+    if (ds >= 0) H5Dclose(ds);
+    return rc;
+}
+
+static int read_summary(hid_t g, int is_baseline, tc_station_summary *out, int S)
+{
+    for (int s = 0; s < S; s++) {
+        out[s].diff_onset_mean = out[s].diff_lo = out[s].diff_hi = NAN;
+        out[s].n_pairs = 0;
+    }
+    hid_t ds = H5Dopen2(g, "summary", H5P_DEFAULT), t = tc_h5_summary_type(is_baseline);
+    int rc = ds >= 0 && t >= 0 && H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0 ? 0 : -1;
+    if (t >= 0) H5Tclose(t);
+    if (ds >= 0) H5Dclose(ds);
+    return rc;
+}
+
+tc_status tc_store_read(const char *path, int epoch, const char *scenario, tc_forecast_view **out,
+                        char *err, size_t errlen)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = H5I_INVALID_HID, eg = H5I_INVALID_HID;
+    names nm = {0};
+    tc_status st = TC_ERR_INPUT;
+    tc_forecast_view *v = calloc(1, sizeof *v);
+    if (!v) {
+        snprintf(err, errlen, "out of memory");
+        return TC_ERR_RUNTIME;
+    }
+    if (H5Fis_hdf5(path) <= 0 || (f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) {
+        snprintf(err, errlen, "%s: cannot open as an HDF5 file", path);
+        goto fail;
+    }
+    if (H5Lexists(f, "forecasts", H5P_DEFAULT) <= 0) {
+        snprintf(err, errlen, "%s: not a twincast forecast file (no /forecasts)", path);
+        goto fail;
+    }
+    v->epoch = epoch > 0 ? epoch : latest_epoch(f);
+    char gname[64];
+    snprintf(gname, sizeof gname, "forecasts/%06d", v->epoch);
+    if (v->epoch <= 0 || H5Lexists(f, gname, H5P_DEFAULT) <= 0 || (eg = H5Gopen2(f, gname, H5P_DEFAULT)) < 0) {
+        snprintf(err, errlen, "%s: no epoch %06d", path, v->epoch);
+        goto fail;
+    }
+    get_str_attr(f, "model_name", v->model_name, sizeof v->model_name);
+    get_str_attr(eg, "as_of", v->as_of, sizeof v->as_of);
+    get_str_attr(eg, "time_unit", v->time_unit, sizeof v->time_unit);
+    get_str_attr(eg, "stop_reason", v->stop_reason, sizeof v->stop_reason);
+    get_num_attr(eg, "horizon", H5T_NATIVE_DOUBLE, &v->horizon);
+    get_num_attr(eg, "wall_seconds", H5T_NATIVE_DOUBLE, &v->wall_seconds);
+    get_num_attr(eg, "precision", H5T_NATIVE_DOUBLE, &v->precision);
+    get_num_attr(eg, "replications", H5T_NATIVE_LONG, &v->replications);
+    get_num_attr(eg, "ranks", H5T_NATIVE_INT, &v->ranks);
+    get_num_attr(eg, "threads", H5T_NATIVE_INT, &v->threads);
+    get_num_attr(eg, "seed", H5T_NATIVE_UINT, &v->seed);
+    if (H5Literate(eg, H5_INDEX_CRT_ORDER, H5_ITER_INC, NULL, collect_group, &nm) < 0 || nm.n == 0) {
+        snprintf(err, errlen, "%s: epoch %06d holds no scenario", path, v->epoch);
+        goto fail;
+    }
+    if (scenario) {
+        int k = -1;
+        for (int i = 0; i < nm.n; i++)
+            if (strcmp(nm.v[i], scenario) == 0)
+                k = i;
+        if (k < 0) {
+            snprintf(err, errlen, "%s: epoch %06d has no scenario '%s'", path, v->epoch, scenario);
+            goto fail;
+        }
+        memmove(nm.v[0], nm.v[k], sizeof nm.v[0]);
+        nm.n = 1;
+    }
+    v->n_scenarios = nm.n;
+    v->scenario = nm.v;
+    nm.v = NULL;
+    st = TC_ERR_RUNTIME;
+    for (int i = 0; i < v->n_scenarios; i++) {
+        hid_t g = H5Gopen2(eg, v->scenario[i], H5P_DEFAULT);
+        int ok = g >= 0 && (i > 0 || read_stations(g, v) == 0);
+        if (ok && i == 0 && !(v->summary = calloc((size_t)v->n_scenarios * (size_t)v->S + 1, sizeof *v->summary)))
+            ok = 0;
+        if (ok)
+            ok = read_summary(g, strcmp(v->scenario[i], "baseline") == 0, v->summary + (size_t)i * v->S, v->S) == 0;
+        if (g >= 0)
+            H5Gclose(g);
+        if (!ok) {
+            snprintf(err, errlen, "%s: cannot read scenario '%s' of epoch %06d", path, v->scenario[i], v->epoch);
+            goto fail;
+        }
+    }
+    H5Gclose(eg);
+    H5Fclose(f);
+    *out = v;
+    return TC_OK;
+fail:
+    free(nm.v);
+    if (eg >= 0) H5Gclose(eg);
+    if (f >= 0) H5Fclose(f);
+    tc_forecast_view_destroy(v);
+    return st;
+}
+
+void tc_forecast_view_destroy(tc_forecast_view *v)
+{
+    if (!v)
+        return;
+    free(v->scenario);
+    free(v->station);
+    free(v->summary);
+    free(v);
+}

@@ -1,0 +1,193 @@
+/*
+ * store_scenario.c - one scenario's datasets: dimension scales, the
+ * per-replication measures, the per-bin bands and the summary compound.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include "store_internal.h"
+#include "twincast/store.h"
+
+/* A dimension scale: the coordinate variable of a netCDF dimension. */
+static hid_t make_scale(hid_t g, const char *name, hid_t type, hsize_t n, const void *data, const char *units)
+{
+    hid_t space = H5Screate_simple(1, &n, NULL), ds = H5I_INVALID_HID;
+    if (space < 0)
+        return H5I_INVALID_HID;
+    ds = H5Dcreate2(g, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Sclose(space);
+    if (ds < 0)
+        return H5I_INVALID_HID;
+    if ((n > 0 && H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) || H5DSset_scale(ds, name) < 0 ||
+        (units && tc_h5_str_attr(ds, "units", units) < 0)) {
+        H5Dclose(ds);
+        return H5I_INVALID_HID;
+    }
+    return ds;
+}
+
+/* A chunked, shuffled and deflated float64 array with its dimension scales. */
+static herr_t write_array(hid_t g, const char *name, const double *v, int rank, const hsize_t *dims,
+                          const hid_t *scales, const char *units, const char *comment)
+{
+    hsize_t chunk[3];
+    hid_t space = H5I_INVALID_HID, dcpl = H5I_INVALID_HID, ds = H5I_INVALID_HID;
+    herr_t rc = -1;
+    int empty = 0;
+    for (int i = 0; i < rank; i++) {
+        chunk[i] = dims[i] > 0 ? dims[i] : 1;
+        empty |= dims[i] == 0;
+    }
+    if (rank > 0 && chunk[0] > 4096)
+        chunk[0] = 4096;
+    if ((space = H5Screate_simple(rank, dims, NULL)) < 0 || (dcpl = H5Pcreate(H5P_DATASET_CREATE)) < 0)
+        goto done;
+    if (!empty && (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, 4) < 0))
+        goto done;
+    if ((ds = H5Dcreate2(g, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)) < 0)
+        goto done;
+    if (!empty && H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
+        goto done;
+    for (int i = 0; i < rank; i++)
+        if (H5DSattach_scale(ds, scales[i], (unsigned)i) < 0)
+            goto done;
+    if ((units && tc_h5_str_attr(ds, "units", units) < 0) || (comment && tc_h5_str_attr(ds, "comment", comment) < 0))
+        goto done;
+    rc = 0;
+done:
+    if (ds >= 0) H5Dclose(ds);
+    if (dcpl >= 0) H5Pclose(dcpl);
+    if (space >= 0) H5Sclose(space);
+    return rc;
+}
+
+static const struct { const char *units, *comment; } measure_doc[TC_M_COUNT] = {
+    [TC_M_ONSET] = {NULL, "first time the station's waiting count reached its threshold; "
+                          "NaN: it did not within the horizon"},
+    [TC_M_MEAN_WAITING] = {"1", "time-average number of jobs waiting"},
+    [TC_M_MAX_WAITING] = {"1", "largest number of jobs waiting"},
+    [TC_M_UTILISATION] = {"1", "busy server-time over available server-time"},
+    [TC_M_THROUGHPUT] = {NULL, "jobs leaving the station per time unit"},
+    [TC_M_BLOCKED] = {"1", "blocked server-time over available server-time"},
+    [TC_M_STARVED] = {"1", "idle server-time over available server-time"},
+    [TC_M_AVAILABILITY] = {"1", "fraction of the time the station was up"},
+    [TC_M_BOTTLENECK_SHARE] = {"1", "share of the time as momentary bottleneck (active-period method)"},
+};
+
+/* The summary compound: one record per station. */
+hid_t tc_h5_summary_type(int is_baseline)
+{
+    static const struct { const char *name; size_t off; int is_long, diff; } f[] = {
+#define D(x) {#x, offsetof(tc_station_summary, x), 0, 0}
+#define L(x) {#x, offsetof(tc_station_summary, x), 1, 0}
+        D(p_form), D(p_form_lo), D(p_form_hi), D(onset_mean), D(onset_lo), D(onset_hi),
+        D(onset_q05), D(onset_q50), D(onset_q95), L(n_formed), D(onset_q50_lo), D(onset_q50_hi),
+        D(onset_median), D(waiting_mean), D(waiting_lo), D(waiting_hi), D(utilisation_mean),
+        D(utilisation_lo), D(utilisation_hi), D(throughput_mean), D(throughput_lo), D(throughput_hi),
+        {"diff_onset_mean", offsetof(tc_station_summary, diff_onset_mean), 0, 1},
+        {"diff_lo", offsetof(tc_station_summary, diff_lo), 0, 1},
+        {"diff_hi", offsetof(tc_station_summary, diff_hi), 0, 1},
+        {"n_pairs", offsetof(tc_station_summary, n_pairs), 1, 1},
+#undef D
+#undef L
+    };
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(tc_station_summary));
+    for (size_t i = 0; t >= 0 && i < sizeof f / sizeof *f; i++)
+        if (!(f[i].diff && is_baseline) &&
+            H5Tinsert(t, f[i].name, f[i].off, f[i].is_long ? H5T_NATIVE_LONG : H5T_NATIVE_DOUBLE) < 0) {
+            H5Tclose(t);
+            return H5I_INVALID_HID;
+        }
+    return t;
+}
+
+static herr_t write_summary(hid_t g, const tc_scenario_data *d, hid_t station_scale)
+{
+    hsize_t n = (hsize_t)d->summary->S;
+    hid_t mem = tc_h5_summary_type(d->is_baseline), file = H5I_INVALID_HID, space = H5I_INVALID_HID;
+    hid_t ds = H5I_INVALID_HID;
+    herr_t rc = -1;
+    char note[256];
+    if (mem < 0 || (file = H5Tcopy(mem)) < 0 || H5Tpack(file) < 0 || (space = H5Screate_simple(1, &n, NULL)) < 0)
+        goto done;
+    if ((ds = H5Dcreate2(g, "summary", file, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0)
+        goto done;
+    if (H5Dwrite(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, d->summary->station) < 0 ||
+        H5DSattach_scale(ds, station_scale, 0) < 0)
+        goto done;
+    snprintf(note, sizeof note, "%.0f%% intervals: Wilson for p_form, Student-t for means, order statistics "
+             "for the median; onset_q05..onset_q95 is a 90%% prediction band; onset statistics are over the "
+             "replications where the bottleneck formed", 100 * d->summary->level);
+    rc = tc_h5_str_attr(ds, "comment", note);
+done:
+    if (ds >= 0) H5Dclose(ds);
+    if (space >= 0) H5Sclose(space);
+    if (file >= 0) H5Tclose(file);
+    if (mem >= 0) H5Tclose(mem);
+    return rc;
+}
+
+tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d, const char *path,
+                                   char *err, size_t errlen)
+{
+    const tc_sample *smp = d->sample;
+    hsize_t R = (hsize_t)smp->R, S = (hsize_t)smp->S, T = (hsize_t)smp->T, Q = TC_NQ;
+    hid_t g = H5I_INVALID_HID, str = H5I_INVALID_HID, sc[4] = {-1, -1, -1, -1};
+    long long *reals = malloc(sizeof *reals * (size_t)(R ? R : 1));
+    const char *what = "out of memory";
+    if (!reals)
+        goto fail;
+    for (hsize_t i = 0; i < R; i++)
+        reals[i] = (long long)i;
+    what = "create the scenario group";
+    if ((g = tc_h5_group(epoch_group, d->name)) < 0)
+        goto fail;
+    what = "write the dimension scales";
+    if ((str = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_size(str, H5T_VARIABLE) < 0 || H5Tset_cset(str, H5T_CSET_UTF8) < 0)
+        goto fail;
+    if ((sc[0] = make_scale(g, "realization", H5T_NATIVE_LLONG, R, reals, NULL)) < 0 ||
+        (sc[1] = make_scale(g, "station", str, S, d->stations, NULL)) < 0 ||
+        (sc[2] = make_scale(g, "time", H5T_NATIVE_DOUBLE, T, d->time, NULL)) < 0 ||
+        (sc[3] = make_scale(g, "quantile", H5T_NATIVE_DOUBLE, Q, tc_quantile_levels, "1")) < 0)
+        goto fail;
+    for (int k = 0; k < TC_M_COUNT; k++) {
+        hsize_t dims[2] = {R, S};
+        hid_t scales[2] = {sc[0], sc[1]};
+        what = tc_sample_measure_name(k);
+        if (write_array(g, tc_sample_measure_name(k), smp->m[k], 2, dims, scales, measure_doc[k].units,
+                        measure_doc[k].comment) < 0)
+            goto fail;
+    }
+    hsize_t dq[3] = {T, S, Q}, db[2] = {T, S};
+    hid_t sq[3] = {sc[2], sc[1], sc[3]}, sb[2] = {sc[2], sc[1]};
+    what = "write waiting_quantiles";
+    if (write_array(g, "waiting_quantiles", d->summary->waiting_quantiles, 3, dq, sq, "1",
+                    "quantiles over replications of the time-average number waiting in each time bin") < 0)
+        goto fail;
+    what = "write bottleneck_probability";
+    if (write_array(g, "bottleneck_probability", d->summary->bottleneck_probability, 2, db, sb, "1",
+                    "probability that the station is the momentary bottleneck, per time bin") < 0)
+        goto fail;
+    what = "write the summary";
+    if (write_summary(g, d, sc[1]) < 0)
+        goto fail;
+    for (int i = 3; i >= 0; i--)
+        H5Dclose(sc[i]);
+    H5Tclose(str);
+    H5Gclose(g);
+    free(reals);
+    return TC_OK;
+fail:
+    snprintf(err, errlen, "%s: HDF5 failed to %s%s", path, strchr(what, ' ') ? "" : "write ", what);
+    for (int i = 3; i >= 0; i--)
+        if (sc[i] >= 0) H5Dclose(sc[i]);
+    if (str >= 0) H5Tclose(str);
+    if (g >= 0) H5Gclose(g);
+    free(reals);
+    return TC_ERR_RUNTIME;
+}

@@ -1,0 +1,103 @@
+/*
+ * test_state - the JSON state snapshot: what it sets, and a message naming
+ * the file, line, column and field for each kind of bad snapshot.
+ */
+#include <string.h>
+
+#include "tc_test.h"
+#include "twincast/state.h"
+
+static const char plant[] =
+    "stations:\n"
+    "  A: {servers: 2, process: {dist: exponential, mean: 1.6}}\n"
+    "  B: {buffer: 30, threshold: 12, process: {dist: lognormal, mean: 1.8, sd: 0.4},\n"
+    "      failure: {ttf: {dist: exponential, mean: 600}, ttr: {dist: lognormal, mean: 40, sd: 15}}}\n"
+    "  C: {process: {dist: gamma, mean: 1.9, sd: 0.5}, threshold: 12}\n"
+    "sources:\n  o: {interarrival: {dist: exponential, mean: 1.0}, route: [A, [B, C]]}\n";
+
+static tc_state *parse(const tc_model *m, const char *json, char *err, size_t n, tc_status *st)
+{
+    tc_state *s = NULL;
+    *st = tc_state_parse_json(m, json, strlen(json), "state.json", &s, err, n);
+    return s;
+}
+
+static void test_good_snapshot(void **unused)
+{
+    (void)unused;
+    tc_model *m = tc_test_model(plant);
+    char err[512];
+    tc_status st;
+    tc_state *s = parse(m,
+                        "{\"as_of\": \"2026-12-01T08:00:00Z\",\n"
+                        " \"stations\": {\"B\": {\"up\": false, \"down_for\": 5.0, \"waiting\": 12, \"in_service\": []},\n"
+                        "              \"C\": {\"up\": true, \"servers\": 1, \"waiting\": 4, \"in_service\": [0.7]}},\n"
+                        " \"params\": {\"C.process.mean\": 0.95, \"B.failure.ttr.mean\": \"1h\"}}",
+                        err, sizeof err, &st);
+    if (st != TC_OK)
+        print_error("%s\n", err);
+    assert_int_equal(st, TC_OK);
+    assert_string_equal(s->as_of, "2026-12-01T08:00:00Z");
+    assert_false(s->stations[1].up);
+    assert_close(s->stations[1].down_for, 5, 0);
+    assert_int_equal(s->stations[1].waiting, 12);
+    assert_int_equal(s->stations[2].n_in_service, 1);
+    assert_close(s->stations[2].in_service[0], 0.7, 0);
+    assert_true(s->stations[0].up);                   /* not listed: empty and up */
+    assert_int_equal(s->stations[0].waiting, 0);
+    assert_int_equal(s->n_overrides, 2);
+    assert_close(s->overrides[1].value, 60, 1e-12);    /* "1h" in minutes */
+    tc_state_destroy(s);
+    tc_model_destroy(m);
+}
+
+static void expect(const tc_model *m, const char *json, const char *want)
+{
+    char err[1024] = "";
+    tc_status st;
+    tc_state *s = parse(m, json, err, sizeof err, &st);
+    if (st != TC_ERR_INPUT || !strstr(err, want)) {
+        print_error("status %d, message '%s', wanted '%s'\n", st, err, want);
+        fail();
+    }
+    assert_null(s);
+}
+
+static void test_bad_snapshots(void **unused)
+{
+    (void)unused;
+    tc_model *m = tc_test_model(plant);
+    expect(m, "{\"stations\": {\"B\": {\"up\": false}", "state.json:2:1: missing comma");  /* truncated */
+    expect(m, "not json at all", "state.json");
+    expect(m, "", "state.json");
+    expect(m, "[1, 2]", "a state snapshot must be a JSON object");
+    expect(m, "{\"statons\": {}}", "state.json:1:3: unknown key 'statons' in the state");
+    expect(m, "{\"stations\": {\"X\": {}}}", "state.json:1:16: stations: unknown station 'X'");
+    expect(m, "{\"stations\": {\"B\": {\"up\": \"false\"}}}", "'up' must be true or false");
+    expect(m, "{\"stations\": {\"B\": {\"waiting\": 1.5}}}", "'waiting' must be a whole number");
+    expect(m, "{\"stations\": {\"B\": {\"waiting\": \"3\"}}}", "'waiting' must be a whole number");
+    expect(m, "{\"stations\": {\"B\": {\"waiting\": -1}}}", "'waiting' must be from 0");
+    expect(m, "{\"stations\": {\"B\": {\"waiting\": 31}}}", "stations.B.waiting: 31 exceeds the buffer of 30");
+    expect(m, "{\"stations\": {\"B\": {\"in_service\": [1, 2]}}}", "stations.B.in_service: 2 jobs in service but only 1 servers");
+    expect(m, "{\"stations\": {\"B\": {\"servers\": 1, \"in_service\": [1, 2]}}}", "2 jobs in service but only 1 servers");
+    expect(m, "{\"stations\": {\"B\": {\"in_service\": [-1]}}}", "'in_service' must not be negative");
+    expect(m, "{\"stations\": {\"B\": {\"in_service\": 3}}}", "in_service must be a list");
+    expect(m, "{\"stations\": {\"B\": {\"up\": true, \"down_for\": 3}}}", "down_for: given, but the station is up");
+    expect(m, "{\"stations\": {\"B\": {\"wating\": 3}}}", "unknown key 'wating' in stations.B");
+    expect(m, "{\"stations\": {\"B\": {\"waiting\": null}}}", "'waiting' must be a whole number");
+    expect(m, "{\"params\": {\"C.process.maen\": 1}}", "params: unknown parameter path 'C.process.maen'");
+    expect(m, "{\"params\": {\"C.process.mean\": -1}}", "'C.process.mean' must not be negative");
+    expect(m, "{\"params\": {\"C.servers\": 2.5}}", "C.servers: value 2.5 must be a whole number");
+    expect(m, "{\"params\": {\"C.process.sd\": 1e999}}", "is not a finite number");
+    expect(m, "{\"stations\": {\"B\": {\"waiting\": 1}, \"B\": {\"waiting\": 2}}}", "duplicate key");
+    tc_model_destroy(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good_snapshot),
+        cmocka_unit_test(test_bad_snapshots),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
