@@ -5,7 +5,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
       librdkafka-dev libcmocka-dev kcat libfyaml-dev librandom123-dev libgsl-dev nettle-dev
-      python3-h5py python3-numpy python3-matplotlib)
+      python3-h5py python3-numpy python3-matplotlib python3-xarray python3-h5netcdf)
 if [ "${1:-}" = "--with-slurm" ]; then
     pkgs+=(slurm-wlm munge)
 fi

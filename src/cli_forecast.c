@@ -392,6 +392,8 @@ static int conclude(run *r)
                 st = tc_store_write_scenario(r->store, &d, r->err, sizeof r->err);
         }
     }
+    if (getenv("TWINCAST_TIMING"))
+        fprintf(stderr, "twincast timing: statistics + datasets written at %.4f s\n", MPI_Wtime() - r->t0);
     if (st == TC_OK)
         tc_cli_print_table(stdout, &v);
     if (st == TC_OK && r->store) {

@@ -83,7 +83,7 @@ check "other seed differs"        bash -c "! h5diff -q '$WORK/a.h5' '$WORK/c.h5'
 # Appending: a second epoch, the first one untouched, latest moved.
 cp "$WORK/a.h5" "$WORK/a0.h5"
 check "append a second epoch"     run 0 forecast "$IN/factory.yaml" -n 32 -o "$WORK/a.h5"
-check "epoch 000002 announced"    has "wrote epoch 000002"
+check "epoch 000002 announced"    has "epoch 000002 in"
 check "epoch 1 unchanged"         h5diff -q "$WORK/a0.h5" "$WORK/a.h5" /forecasts/000001 /forecasts/000001
 check "latest -> 000002"          bash -c "h5dump -H -g /forecasts/latest '$WORK/a.h5' | grep -q '( 32, 4 )'"
 

@@ -12,3 +12,4 @@ cd "$build"
 ctest --output-on-failure --timeout 900
 echo "== benchmark (figures, not pass/fail)"
 "$build/tests/bench" "$root/inputs"
+bash "$root/tests/bench/forecast_bench.sh" "$build/twincast" "$root/inputs"

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# forecast_test.sh - the ensemble forecaster end to end, under a real
+# mpirun: bit-identical results for any split over ranks and threads, the
+# B-breakdown story from a state snapshot (forecast and report agree),
+# scenarios with common random numbers, --precision, bad input (exit 2 and
+# the existing file untouched), and the file read by h5py and xarray.
+# Usage: forecast_test.sh TWINCAST MPIEXEC INPUTS_DIR
+set -u
+TC=$1
+MPIEXEC=$2
+IN=$3
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+PY=/usr/bin/python3
+pass=0
+failed=0
+
+check() {
+    local name=$1
+    shift
+    if "$@"; then pass=$((pass + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
+}
+
+run() {  # run EXPECTED_STATUS COMMAND... ; output in $WORK/out
+    local want=$1
+    shift
+    "$@" >"$WORK/out" 2>&1
+    local got=$?
+    if [ "$got" -ne "$want" ]; then
+        echo "     expected exit $want, got $got from: $*"
+        sed 's/^/     | /' "$WORK/out" | head -20
+        return 1
+    fi
+}
+
+has() { grep -q -- "$1" "$WORK/out" || { echo "     output lacks '$1':"; sed 's/^/     | /' "$WORK/out" | head -20; return 1; }; }
+
+same() {  # same A.h5 B.h5 OBJECT: the datasets of two files are identical
+    h5diff -q "$1" "$2" "$3" "$3" || { echo "     $1 and $2 differ in $3"; h5diff "$1" "$2" "$3" "$3" | head -5; return 1; }
+}
+
+MODEL=$IN/factory.yaml
+STATE=$IN/state_b_down.json
+ARGS=(forecast "$MODEL" --state "$STATE" --scenario overtime_C -n 300 --seed 42 -q)
+
+# One split against others: 1 rank x 1 thread is the reference.
+check "1 rank x 1 thread"          run 0 "$TC" "${ARGS[@]}" --threads 1 -o "$WORK/r1.h5"
+check "1 rank x 2 threads"         run 0 "$TC" "${ARGS[@]}" --threads 2 -o "$WORK/r2.h5"
+check "mpirun -np 3 x 1 thread"    run 0 "$MPIEXEC" -n 3 "$TC" "${ARGS[@]}" --threads 1 -o "$WORK/r3.h5"
+check "mpirun -np 2 x 2 threads"   run 0 "$MPIEXEC" -n 2 --bind-to none "$TC" "${ARGS[@]}" --threads 2 -o "$WORK/r4.h5"
+check "mpirun -np 3, rank 0 idle"  run 0 "$MPIEXEC" -n 3 "$TC" "${ARGS[@]}" --threads 1 --no-rank0-work -o "$WORK/r5.h5"
+for f in r2 r3 r4 r5; do
+    for g in baseline overtime_C; do
+        check "$f $g identical to 1x1" same "$WORK/r1.h5" "$WORK/$f.h5" /forecasts/000001/$g
+    done
+done
+check "ranks recorded"             bash -c "h5dump -a /forecasts/000001/ranks '$WORK/r3.h5' | grep -q '(0): 3'"
+check "other seed differs"         run 0 "$TC" forecast "$MODEL" --state "$STATE" -n 300 --seed 43 -q -o "$WORK/r6.h5"
+check "other seed: other numbers"  bash -c "! h5diff -q '$WORK/r1.h5' '$WORK/r6.h5' /forecasts/000001/baseline/mean_waiting /forecasts/000001/baseline/mean_waiting"
+
+# The story: B down, its work shifts to C, C's queue forms in most futures.
+check "story forecast"             run 0 "$TC" forecast "$MODEL" --state "$STATE" -n 1000 -o "$WORK/story.h5"
+cp "$WORK/out" "$WORK/story.txt"
+check "C forms in most futures"    awk '$1 == "C" && $2 > 0.5 { found = 1 } END { exit !found }' "$WORK/story.txt"
+check "C onset CI printed"         grep -Eq '^C +0\.[0-9]+ +\[[0-9.]+, [0-9.]+\] +[0-9.]+ \[ *[0-9.]+, *[0-9.]+\]' "$WORK/story.txt"
+check "report"                     run 0 "$TC" report "$WORK/story.h5"
+grep '^C ' "$WORK/story.txt" >"$WORK/c1"
+grep '^C ' "$WORK/out" >"$WORK/c2"
+check "report shows the same C line" cmp -s "$WORK/c1" "$WORK/c2"
+check "report json"                run 0 "$TC" report "$WORK/story.h5" --format json
+check "json: C onset 20..90 min, p > 0.5" $PY -c "
+import json, sys
+d = json.load(open('$WORK/out'))
+c = [s for s in d['scenarios'][0]['stations'] if s['station'] == 'C'][0]
+lo, hi = c['onset_ci']
+sys.exit(not (c['p_form'] > 0.5 and 20 < lo < c['onset_mean'] < hi < 90))"
+check "report csv"                 run 0 "$TC" report "$WORK/story.h5" --format csv --scenario baseline
+check "csv: header + 4 stations"   bash -c "[ \$(wc -l < '$WORK/out') -eq 5 ] && head -1 '$WORK/out' | grep -q '^epoch,scenario,station,p_form'"
+
+# Scenarios share random numbers: a station upstream of the change is unaffected.
+check "CRN: A identical in both"   bash -c "'$TC' report '$WORK/r1.h5' --format json | $PY -c \"
+import json, sys
+d = json.load(sys.stdin)
+a = [s for s in d['scenarios'][1]['stations'] if s['station'] == 'A'][0]
+sys.exit(not (a['diff_onset_mean'] == 0 and a['diff_ci'] == [0, 0]))\""
+
+# --precision: batches until the onset-mean half-widths are within 10%.
+check "precision run"              run 0 "$TC" forecast "$MODEL" --state "$STATE" --precision 0.1 --min-replications 50 -o "$WORK/p.h5"
+check "precision reached"          bash -c "h5dump -a /forecasts/000001/stop_reason '$WORK/p.h5' | grep -q 'precision reached'"
+check "precision holds"            bash -c "'$TC' report '$WORK/p.h5' --format json | $PY -c \"
+import json, sys
+d = json.load(sys.stdin)
+ok = d['replications'] >= 50
+for s in d['scenarios'][0]['stations']:
+    if s['n_formed'] >= 2:
+        lo, hi = s['onset_ci']
+        ok = ok and (hi - lo) / 2 <= 0.1 * s['onset_mean'] + 1e-9
+sys.exit(not ok)\""
+check "precision capped"           run 0 "$TC" forecast "$MODEL" --precision 0.001 --min-replications 20 --max-replications 60 -q -o "$WORK/cap.h5"
+check "stop at the maximum"        bash -c "h5dump -a /forecasts/000001/stop_reason '$WORK/cap.h5' | grep -q 'maximum replications'"
+
+# Bad input: exit 2 with a message naming the place, and the existing file untouched.
+cp "$WORK/story.h5" "$WORK/keep.h5"
+printf '{"stations": {"B": {"up": false' >"$WORK/trunc.json"
+printf '{"stations": {"B": {"waiting": "many"}}}' >"$WORK/type.json"
+printf '{"stations": {"Q": {"waiting": 1}}}' >"$WORK/name.json"
+printf '{"params": {"C.process.mean": -1}}' >"$WORK/param.json"
+check "malformed JSON: 2"          run 2 "$TC" forecast "$MODEL" --state "$WORK/trunc.json" -o "$WORK/keep.h5"
+check "malformed JSON message"     has "trunc.json:"
+check "wrong type: 2"              run 2 "$TC" forecast "$MODEL" --state "$WORK/type.json" -o "$WORK/keep.h5"
+check "wrong type message"         has "type.json:1:33: 'waiting' must be a whole number"
+check "unknown station: 2"         run 2 "$TC" forecast "$MODEL" --state "$WORK/name.json" -o "$WORK/keep.h5"
+check "unknown station message"    has "unknown station 'Q'"
+check "bad parameter: 2"           run 2 "$TC" forecast "$MODEL" --state "$WORK/param.json" -o "$WORK/keep.h5"
+check "unknown scenario: 2"        run 2 "$TC" forecast "$MODEL" --scenario nosuch -o "$WORK/keep.h5"
+check "unknown scenario message"   has "no such scenario"
+check "N = 0: 2"                   run 2 "$TC" forecast "$MODEL" -n 0 -o "$WORK/keep.h5"
+check "-n with --precision: 2"     run 2 "$TC" forecast "$MODEL" -n 5 --precision 0.1
+check "unwritable output: 2"       run 2 "$TC" forecast "$MODEL" -n 5 -o /proc/twincast/x.h5
+check "bad input under mpirun: 2"  run 2 "$MPIEXEC" -n 2 "$TC" forecast "$MODEL" --state "$WORK/type.json" -o "$WORK/keep.h5"
+check "existing file untouched"    cmp -s "$WORK/story.h5" "$WORK/keep.h5"
+check "no temporary left behind"   bash -c "! ls '$WORK'/keep.h5.tmp-* 2>/dev/null | grep -q ."
+# a forecast killed while it writes leaves the previous file as it was
+( "$TC" forecast "$MODEL" -n 200000 -q -o "$WORK/keep.h5" >/dev/null 2>&1 & echo $! >"$WORK/pid"; wait ) 2>/dev/null &
+sleep 1.5
+kill -9 "$(cat "$WORK/pid")" 2>/dev/null
+wait
+check "killed mid-run: file intact" cmp -s "$WORK/story.h5" "$WORK/keep.h5"
+
+# Analysts' tools: h5py, and xarray through h5netcdf, read the file as it is.
+check "h5py reads it" $PY -c "
+import h5py, numpy as np, sys
+f = h5py.File('$WORK/story.h5', 'r')
+g = f['forecasts/latest/baseline']
+on = g['onset_time'][...]
+st = [s.decode() for s in g['station'][...]]
+s = g['summary'][...]
+ok = on.shape == (1000, 4) and st == ['A', 'B', 'C', 'D'] and g['waiting_quantiles'].shape[2] == 5
+c = s[st.index('C')]
+ok = ok and abs(c['p_form'] - np.mean(~np.isnan(on[:, 2]))) < 1e-12 and abs(c['onset_mean'] - np.nanmean(on[:, 2])) < 1e-9
+sys.exit(not ok)"
+if $PY -c "import xarray, h5netcdf" 2>/dev/null; then
+    check "xarray opens a scenario" $PY -c "
+import xarray as xr, sys
+ds = xr.open_dataset('$WORK/story.h5', engine='h5netcdf', group='forecasts/000001/baseline')
+ok = ds['onset_time'].dims == ('realization', 'station') and ds['waiting_quantiles'].dims == ('time', 'station', 'quantile')
+ok = ok and list(ds['station'].values) == ['A', 'B', 'C', 'D'] and ds.sizes['realization'] == 1000
+sys.exit(not ok)"
+else
+    echo "skip xarray: python3-xarray or python3-h5netcdf not installed"
+fi
+
+echo "forecast_test: $pass passed, $failed failed"
+[ "$failed" -eq 0 ]
