@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <gsl/gsl_cdf.h>
+#include <omp.h>
 
 #include "twincast/stats.h"
 #include "twincast/summary.h"
@@ -108,7 +109,8 @@ static void onset_stats(const tc_sample *smp, const tc_sample *base, int s, doub
 /*
  * Per bin and station: quantiles of the waiting count over replications and
  * the bottleneck probability.  The sample is [replication][bin][station];
- * it is transposed once, reading it in order, so each column is contiguous.
+ * each thread takes a block of (bin, station) columns and copies them out
+ * row by row, reading memory in order, so each column is contiguous.
  */
 static int bin_stats(const tc_sample *smp, tc_summary *sum)
 {
@@ -118,22 +120,26 @@ static int bin_stats(const tc_sample *smp, tc_summary *sum)
     if (!cols)
         return -1;
     const double *w = smp->b[TC_B_WAITING], *bn = smp->b[TC_B_BOTTLENECK];
-    for (size_t ts = 0; ts < TS; ts++)
-        sum->bottleneck_probability[ts] = 0;
-    for (long r = 0; r < R; r++)
-        for (size_t ts = 0; ts < TS; ts++) {
-            cols[ts * (size_t)R + (size_t)r] = w[(size_t)r * TS + ts];
-            sum->bottleneck_probability[ts] += bn[(size_t)r * TS + ts];
-        }
-#pragma omp parallel for schedule(static)
-    for (long ts = 0; ts < (long)TS; ts++) {
-        double *col = cols + (size_t)ts * (size_t)R;
-        size_t n = 0;
+#pragma omp parallel
+    {
+        int nt = omp_get_num_threads(), id = omp_get_thread_num();
+        size_t a = TS * (size_t)id / (size_t)nt, b = TS * (size_t)(id + 1) / (size_t)nt;
+        for (size_t ts = a; ts < b; ts++)
+            sum->bottleneck_probability[ts] = 0;
         for (long r = 0; r < R; r++)
-            if (!isnan(col[r]))
-                col[n++] = col[r];
-        tc_quantiles_select(col, n, tc_quantile_levels, TC_NQ, sum->waiting_quantiles + (size_t)ts * TC_NQ);
-        sum->bottleneck_probability[ts] = R ? sum->bottleneck_probability[ts] / (double)R : NAN;
+            for (size_t ts = a; ts < b; ts++) {
+                cols[ts * (size_t)R + (size_t)r] = w[(size_t)r * TS + ts];
+                sum->bottleneck_probability[ts] += bn[(size_t)r * TS + ts];
+            }
+        for (size_t ts = a; ts < b; ts++) {
+            double *col = cols + ts * (size_t)R;
+            size_t n = 0;
+            for (long r = 0; r < R; r++)
+                if (!isnan(col[r]))
+                    col[n++] = col[r];
+            tc_quantiles_select(col, n, tc_quantile_levels, TC_NQ, sum->waiting_quantiles + ts * TC_NQ);
+            sum->bottleneck_probability[ts] = R ? sum->bottleneck_probability[ts] / (double)R : NAN;
+        }
     }
     free(cols);
     return 0;
