@@ -21,6 +21,7 @@
 
 #include "cli.h"
 #include "twincast/broadcast.h"
+#include "twincast/clock.h"
 #include "twincast/ensemble.h"
 #include "twincast/state.h"
 #include "twincast/summary.h"
@@ -144,14 +145,6 @@ static int parse(opts *o, int argc, char **argv, int rank)
         return rank == 0 ? tc_cli_usage_error("forecast", bad, arg) : TC_ERR_INPUT;
     o->model = argv[optind];
     return TC_OK;
-}
-
-static void utc_now(char *buf, size_t n)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 /* Rank 0: read and check everything, fill the job.  Nothing runs before this passes. */
@@ -301,10 +294,11 @@ static int simulate(run *r)
         int st = TC_OK;
         for (int k = 0; k < r->nsc && st == TC_OK; k++) {
             progress p = {r, k, n, tc_cli_now()};
+            tc_ensemble_hooks hooks = {show ? show_progress : NULL, NULL, &p, 0};
             st = tc_sample_reserve(r->local[k], n > 0 ? n : 1);
             if (st == TC_OK)
                 st = tc_ensemble_run(r->m, r->state, r->sc[k], &r->cfg, lo, n, r->job.threads, r->local[k], 0,
-                                     show ? show_progress : NULL, &p, r->err, sizeof r->err);
+                                     &hooks, r->err, sizeof r->err);
             r->local[k]->R = n;
         }
         if (show)
@@ -369,7 +363,7 @@ static int conclude(run *r)
     if (r->state && r->state->as_of[0])
         snprintf(as_of, sizeof as_of, "%s", r->state->as_of);
     else
-        utc_now(as_of, sizeof as_of);
+        tc_iso_now(as_of, sizeof as_of);
     v.S = S;
     v.n_scenarios = r->nsc;
     v.horizon = r->cfg.horizon;

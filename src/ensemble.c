@@ -21,10 +21,12 @@ static void store_row(tc_sample *out, long row, const tc_result *res)
 
 tc_status tc_ensemble_run(const tc_model *m, const tc_state *state, const tc_scenario *scenario,
                           const tc_run_cfg *cfg, long first, long count, int threads, tc_sample *out,
-                          long row, tc_progress_fn progress, void *user, char *err, size_t errlen)
+                          long row, tc_ensemble_hooks *hooks, char *err, size_t errlen)
 {
-    int status = TC_OK;
+    int status = TC_OK, stop = 0;
     long done = 0;
+    if (hooks)
+        hooks->cancelled = 0;
     if (errlen > 0)
         err[0] = '\0';
     if (count <= 0)
@@ -54,15 +56,25 @@ tc_status tc_ensemble_run(const tc_model *m, const tc_state *state, const tc_sce
         /* every thread reaches the loop, so the worksharing construct stays valid */
 #pragma omp for schedule(dynamic, 4)
         for (long i = 0; i < count; i++) {
-            if (st != TC_OK)
+            int halt;
+#pragma omp atomic read
+            halt = stop;
+            if (st != TC_OK || halt)
                 continue;
             tc_sim_run(sim, (uint32_t)(first + i), res);
             store_row(out, row + i, res);
             long d;
 #pragma omp atomic capture
             d = ++done;
-            if (progress && omp_get_thread_num() == 0 && (d % 32 == 0 || d == count))
-                progress(user, d);
+            if (hooks && omp_get_thread_num() == 0) {
+                if (hooks->progress && (d % 32 == 0 || d == count))
+                    hooks->progress(hooks->user, d);
+                if (hooks->cancel && hooks->cancel(hooks->user)) {
+#pragma omp atomic write
+                    stop = 1;
+                    hooks->cancelled = 1;
+                }
+            }
         }
         if (sim)
             tc_sim_terminate(sim);

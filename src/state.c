@@ -28,8 +28,10 @@ void tc_state_destroy(tc_state *s)
 {
     if (!s)
         return;
-    for (int i = 0; i < s->n_stations; i++)
+    for (int i = 0; i < s->n_stations; i++) {
         free(s->stations[i].in_service);
+        free(s->stations[i].jobs);
+    }
     free(s->stations);
     free(s->overrides);
     free(s);
@@ -44,6 +46,8 @@ tc_status tc_state_set_in_service(tc_state *s, int station, const double *elapse
     if (n > 0)
         memcpy(copy, elapsed, sizeof *copy * (size_t)n);
     free(st->in_service);
+    free(st->jobs);                      /* ids no longer match */
+    st->jobs = NULL;
     st->in_service = copy;
     st->n_in_service = n;
     return TC_OK;

@@ -11,7 +11,7 @@
 
 static int parse_station(tc_doc *d, const tc_model *m, struct fy_node *k, struct fy_node *v, tc_state *s)
 {
-    static const char *const keys[] = {"up", "down_for", "servers", "waiting", "in_service", NULL};
+    static const char *const keys[] = {"up", "down_for", "servers", "waiting", "in_service", "in_service_jobs", NULL};
     const char *name = tc_doc_scalar(d, k, "station name");
     if (!name)
         return -1;
@@ -63,6 +63,25 @@ static int parse_station(tc_doc *d, const tc_model *m, struct fy_node *k, struct
         free(el);
         if (rc != TC_OK)
             return tc_doc_fail(d, n, "out of memory");
+    }
+    struct fy_node *jn = tc_doc_find(v, "in_service_jobs", NULL);
+    if (jn) {
+        if (!fy_node_is_sequence(jn) || fy_node_sequence_item_count(jn) != st->n_in_service)
+            return tc_doc_fail(d, jn, "%s.in_service_jobs must list as many ids as in_service (%d)", what,
+                               st->n_in_service);
+        free(st->jobs);
+        if (!(st->jobs = calloc((size_t)st->n_in_service + 1, sizeof *st->jobs)))
+            return tc_doc_fail(d, jn, "out of memory");
+        void *it = NULL;
+        for (int k2 = 0; k2 < st->n_in_service; k2++) {
+            struct fy_node *e = fy_node_sequence_iterate(jn, &it);
+            const char *id = tc_doc_scalar(d, e, "in_service_jobs");
+            if (!id)
+                return -1;
+            if (!id[0] || strlen(id) >= sizeof st->jobs[0])
+                return tc_doc_fail(d, e, "%s.in_service_jobs: ids have 1 to 63 bytes", what);
+            strcpy(st->jobs[k2], id);
+        }
     }
     return 0;
 }

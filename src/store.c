@@ -16,6 +16,7 @@
 #include <nettle/sha2.h>
 
 #include "store_internal.h"
+#include "twincast/clock.h"
 #include "twincast/store.h"
 #include "twincast/version.h"
 
@@ -113,14 +114,6 @@ hid_t tc_h5_group(hid_t loc, const char *name)
     return g;
 }
 
-static void iso_now(char *buf, size_t n)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static herr_t find_last_epoch(hid_t g, const char *name, const H5L_info_t *info, void *data)
 {
     (void)g;
@@ -211,7 +204,7 @@ static tc_status create_new(tc_store *s, const tc_model *m, char *err, size_t er
         st = TC_ERR_INPUT;
         goto fail;
     }
-    iso_now(created, sizeof created);
+    tc_iso_now(created, sizeof created);
     snprintf(title, sizeof title, "twincast bottleneck forecasts for plant %s", m->name);
     tc_sha256_hex(m->text ? m->text : "", m->text_len, sha);
     CHECK(tc_h5_str_attr(s->file, "Conventions", "CF-1.8"), "write attributes");

@@ -41,7 +41,7 @@ static int write_forecast(tc_model *m, int flags, int commit, long R)
     for (int k = 0; k < 2; k++) {
         smp[k] = tc_sample_create(R, S, T);
         assert_int_equal(tc_ensemble_run(m, NULL, k ? &m->scenarios[0] : NULL, &cfg, 0, R, 2, smp[k], 0, NULL,
-                                         NULL, err, sizeof err), TC_OK);
+                                         err, sizeof err), TC_OK);
         smp[k]->R = R;
         sum[k] = tc_summary_compute(smp[k], k ? smp[0] : NULL, 0.95);
     }

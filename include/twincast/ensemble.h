@@ -11,8 +11,18 @@
 #include "twincast/engine.h"
 #include "twincast/sample.h"
 
-/* Called on the calling thread now and then with replications done so far. */
-typedef void (*tc_progress_fn)(void *user, long done);
+/*
+ * Optional hooks, called on the calling thread (the one that may call MPI)
+ * between its replications: progress with the count done so far, and
+ * cancel, which stops the run when it returns nonzero (then `cancelled` is
+ * set and the rows are incomplete).
+ */
+typedef struct tc_ensemble_hooks {
+    void (*progress)(void *user, long done);
+    int (*cancel)(void *user);
+    void *user;
+    int cancelled;
+} tc_ensemble_hooks;
 
 /*
  * Runs replications [first, first + count) into rows [row, row + count) of
@@ -21,6 +31,6 @@ typedef void (*tc_progress_fn)(void *user, long done);
  */
 tc_status tc_ensemble_run(const tc_model *m, const tc_state *state, const tc_scenario *scenario,
                           const tc_run_cfg *cfg, long first, long count, int threads, tc_sample *out,
-                          long row, tc_progress_fn progress, void *user, char *err, size_t errlen);
+                          long row, tc_ensemble_hooks *hooks, char *err, size_t errlen);
 
 #endif

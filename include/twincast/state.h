@@ -17,6 +17,7 @@ typedef struct tc_station_state {
     int waiting;
     int n_in_service;
     double *in_service;     /* elapsed service times */
+    char (*jobs)[64];       /* ids of the jobs in service, or NULL when not known */
 } tc_station_state;
 
 typedef struct tc_param_override {
@@ -42,7 +43,8 @@ tc_status tc_state_add_override(tc_state *s, int param, double value);
  *   {"as_of": "2026-12-01T08:00:00Z",
  *    "stations": {"B": {"up": false, "down_for": 5.0, "waiting": 12, "in_service": []}},
  *    "params": {"C.process.mean": 0.95}}
- * Times are in model units (or duration strings such as "90s").  Errors
+ * A station may also give "in_service_jobs": ["J17", ...], the ids of the
+ * jobs in service (as many as in_service).  Times are in model units (or duration strings such as "90s").  Errors
  * name the file, line, column and field; TC_ERR_INPUT.
  */
 tc_status tc_state_parse_json(const tc_model *m, const char *text, size_t len, const char *origin,
