@@ -22,6 +22,8 @@ static const char usage_main[] =
     "commands:\n"
     "  forecast MODEL.yaml   run an ensemble (MPI ranks x OpenMP threads) and write HDF5\n"
     "  report OUT.h5         print the summary of a forecast file\n"
+    "  serve MODEL.yaml      the live twin: consume Kafka, re-forecast on events, publish\n"
+    "  replay MODEL.yaml EVENTS.jsonl   the same from a recorded event log, deterministically\n"
     "\n"
     "  twincast COMMAND --help   options of a command\n"
     "  twincast --version        version\n"
@@ -197,6 +199,10 @@ int main(int argc, char **argv)
         return tc_cmd_forecast(argc - 1, argv + 1);
     if (!strcmp(argv[1], "report"))
         return tc_cmd_report(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "replay"))
+        return tc_cmd_replay(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "serve"))
+        return tc_cmd_serve(argc - 1, argv + 1);
     fprintf(stderr, "twincast: unknown command '%s'\n%s", argv[1], usage_main);
     return TC_ERR_INPUT;
 }

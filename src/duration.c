@@ -45,7 +45,9 @@ int tc_duration_parse(const char *s, tc_time_unit unit, double *out,
         end++;
     double seconds_per = tc_time_unit_seconds(unit);
     if (*end != '\0') {
-        if (strcmp(end, "s") == 0)
+        if (strcmp(end, "ms") == 0)
+            seconds_per = 0.001;
+        else if (strcmp(end, "s") == 0)
             seconds_per = 1.0;
         else if (strcmp(end, "min") == 0)
             seconds_per = 60.0;
@@ -54,7 +56,7 @@ int tc_duration_parse(const char *s, tc_time_unit unit, double *out,
         else if (strcmp(end, "d") == 0)
             seconds_per = 86400.0;
         else {
-            snprintf(err, errlen, "unknown duration suffix '%s' in '%s' (use s, min, h or d)", end, s);
+            snprintf(err, errlen, "unknown duration suffix '%s' in '%s' (use ms, s, min, h or d)", end, s);
             return -1;
         }
     }

@@ -286,6 +286,20 @@ tc_status tc_store_end_epoch(tc_store *s, const tc_epoch_info *info, char *err, 
     CHECK(tc_h5_str_attr(g, "random_numbers", "Philox4x32-10; scenarios share the streams of the same "
                          "replication index (common random numbers)"), "write epoch attributes");
     CHECK(tc_h5_num_attr(g, "wall_seconds", H5T_NATIVE_DOUBLE, &info->wall_seconds), "write epoch attributes");
+    CHECK(tc_h5_str_attr(g, "status", info->superseded ? "superseded" : "completed"), "write epoch attributes");
+    if (info->offsets_json) {
+        long long events = info->events;
+        CHECK(tc_h5_str_attr(g, "offsets", info->offsets_json), "write epoch attributes");
+        CHECK(tc_h5_str_attr(g, "event_counters", info->counters_json ? info->counters_json : "{}"),
+              "write epoch attributes");
+        CHECK(tc_h5_num_attr(g, "events", H5T_NATIVE_LLONG, &events), "write epoch attributes");
+    }
+    if (info->superseded) {
+        H5Gclose(s->epoch_group);
+        s->epoch_group = H5I_INVALID_HID;
+        CHECK(H5Fflush(s->file, H5F_SCOPE_GLOBAL), "flush");
+        return TC_OK;
+    }
     if (H5Lexists(s->file, "forecasts/latest", H5P_DEFAULT) > 0)
         CHECK(H5Ldelete(s->file, "forecasts/latest", H5P_DEFAULT), "replace /forecasts/latest");
     snprintf(target, sizeof target, "/forecasts/%06d", s->epoch);

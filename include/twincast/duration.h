@@ -15,7 +15,7 @@ int tc_time_unit_parse(const char *s, tc_time_unit *u);
 
 /*
  * Parses a duration: a finite number (in `unit`) or a number followed by
- * s, min, h or d.  Returns 0 and sets *out (in `unit`), or -1 with a reason
+ * ms, s, min, h or d.  Returns 0 and sets *out (in `unit`), or -1 with a reason
  * in err.
  */
 int tc_duration_parse(const char *s, tc_time_unit unit, double *out,

@@ -44,6 +44,11 @@ typedef struct tc_epoch_info {
     double precision;           /* 0 when fixed */
     double wall_seconds;
     const char *state_json;     /* NULL: "{}" (an empty plant) */
+    /* the live twin's epochs (serve, replay); NULL or 0 for a plain forecast */
+    int superseded;             /* abandoned for a newer state: no data, 'latest' stays */
+    const char *offsets_json;   /* the Kafka offsets (or input lines) the state reflects */
+    const char *counters_json;  /* events applied and rejected by reason, up to this epoch */
+    long events;                /* events applied up to this epoch */
 } tc_epoch_info;
 
 typedef struct tc_scenario_data {
