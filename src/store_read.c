@@ -199,3 +199,68 @@ void tc_forecast_view_destroy(tc_forecast_view *v)
     free(v->summary);
     free(v);
 }
+
+static char *read_text_dataset(hid_t loc, const char *name)
+{
+    hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT), t = -1, sp = -1;
+    char *buf = NULL, *out = NULL;
+    if (ds < 0)
+        return NULL;
+    if ((t = H5Tcopy(H5T_C_S1)) >= 0 && H5Tset_size(t, H5T_VARIABLE) >= 0 && H5Tset_cset(t, H5T_CSET_UTF8) >= 0 &&
+        (sp = H5Dget_space(ds)) >= 0 && H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &buf) >= 0 && buf) {
+        out = strdup(buf);
+        H5Dvlen_reclaim(t, sp, H5P_DEFAULT, &buf);
+    }
+    if (sp >= 0) H5Sclose(sp);
+    if (t >= 0) H5Tclose(t);
+    H5Dclose(ds);
+    return out;
+}
+
+static char *read_vstr_attr(hid_t obj, const char *name)
+{
+    if (H5Aexists(obj, name) <= 0)
+        return NULL;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = a >= 0 ? H5Aget_type(a) : -1;
+    char *out = NULL;
+    if (t >= 0 && H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t)) {
+        size_t n = H5Tget_size(t);
+        if ((out = calloc(n + 1, 1)) && H5Aread(a, t, out) < 0) {
+            free(out);
+            out = NULL;
+        }
+    }
+    if (t >= 0) H5Tclose(t);
+    if (a >= 0) H5Aclose(a);
+    return out;
+}
+
+tc_status tc_store_read_resume(const char *path, char **state, char **offsets, int *epoch, char *err, size_t errlen)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    *state = *offsets = NULL;
+    *epoch = 0;
+    hid_t f = H5Fis_hdf5(path) > 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
+    if (f < 0) {
+        snprintf(err, errlen, "%s: cannot open as an HDF5 file", path);
+        return TC_ERR_INPUT;
+    }
+    int e = latest_epoch(f);
+    if (e > 0) {
+        char gname[64];
+        snprintf(gname, sizeof gname, "forecasts/%06d", e);
+        hid_t g = H5Gopen2(f, gname, H5P_DEFAULT);
+        if (g >= 0) {
+            *state = read_text_dataset(g, "state_json");
+            *offsets = read_vstr_attr(g, "offsets");
+            H5Gclose(g);
+        }
+        *epoch = e;
+    }
+    H5Fclose(f);
+    if (e > 0 && !*state) {
+        snprintf(err, errlen, "%s: cannot read the state of epoch %06d", path, e);
+        return TC_ERR_RUNTIME;
+    }
+    return TC_OK;
+}

@@ -95,6 +95,13 @@ tc_status tc_store_read(const char *path, int epoch, const char *scenario, tc_fo
                         char *err, size_t errlen);
 void tc_forecast_view_destroy(tc_forecast_view *v);
 
+/*
+ * The live twin's restart point: the state_json and offsets of the newest
+ * completed epoch (both malloc'd; *offsets NULL if the epoch has none).
+ * TC_OK with *state NULL when the file holds no completed epoch.
+ */
+tc_status tc_store_read_resume(const char *path, char **state, char **offsets, int *epoch, char *err, size_t errlen);
+
 /* Hex SHA-256 of a text (65 bytes with the NUL). */
 void tc_sha256_hex(const char *text, size_t len, char out[65]);
 

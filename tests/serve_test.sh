@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# serve_test.sh - the live twin against a real Kafka protocol peer
+# (librdkafka's mock cluster, started by tests/mockcluster) with kcat as an
+# independent producer and consumer: epochs in the file and on the forecast
+# topic, the forecast equal to `forecast` from the same state snapshot,
+# malformed messages counted and copied to the DLQ, a restart resuming from
+# the committed offsets without losing or duplicating anything, SIGTERM, and
+# no secret from --kafka-config in any log, file or message.
+# Usage: serve_test.sh TWINCAST MOCKCLUSTER MPIEXEC INPUTS_DIR
+set -u
+TC=$1
+MC=$2
+MPIEXEC=$3
+IN=$4
+WORK=$(mktemp -d)
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+PY=/usr/bin/python3
+pass=0
+failed=0
+check() {
+    local name=$1
+    shift
+    if "$@"; then pass=$((pass + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
+}
+cleanup() {
+    [ -n "${MCPID:-}" ] && kill "$MCPID" 2>/dev/null && wait "$MCPID" 2>/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+if ! command -v kcat >/dev/null; then
+    echo "serve_test: kcat is not installed (apt-get install kcat)"
+    exit 1
+fi
+"$MC" "$WORK/bs" plant.events plant.forecasts plant.events.dlq &
+MCPID=$!
+for i in $(seq 50); do [ -s "$WORK/bs" ] && break; sleep 0.1; done
+BS=$(cat "$WORK/bs")
+check "mock cluster up" test -n "$BS"
+
+SECRET=s3cret-never-logged-$$
+cat >"$WORK/kafka.conf" <<CONF
+# test settings: the mock cluster rejoins groups slowly otherwise
+session.timeout.ms=6000
+sasl.password=$SECRET
+CONF
+head -19 "$IN/events/b_breakdown.jsonl" >"$WORK/part1.jsonl"
+tail -n +20 "$IN/events/b_breakdown.jsonl" >"$WORK/part2.jsonl"
+{
+    echo 'this is not json'
+    echo '{"ts": "2026-12-01T08:04:00Z", "type": "waiting", "station": "Z", "value": 3}'
+    echo '{"ts": "yesterday", "type": "down", "station": "A"}'
+} >"$WORK/bad.jsonl"
+kcat -P -b "$BS" -t plant.events -l "$WORK/part1.jsonl"
+kcat -P -b "$BS" -t plant.events -l "$WORK/bad.jsonl"
+
+SERVE=(serve "$IN/factory.yaml" --brokers "$BS" --kafka-config "$WORK/kafka.conf" --dlq -n 400 --threads 2
+       --exit-when-idle 3s -o "$WORK/twin.h5")
+timeout 120 "$TC" "${SERVE[@]}" >"$WORK/log1" 2>&1
+check "serve exits 0 when idle" test $? -eq 0
+sed 's/^/     | /' "$WORK/log1"
+check "one epoch written" bash -c "'$TC' report '$WORK/twin.h5' --format json >'$WORK/r1.json'"
+check "skips counted by reason" $PY -c "
+import h5py, json, sys
+g = h5py.File('$WORK/twin.h5', 'r')['forecasts/latest']
+c = json.loads(g.attrs['event_counters'])
+st = json.loads(g['state_json'][()].decode())
+ok = c['applied'] == 19 and c['not_json'] == 1 and c['unknown_station'] == 1 and c['bad_timestamp'] == 1
+ok = ok and st['stations']['B']['up'] is False and g.attrs['status'] == b'completed'
+ok = ok and json.loads(g.attrs['offsets']) == {'plant.events/0': 22}
+sys.exit(not ok)"
+kcat -C -b "$BS" -t plant.events.dlq -o beginning -e -q -f '%h|%s\n' >"$WORK/dlq" 2>/dev/null
+check "DLQ holds the 3 bad messages" test "$(wc -l <"$WORK/dlq")" -eq 3
+check "DLQ reason headers" grep -q 'twincast-reason=not_json|this is not json' "$WORK/dlq"
+kcat -C -b "$BS" -t plant.forecasts -o beginning -e -q >"$WORK/fc1" 2>/dev/null
+check "forecast message published" test "$(wc -l <"$WORK/fc1")" -eq 1
+check "message: C forms in most futures after B broke" $PY -c "
+import json, sys
+d = json.loads(open('$WORK/fc1').readline())
+c = [s for s in d['stations'] if s['station'] == 'C'][0]
+sys.exit(not (d['epoch'] == 1 and c['p_form'] > 0.5 and c['onset_ci'][0] < c['onset_mean'] < c['onset_ci'][1]))"
+
+# the same state through `forecast`: bit-identical samples
+$PY -c "
+import h5py
+open('$WORK/state.json', 'w').write(h5py.File('$WORK/twin.h5', 'r')['forecasts/latest/state_json'][()].decode())"
+check "forecast from the snapshot" bash -c "'$TC' forecast '$IN/factory.yaml' --state '$WORK/state.json' -n 400 -q -o '$WORK/f.h5' >/dev/null 2>&1"
+check "same onsets as serve's epoch" h5diff -q "$WORK/twin.h5" "$WORK/f.h5" /forecasts/000001/baseline/onset_time /forecasts/000001/baseline/onset_time
+check "same summary" h5diff -q "$WORK/twin.h5" "$WORK/f.h5" /forecasts/000001/baseline/summary /forecasts/000001/baseline/summary
+
+# restart: only the new events, epochs numbered on
+kcat -P -b "$BS" -t plant.events -l "$WORK/part2.jsonl"
+timeout 120 "$TC" "${SERVE[@]}" >"$WORK/log2" 2>&1
+check "restart exits 0" test $? -eq 0
+sed 's/^/     | /' "$WORK/log2"
+check "resumed from the file" grep -q "resuming from epoch 000001" "$WORK/log2"
+check "only the 4 new events applied" grep -q "^twincast: 4 events applied, 0 skipped" "$WORK/log2"
+check "epochs 1, 2: none lost, none twice" $PY -c "
+import h5py, json, sys
+f = h5py.File('$WORK/twin.h5', 'r')
+eps = sorted(k for k in f['forecasts'] if k != 'latest')
+g = f['forecasts/latest']
+st = json.loads(g['state_json'][()].decode())
+ok = eps == ['000001', '000002'] and json.loads(g.attrs['offsets']) == {'plant.events/0': 26}
+ok = ok and st['stations']['B']['up'] is True and st['stations']['C']['waiting'] == 9
+sys.exit(not ok)"
+kcat -C -b "$BS" -t plant.forecasts -o beginning -e -q >"$WORK/fc2" 2>/dev/null
+check "two forecast messages in all" test "$(wc -l <"$WORK/fc2")" -eq 2
+
+# SIGTERM: a clean stop, exit 0, the file intact
+"$TC" "${SERVE[@]/--exit-when-idle/--interval}" >"$WORK/log3" 2>&1 &
+SPID=$!
+sleep 4
+kill -TERM "$SPID"
+wait "$SPID"
+check "SIGTERM: exit 0" test $? -eq 0
+check "SIGTERM: file readable" bash -c "'$TC' report '$WORK/twin.h5' >/dev/null"
+
+# under mpirun: two ranks, same numbers as one
+kcat -P -b "$BS" -t plant.events -l "$WORK/part1.jsonl" >/dev/null
+timeout 120 "$MPIEXEC" -n 2 "$TC" serve "$IN/factory.yaml" --brokers "$BS" --kafka-config "$WORK/kafka.conf" \
+    --group other -n 400 --threads 1 --exit-when-idle 3s -q -o "$WORK/mpi.h5" >"$WORK/log4" 2>&1
+check "serve under mpirun -np 2" test $? -eq 0
+
+check "no secret in logs, files or messages" bash -c "! grep -r -a -q '$SECRET' '$WORK'/log* '$WORK'/*.h5 '$WORK'/fc2 '$WORK'/dlq"
+
+echo "serve_test: $pass passed, $failed failed"
+[ "$failed" -eq 0 ]
