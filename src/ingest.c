@@ -148,13 +148,26 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char 
         fprintf(stderr, "twincast: kafka %s: %s\n", fac, buf);
 }
 
-static rd_kafka_conf_t *base_conf(tc_ingest *in, char *err, size_t errlen)
+/*
+ * Our defaults first (low latency: a twin reacts to single events), then
+ * the user's file, which may override any of them.
+ */
+static rd_kafka_conf_t *base_conf(tc_ingest *in, int consumer, char *err, size_t errlen)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     char **names = NULL, **values = NULL;
     int n = 0, bad = 0;
     bad |= conf_set(conf, "bootstrap.servers", in->bootstraps, err, errlen);
     bad |= !bad && conf_set(conf, "log_level", "4", err, errlen);
+    if (consumer) {
+        bad |= !bad && conf_set(conf, "group.id", in->cfg.group, err, errlen);
+        bad |= !bad && conf_set(conf, "enable.auto.commit", "false", err, errlen);
+        bad |= !bad && conf_set(conf, "auto.offset.reset", "earliest", err, errlen);
+        bad |= !bad && conf_set(conf, "fetch.wait.max.ms", "50", err, errlen);
+        bad |= !bad && conf_set(conf, "max.partition.fetch.bytes", "8388608", err, errlen);
+    } else {
+        bad |= !bad && conf_set(conf, "linger.ms", "1", err, errlen);
+    }
     if (!bad && in->cfg.config_file) {
         if (tc_kafka_config_read(in->cfg.config_file, &names, &values, &n, err, errlen) != TC_OK)
             bad = 1;
@@ -326,21 +339,16 @@ tc_status tc_ingest_start(const tc_ingest_cfg *cfg, tc_ingest **out, char *err, 
     } else {
         in->bootstraps = strdup(cfg->brokers);
     }
-    rd_kafka_conf_t *cc = base_conf(in, err, errlen), *pc = NULL;
+    rd_kafka_conf_t *cc = base_conf(in, 1, err, errlen), *pc = NULL;
     if (!cc)
         goto fail;
-    if (conf_set(cc, "group.id", cfg->group, err, errlen) || conf_set(cc, "enable.auto.commit", "false", err, errlen) ||
-        conf_set(cc, "auto.offset.reset", "earliest", err, errlen)) {
-        rd_kafka_conf_destroy(cc);
-        goto fail;
-    }
     rd_kafka_conf_set_rebalance_cb(cc, rebalance_cb);
     if (!(in->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cc, why, sizeof why))) {
         set_err(err, errlen, "cannot create the Kafka consumer: %s%s", why, "");
         goto fail;
     }
     rd_kafka_poll_set_consumer(in->consumer);
-    if (!(pc = base_conf(in, err, errlen)))
+    if (!(pc = base_conf(in, 0, err, errlen)))
         goto fail;
     if (!(in->producer = rd_kafka_new(RD_KAFKA_PRODUCER, pc, why, sizeof why))) {
         set_err(err, errlen, "cannot create the Kafka producer: %s%s", why, "");
@@ -471,16 +479,26 @@ void tc_ingest_produce(tc_ingest *in, const char *topic, const char *key, const 
         h = rd_kafka_headers_new(1);
         rd_kafka_header_add(h, "twincast-reason", -1, reason, -1);
     }
-    rd_kafka_resp_err_t e = rd_kafka_producev(
-        in->producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE((void *)payload, len),
-        RD_KAFKA_V_KEY((void *)key, key ? strlen(key) : 0), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
+    rd_kafka_resp_err_t e;
+    for (int tries = 0;; tries++) {
+        e = rd_kafka_producev(in->producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE((void *)payload, len),
+                              RD_KAFKA_V_KEY((void *)key, key ? strlen(key) : 0),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
+        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || tries == 100)
+            break;
+        rd_kafka_poll(in->producer, 100);   /* the local queue is full: let deliveries drain it */
+    }
     if (e) {
         if (h)
             rd_kafka_headers_destroy(h);
         error_cb(in->producer, e, "producing a message", in);
     }
     rd_kafka_poll(in->producer, 0);
+}
+
+void tc_ingest_flush(tc_ingest *in, int timeout_ms)
+{
+    rd_kafka_flush(in->producer, timeout_ms);
 }
 
 /* ---- replaying a recorded log into the mock cluster ------------------------------------ */

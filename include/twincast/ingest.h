@@ -49,6 +49,8 @@ tc_status tc_ingest_commit(tc_ingest *in, char *err, size_t errlen);
 long tc_ingest_significant(tc_ingest *in);
 void tc_ingest_produce(tc_ingest *in, const char *topic, const char *key, const char *payload, size_t len,
                        const char *reason);
+/* Waits until every produced message is delivered (or the timeout passes). */
+void tc_ingest_flush(tc_ingest *in, int timeout_ms);
 /* Produces a recorded log (one message per line) into the events topic, paced by its ts at `speed` (0: at once). */
 tc_status tc_ingest_replay_file(tc_ingest *in, const char *path, double speed, char *err, size_t errlen);
 /* Counters for the outage report. */
