@@ -275,7 +275,7 @@ int tc_cmd_serve(int argc, char **argv)
             }
         }
         ks = (kafka_source){in, so.forecast_topic, so.dlq_topic, tr.m->name, 0};
-        tr.src = (twin_source){k_offsets, k_newer, k_publish, k_commit, k_dead_letter, &ks};
+        tr.src = (twin_source){k_offsets, k_newer, k_publish, k_commit, so.dlq_topic ? k_dead_letter : NULL, &ks};
     }
     if (st == TC_OK)
         st = tr.rank == 0 ? serve_loop(&tr, &so, in) : twin_worker(&tr);

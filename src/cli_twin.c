@@ -103,33 +103,33 @@ int twin_init(twin_run *tr)
     return worst;
 }
 
-static void reject_to_dlq(void *user, const char *raw, size_t len, tc_reject why, const char *detail)
+/* A skipped message: logged once per reason per 10 s, copied to the dead-letter topic if there is one. */
+static void skipped(twin_run *tr, const char *raw, size_t len, tc_reject why, const char *detail)
 {
-    twin_run *tr = user;
-    (void)detail;
+    static double last_log[TC_REJ_COUNT];
+    double t = tc_cli_now();
+    if (!tr->o.quiet && t - last_log[why] >= 10) {
+        fprintf(stderr, "twincast: skipped a message (%s): %s\n", tc_reject_name(why), detail);
+        last_log[why] = t;
+    }
     if (tr->src.dead_letter && raw)
         tr->src.dead_letter(tr->src.self, raw, len, tc_reject_name(why));
+}
+
+static void reject_at_settle(void *user, const char *raw, size_t len, tc_reject why, const char *detail)
+{
+    skipped(user, raw, len, why, detail);
 }
 
 void twin_offer(twin_run *tr, const char *raw, size_t len, double now)
 {
     tc_event ev;
     char why[256];
-    if (!tr->src.dead_letter)
-        tc_twin_on_reject(tr->twin, NULL, NULL);
-    else
-        tc_twin_on_reject(tr->twin, reject_to_dlq, tr);
+    tc_twin_on_reject(tr->twin, reject_at_settle, tr, tr->src.dead_letter != NULL);
     tc_reject r = tc_event_parse(tr->m, raw, len, &ev, why, sizeof why);
     if (r != TC_REJ_NONE) {
         tc_twin_count_rejected(tr->twin, r);
-        if (tr->src.dead_letter)
-            tr->src.dead_letter(tr->src.self, raw, len, tc_reject_name(r));
-        static double last_log[TC_REJ_COUNT];
-        double t = tc_cli_now();
-        if (!tr->o.quiet && t - last_log[r] >= 10) {          /* once per reason per 10 s */
-            fprintf(stderr, "twincast: skipped a message (%s): %s\n", tc_reject_name(r), why);
-            last_log[r] = t;
-        }
+        skipped(tr, raw, len, r, why);
         return;
     }
     if (tc_twin_offer(tr->twin, &ev, raw, len) != TC_OK) {
@@ -270,10 +270,12 @@ static char *counters_json(const tc_twin_counters *c)
     char *b = malloc(2048);
     if (!b)
         return NULL;
-    size_t n = (size_t)snprintf(b, 2048, "{\"offered\": %ld, \"applied\": %ld, \"late\": %ld", c->offered, c->applied, c->late);
+    size_t n = (size_t)snprintf(b, 2048, "{\"offered\": %ld, \"applied\": %ld, \"late\": %ld, \"skipped\": {",
+                                c->offered, c->applied, c->late);
     for (int r = 1; r < TC_REJ_COUNT; r++)
-        n += (size_t)snprintf(b + n, 2048 - n, ", \"%s\": %ld", tc_reject_name((tc_reject)r), c->rejected[r]);
-    snprintf(b + n, 2048 - n, "}");
+        n += (size_t)snprintf(b + n, 2048 - n, "%s\"%s\": %ld", r > 1 ? ", " : "", tc_reject_name((tc_reject)r),
+                              c->rejected[r]);
+    snprintf(b + n, 2048 - n, "}}");
     return b;
 }
 
@@ -399,6 +401,9 @@ int twin_fire(twin_run *tr)
         return TC_ERR_RUNTIME;
     }
     int epoch = tr->epochs_done + tr->epochs_superseded + 1;
+    if (!tr->o.quiet)
+        fprintf(stderr, "twincast: re-forecasting as of %s (%ld events so far)\n", as_of,
+                tc_twin_get_counters(tr->twin)->applied);
     long long head[2] = {CMD_RUN, epoch};
     MPI_Request req;                        /* the workers wait in MPI_Ibcast: match it */
     MPI_Ibcast(head, 2, MPI_LONG_LONG, 0, MPI_COMM_WORLD, &req);

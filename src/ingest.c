@@ -165,6 +165,9 @@ static rd_kafka_conf_t *base_conf(tc_ingest *in, int consumer, char *err, size_t
         bad |= !bad && conf_set(conf, "auto.offset.reset", "earliest", err, errlen);
         bad |= !bad && conf_set(conf, "fetch.wait.max.ms", "50", err, errlen);
         bad |= !bad && conf_set(conf, "max.partition.fetch.bytes", "8388608", err, errlen);
+        /* the prefetch queue is librdkafka's; bound it so that memory stays flat under load */
+        bad |= !bad && conf_set(conf, "queued.max.messages.kbytes", "16384", err, errlen);
+        bad |= !bad && conf_set(conf, "queued.min.messages", "100000", err, errlen);
     } else {
         bad |= !bad && conf_set(conf, "linger.ms", "1", err, errlen);
     }

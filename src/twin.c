@@ -41,6 +41,7 @@ struct tc_twin {
     long nq, capq, seq;
     tc_twin_reject_fn on_reject;
     void *user;
+    int keep_raw;
 };
 
 tc_twin *tc_twin_create(const tc_model *m)
@@ -81,10 +82,11 @@ void tc_twin_destroy(tc_twin *t)
     free(t);
 }
 
-void tc_twin_on_reject(tc_twin *t, tc_twin_reject_fn fn, void *user)
+void tc_twin_on_reject(tc_twin *t, tc_twin_reject_fn fn, void *user, int keep_raw)
 {
     t->on_reject = fn;
     t->user = user;
+    t->keep_raw = keep_raw;
 }
 
 double tc_twin_time(const tc_twin *t) { return t->time; }
@@ -206,7 +208,7 @@ tc_status tc_twin_offer(tc_twin *t, const tc_event *ev, const char *raw, size_t 
     p->seq = t->seq++;
     p->len = raw ? len : 0;
     p->raw = NULL;
-    if (raw && t->on_reject) {            /* a copy only if someone wants rejected messages */
+    if (raw && t->keep_raw) {             /* a copy only if rejected messages go somewhere */
         if (!(p->raw = malloc(len + 1)))
             return TC_ERR_RUNTIME;
         memcpy(p->raw, raw, len);

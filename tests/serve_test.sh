@@ -65,7 +65,8 @@ import h5py, json, sys
 g = h5py.File('$WORK/twin.h5', 'r')['forecasts/latest']
 c = json.loads(g.attrs['event_counters'])
 st = json.loads(g['state_json'][()].decode())
-ok = c['applied'] == 19 and c['not_json'] == 1 and c['unknown_station'] == 1 and c['bad_timestamp'] == 1
+k = c['skipped']
+ok = c['applied'] == 19 and k['not_json'] == 1 and k['unknown_station'] == 1 and k['bad_timestamp'] == 1
 ok = ok and st['stations']['B']['up'] is False and g.attrs['status'] == b'completed'
 ok = ok and json.loads(g.attrs['offsets']) == {'plant.events/0': 22}
 sys.exit(not ok)"
@@ -115,6 +116,23 @@ kill -TERM "$SPID"
 wait "$SPID"
 check "SIGTERM: exit 0" test $? -eq 0
 check "SIGTERM: file readable" bash -c "'$TC' report '$WORK/twin.h5' >/dev/null"
+
+# a newer significant event abandons a running epoch: recorded as superseded, then a completed one
+rm -f "$WORK/long.h5"
+"$TC" serve "$IN/factory.yaml" --brokers "$BS" --kafka-config "$WORK/kafka.conf" --group long -n 200000 \
+    --threads 2 --exit-when-idle 2s -o "$WORK/long.h5" >"$WORK/log5" 2>&1 &
+LPID=$!
+for i in $(seq 300); do grep -q "re-forecasting" "$WORK/log5" && break; sleep 0.1; done
+echo '{"ts": "2026-12-01T09:00:00Z", "type": "down", "station": "D"}' | kcat -P -b "$BS" -t plant.events
+sleep 3
+kill -TERM "$LPID" 2>/dev/null
+wait "$LPID"
+sed 's/^/     | /' "$WORK/log5"
+check "superseded epoch recorded" $PY -c "
+import h5py, sys
+f = h5py.File('$WORK/long.h5', 'r')
+st = [f['forecasts'][k].attrs['status'].decode() for k in sorted(f['forecasts']) if k != 'latest']
+sys.exit(not (st and st[0] == 'superseded' and 'baseline' not in f['forecasts'][sorted(f['forecasts'])[0]]))"
 
 # under mpirun: two ranks, same numbers as one
 kcat -P -b "$BS" -t plant.events -l "$WORK/part1.jsonl" >/dev/null

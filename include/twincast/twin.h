@@ -28,7 +28,8 @@ typedef void (*tc_twin_reject_fn)(void *user, const char *raw, size_t len, tc_re
 
 tc_twin *tc_twin_create(const tc_model *m);
 void tc_twin_destroy(tc_twin *t);
-void tc_twin_on_reject(tc_twin *t, tc_twin_reject_fn fn, void *user);
+/* keep_raw: hold a copy of each queued message, to hand rejected ones to fn (for a dead-letter topic). */
+void tc_twin_on_reject(tc_twin *t, tc_twin_reject_fn fn, void *user, int keep_raw);
 
 /* Queues a parsed event (raw: its message, kept for the dead-letter copy). */
 tc_status tc_twin_offer(tc_twin *t, const tc_event *ev, const char *raw, size_t len);

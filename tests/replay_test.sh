@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# replay_test.sh - the switchboard and trigger rules from a recorded log:
+# deterministic (same log, same epochs, same numbers; also under mpirun),
+# the B-breakdown story, bad and late events counted, never applied half.
+# Usage: replay_test.sh TWINCAST MPIEXEC INPUTS_DIR
+set -u
+TC=$1
+MPIEXEC=$2
+IN=$3
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+PY=/usr/bin/python3
+pass=0
+failed=0
+check() {
+    local name=$1
+    shift
+    if "$@"; then pass=$((pass + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
+}
+LOG=$IN/events/b_breakdown.jsonl
+R=(replay "$IN/factory.yaml" "$LOG" -n 300 -q)
+
+check "replay"                  bash -c "'$TC' ${R[*]} --threads 1 -o '$WORK/a.h5' >'$WORK/a.jsonl'"
+check "replay again"            bash -c "'$TC' ${R[*]} --threads 2 -o '$WORK/b.h5' >'$WORK/b.jsonl'"
+check "replay, mpirun -np 2"    bash -c "'$MPIEXEC' -n 2 '$TC' ${R[*]} --threads 1 -o '$WORK/c.h5' >'$WORK/c.jsonl' 2>/dev/null"
+check "same forecast messages"  cmp -s "$WORK/a.jsonl" "$WORK/b.jsonl"
+check "same under mpirun"       cmp -s "$WORK/a.jsonl" "$WORK/c.jsonl"
+n=$(wc -l <"$WORK/a.jsonl")
+check "several epochs"          test "$n" -ge 5
+for e in $(seq -f %06g 1 "$n"); do
+    h5diff -q "$WORK/a.h5" "$WORK/c.h5" "/forecasts/$e/baseline" "/forecasts/$e/baseline" || { echo "     epoch $e differs"; failed=$((failed + 1)); }
+done
+check "the story: C's risk jumps when B breaks, falls when B is back" $PY -c "
+import json, sys
+ep = [json.loads(l) for l in open('$WORK/a.jsonl')]
+c = {e['as_of']: [s for s in e['stations'] if s['station'] == 'C'][0] for e in ep}
+before, broken, back = c['2026-12-01T08:02:40Z'], c['2026-12-01T08:03:12Z'], c['2026-12-01T08:42:00Z']
+sys.exit(not (before['p_form'] < 0.5 < broken['p_form'] and back['p_form'] < 0.5 and broken['onset_mean'] < 90))"
+
+# bad and late events: skipped and counted, or applied when idempotent
+cp "$LOG" "$WORK/mixed.jsonl"
+cat >>"$WORK/mixed.jsonl" <<'EV'
+not json
+{"ts": "2026-12-01T08:43:00Z", "type": "explode", "station": "B"}
+{"ts": "2026-12-01T08:43:00Z", "type": "waiting", "station": "C", "value": -2}
+{"ts": "2026-12-01T08:43:00Z", "type": "waiting", "station": "C", "value": "many"}
+{"ts": "2026-12-01T08:43:00Z", "type": "set", "path": "C.servers", "value": 0}
+{"ts": "2026-12-01T08:43:00Z", "type": "set", "path": "C.process.maen", "value": 1}
+{"ts": "2026-12-01T08:43:00Z", "type": "finish", "station": "C", "job": "nobody"}
+{"ts": "2026-12-01T08:43:00Z", "type": "waiting", "station": "B", "value": 31}
+{"ts": "2026-12-01T08:43:00+01:00", "type": "arrive", "station": "A", "job": "late-arrival"}
+{"ts": "2026-12-01T08:30:00Z", "type": "waiting", "station": "A", "value": 2}
+{"ts": "2026-12-01T08:44:00Z", "type": "set", "path": "C.servers", "value": 2}
+EV
+check "replay with bad events"  bash -c "'$TC' replay '$IN/factory.yaml' '$WORK/mixed.jsonl' -n 100 -o '$WORK/m.h5' >/dev/null 2>'$WORK/m.err'"
+sed 's/^/     | /' "$WORK/m.err"
+check "counted by reason" $PY -c "
+import h5py, json, sys
+c = json.loads(h5py.File('$WORK/m.h5', 'r')['forecasts/latest'].attrs['event_counters'])
+want = {'not_json': 1, 'unknown_type': 1, 'out_of_range': 2, 'wrong_type': 1, 'unknown_path': 1, 'unknown_job': 1,
+        'over_capacity': 1, 'late': 1}
+ok = all(c['skipped'][k] == v for k, v in want.items()) and c['applied'] == 23 + 2 and c['late'] == 2
+print('     counters:', c)
+sys.exit(not ok)"
+check "the set took effect" $PY -c "
+import h5py, json, sys
+s = json.loads(h5py.File('$WORK/m.h5', 'r')['forecasts/latest/state_json'][()].decode())
+sys.exit(not (s['params'] == {'C.servers': 2} and s['stations']['A']['waiting'] == 2))"
+
+echo "replay_test: $pass passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,190 @@
+/*
+ * test_twin - the telemetry parser (each rejection reason, strict JSON,
+ * UTF-8, sizes) and the switchboard (each event type's mutation, rejected
+ * events leave the state untouched, timestamp order within a window, late
+ * events, snapshots that restore exactly).
+ */
+#include <string.h>
+
+#include "tc_test.h"
+#include "twincast/clock.h"
+#include "twincast/event.h"
+#include "twincast/twin.h"
+
+static const char plant[] =
+    "stations:\n"
+    "  A: {servers: 2, process: {dist: exponential, mean: 1.6}}\n"
+    "  B: {buffer: 3, threshold: 3, process: {dist: lognormal, mean: 1.8, sd: 0.4}}\n"
+    "sources:\n  o: {interarrival: {dist: exponential, mean: 1.0}, route: [A, B]}\n";
+
+static tc_reject parse(const tc_model *m, const char *msg, tc_event *ev)
+{
+    char why[256];
+    return tc_event_parse(m, msg, strlen(msg), ev, why, sizeof why);
+}
+
+static void test_parse_good(void **s)
+{
+    (void)s;
+    tc_model *m = tc_test_model(plant);
+    tc_event ev;
+    assert_int_equal(parse(m, "{\"ts\": \"2026-12-01T08:03:12Z\", \"type\": \"down\", \"station\": \"B\"}", &ev), TC_REJ_NONE);
+    assert_int_equal(ev.type, TC_EV_DOWN);
+    assert_int_equal(ev.station, 1);
+    double t;
+    assert_int_equal(tc_iso_parse("2026-12-01T08:03:12Z", &t), 0);
+    assert_close(ev.ts, t, 0);
+    assert_close(t, 1796112192.0, 0);                   /* days from civil, by hand: 20788 d + 8:03:12 */
+    assert_int_equal(parse(m, "{\"ts\": \"2026-12-01T09:03:12.5+01:00\", \"type\": \"start\", \"station\": \"A\", "
+                              "\"job\": \"J\\u00e917\", \"extra\": {\"nested\": [1, 2, {\"x\": null}]}}", &ev), TC_REJ_NONE);
+    assert_close(ev.ts, t + 0.5, 1e-9);
+    assert_string_equal(ev.job, "J\xc3\xa9" "17");
+    assert_int_equal(parse(m, "{\"ts\": 100, \"type\": \"waiting\", \"station\": \"B\", \"value\": 2}", &ev), TC_REJ_NONE);
+    assert_close(ev.ts, 6000, 0);                       /* 100 min */
+    assert_int_equal(parse(m, "  {\"type\": \"set\", \"path\": \"A.servers\", \"value\": 3, \"ts\": 1}\n", &ev), TC_REJ_NONE);
+    assert_int_equal(ev.param, tc_model_param_find(m, "A.servers"));
+    tc_model_destroy(m);
+}
+
+static void test_parse_rejections(void **s)
+{
+    (void)s;
+    tc_model *m = tc_test_model(plant);
+    tc_event ev;
+    struct { const char *msg; tc_reject want; } cases[] = {
+        {"", TC_REJ_NOT_JSON},
+        {"[1]", TC_REJ_NOT_JSON},
+        {"{\"ts\": 1, \"type\": \"down\", \"station\": \"B\"", TC_REJ_NOT_JSON},
+        {"{\"ts\": 1, \"type\": \"down\", \"station\": \"B\"} trailing", TC_REJ_NOT_JSON},
+        {"{\"ts\": 1, \"type\": \"down\", \"station\": \"B\", \"type\": \"up\"}", TC_REJ_NOT_JSON},
+        {"{\"ts\": 1, \"type\": \"down\", \"station\": \"\xff\"}", TC_REJ_NOT_JSON},            /* invalid UTF-8 */
+        {"{\"ts\": 1, \"type\": \"down\", \"station\": \"\xed\xa0\x80\"}", TC_REJ_NOT_JSON},    /* a surrogate */
+        {"{\"ts\": 1, \"type\": \"down\", \"station\": \"B\\ud800\"}", TC_REJ_NOT_JSON},        /* lone surrogate */
+        {"{\"ts\": 01, \"type\": \"down\", \"station\": \"B\"}", TC_REJ_NOT_JSON},
+        {"{\"ts\": 1, \"station\": \"B\"}", TC_REJ_MISSING_FIELD},
+        {"{\"type\": \"down\", \"station\": \"B\"}", TC_REJ_MISSING_FIELD},
+        {"{\"ts\": 1, \"type\": \"down\"}", TC_REJ_MISSING_FIELD},
+        {"{\"ts\": 1, \"type\": \"start\", \"station\": \"A\"}", TC_REJ_MISSING_FIELD},
+        {"{\"ts\": 1, \"type\": \"waiting\", \"station\": \"A\"}", TC_REJ_MISSING_FIELD},
+        {"{\"ts\": 1, \"type\": 7, \"station\": \"B\"}", TC_REJ_WRONG_TYPE},
+        {"{\"ts\": true, \"type\": \"down\", \"station\": \"B\"}", TC_REJ_WRONG_TYPE},
+        {"{\"ts\": 1, \"type\": \"waiting\", \"station\": \"A\", \"value\": \"3\"}", TC_REJ_WRONG_TYPE},
+        {"{\"ts\": 1, \"type\": \"waiting\", \"station\": \"A\", \"value\": 2.5}", TC_REJ_WRONG_TYPE},
+        {"{\"ts\": 1, \"type\": \"set\", \"path\": \"A.servers\", \"value\": 1.5}", TC_REJ_WRONG_TYPE},
+        {"{\"ts\": 1, \"type\": \"down\", \"station\": [\"B\"]}", TC_REJ_WRONG_TYPE},
+        {"{\"ts\": 1, \"type\": \"explode\", \"station\": \"B\"}", TC_REJ_UNKNOWN_TYPE},
+        {"{\"ts\": 1, \"type\": \"down\", \"station\": \"Q\"}", TC_REJ_UNKNOWN_STATION},
+        {"{\"ts\": 1, \"type\": \"set\", \"path\": \"A.nope\", \"value\": 1}", TC_REJ_UNKNOWN_PATH},
+        {"{\"ts\": 1, \"type\": \"waiting\", \"station\": \"A\", \"value\": -1}", TC_REJ_OUT_OF_RANGE},
+        {"{\"ts\": 1, \"type\": \"waiting\", \"station\": \"A\", \"value\": 1e400}", TC_REJ_OUT_OF_RANGE},
+        {"{\"ts\": 1, \"type\": \"set\", \"path\": \"A.servers\", \"value\": 2000000}", TC_REJ_OUT_OF_RANGE},
+        {"{\"ts\": \"2026-12-01T08:03:12\", \"type\": \"down\", \"station\": \"B\"}", TC_REJ_BAD_TIMESTAMP},
+        {"{\"ts\": \"2026-02-30T08:03:12Z\", \"type\": \"down\", \"station\": \"B\"}", TC_REJ_BAD_TIMESTAMP},
+        {"{\"ts\": -5, \"type\": \"down\", \"station\": \"B\"}", TC_REJ_BAD_TIMESTAMP},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        tc_reject r = parse(m, cases[i].msg, &ev);
+        if (r != cases[i].want)
+            print_error("case %zu: got %s, want %s\n", i, tc_reject_name(r), tc_reject_name(cases[i].want));
+        assert_int_equal(r, cases[i].want);
+    }
+    char *big = malloc(TC_EVENT_MAX_BYTES + 100);
+    memset(big, ' ', TC_EVENT_MAX_BYTES + 99);
+    big[TC_EVENT_MAX_BYTES + 99] = '\0';
+    char why[64];
+    assert_int_equal(tc_event_parse(m, big, strlen(big), &ev, why, sizeof why), TC_REJ_OVERSIZED);
+    free(big);
+    tc_model_destroy(m);
+}
+
+static tc_reject offer_apply(tc_twin *t, const tc_model *m, const char *msg)
+{
+    tc_event ev;
+    char why[256];
+    tc_reject r = parse(m, msg, &ev);
+    return r != TC_REJ_NONE ? r : tc_twin_apply(t, &ev, why, sizeof why);
+}
+
+static void test_switchboard(void **s)
+{
+    (void)s;
+    tc_model *m = tc_test_model(plant);
+    tc_twin *t = tc_twin_create(m);
+    assert_int_equal(offer_apply(t, m, "{\"ts\": 10, \"type\": \"arrive\", \"station\": \"A\", \"job\": \"J1\"}"), TC_REJ_NONE);
+    assert_int_equal(offer_apply(t, m, "{\"ts\": 11, \"type\": \"start\", \"station\": \"A\", \"job\": \"J1\"}"), TC_REJ_NONE);
+    assert_int_equal(offer_apply(t, m, "{\"ts\": 11, \"type\": \"start\", \"station\": \"A\", \"job\": \"J1\"}"), TC_REJ_NONE); /* again: once */
+    assert_int_equal(offer_apply(t, m, "{\"ts\": 12, \"type\": \"start\", \"station\": \"A\", \"job\": \"J2\"}"), TC_REJ_NONE);
+    assert_int_equal(offer_apply(t, m, "{\"ts\": 13, \"type\": \"start\", \"station\": \"A\", \"job\": \"J3\"}"), TC_REJ_OVER_CAPACITY);
+    assert_int_equal(offer_apply(t, m, "{\"ts\": 14, \"type\": \"finish\", \"station\": \"A\", \"job\": \"J9\"}"), TC_REJ_UNKNOWN_JOB);
+    assert_int_equal(offer_apply(t, m, "{\"ts\": 15, \"type\": \"waiting\", \"station\": \"B\", \"value\": 4}"), TC_REJ_OVER_CAPACITY);
+    assert_int_equal(offer_apply(t, m, "{\"ts\": 15, \"type\": \"waiting\", \"station\": \"B\", \"value\": 3}"), TC_REJ_NONE);
+    assert_int_equal(offer_apply(t, m, "{\"ts\": 16, \"type\": \"arrive\", \"station\": \"B\"}"), TC_REJ_OVER_CAPACITY);
+    assert_int_equal(offer_apply(t, m, "{\"ts\": 17, \"type\": \"down\", \"station\": \"B\"}"), TC_REJ_NONE);
+    assert_int_equal(offer_apply(t, m, "{\"ts\": 18, \"type\": \"down\", \"station\": \"B\"}"), TC_REJ_NONE);   /* still down since 17 */
+    assert_int_equal(offer_apply(t, m, "{\"ts\": 19, \"type\": \"set\", \"path\": \"B.process.sd\", \"value\": 0.5}"), TC_REJ_NONE);
+    assert_int_equal(offer_apply(t, m, "{\"ts\": 19, \"type\": \"set\", \"path\": \"A.servers\", \"value\": 0}"), TC_REJ_OUT_OF_RANGE);
+    /* late: an arrival would count twice, a waiting count is absolute */
+    assert_int_equal(offer_apply(t, m, "{\"ts\": 5, \"type\": \"arrive\", \"station\": \"A\"}"), TC_REJ_LATE);
+    assert_int_equal(offer_apply(t, m, "{\"ts\": 5, \"type\": \"waiting\", \"station\": \"A\", \"value\": 2}"), TC_REJ_NONE);
+    assert_close(tc_twin_time(t), 19 * 60, 0);
+    char *json = tc_twin_snapshot_json(t, 20 * 60);
+    tc_state *st = NULL;
+    char err[256];
+    assert_int_equal(tc_state_parse_json(m, json, strlen(json), "snapshot", &st, err, sizeof err), TC_OK);
+    assert_false(st->stations[1].up);
+    assert_close(st->stations[1].down_for, 3, 1e-12);          /* down since 17 min, snapshot at 20 */
+    assert_int_equal(st->stations[1].waiting, 3);
+    assert_int_equal(st->stations[0].waiting, 2);
+    assert_int_equal(st->stations[0].n_in_service, 2);
+    assert_close(st->stations[0].in_service[0], 9, 1e-12);     /* J1 started at 11 */
+    assert_string_equal(st->stations[0].jobs[1], "J2");
+    assert_int_equal(st->n_overrides, 1);
+    assert_close(st->overrides[0].value, 0.5, 0);
+    /* restore into a fresh twin: the same snapshot, to the bit */
+    tc_twin *u = tc_twin_create(m);
+    assert_int_equal(tc_twin_restore(u, json, "snapshot", err, sizeof err), TC_OK);
+    char *again = tc_twin_snapshot_json(u, 20 * 60);
+    assert_string_equal(json, again);
+    free(again);
+    free(json);
+    tc_state_destroy(st);
+    tc_twin_destroy(u);
+    tc_twin_destroy(t);
+    tc_model_destroy(m);
+}
+
+static void test_settle_orders_by_time(void **s)
+{
+    (void)s;
+    tc_model *m = tc_test_model(plant);
+    tc_twin *t = tc_twin_create(m);
+    const char *msgs[] = {
+        "{\"ts\": 30, \"type\": \"finish\", \"station\": \"A\", \"job\": \"J1\"}",   /* arrives first, happened last */
+        "{\"ts\": 10, \"type\": \"start\", \"station\": \"A\", \"job\": \"J1\"}",
+        "{\"ts\": 20, \"type\": \"up\", \"station\": \"B\"}",
+    };
+    for (int i = 0; i < 3; i++) {
+        tc_event ev;
+        assert_int_equal(parse(m, msgs[i], &ev), TC_REJ_NONE);
+        assert_int_equal(tc_twin_offer(t, &ev, msgs[i], strlen(msgs[i])), TC_OK);
+    }
+    assert_int_equal(tc_twin_pending(t), 3);
+    assert_int_equal(tc_twin_settle(t), 3);
+    const tc_twin_counters *c = tc_twin_get_counters(t);
+    assert_int_equal(c->applied, 3);
+    assert_int_equal(c->rejected[TC_REJ_UNKNOWN_JOB], 0);
+    assert_close(tc_twin_time(t), 30 * 60, 0);
+    tc_twin_destroy(t);
+    tc_model_destroy(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_good),
+        cmocka_unit_test(test_parse_rejections),
+        cmocka_unit_test(test_switchboard),
+        cmocka_unit_test(test_settle_orders_by_time),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
