@@ -21,3 +21,17 @@ mpirun -np 2 --bind-to none "$root/build/twincast" forecast "$root/inputs/factor
     --threads 1 -o "$out"
 echo "== twincast report $out --scenario baseline" >&2
 "$root/build/twincast" report "$out" --scenario baseline
+# the live path: a Kafka protocol peer in-process (librdkafka's mock cluster), the
+# morning's events replayed into it 200x faster than they happened, serve re-forecasting
+twin=${out%.h5}-twin.h5
+rm -f "$twin"
+echo "== twincast serve: the events of 08:00-08:42 through Kafka (mock cluster), re-forecast live" >&2
+"$root/build/twincast" serve "$root/inputs/factory.yaml" --brokers mock \
+    --replay "$root/inputs/events/b_breakdown.jsonl" --speed 200 --debounce 200ms --interval 1s \
+    -n 1000 --exit-when-idle 6s -o "$twin"
+echo "== how the forecast for C evolved, epoch by epoch (twincast report $twin --epoch N --format csv)" >&2
+echo "epoch,scenario,station,p_form,p_form_lo,p_form_hi,n_formed,onset_mean,onset_lo,onset_hi"
+for e in $(seq 1 999); do
+    "$root/build/twincast" report "$twin" --epoch "$e" --format csv 2>/dev/null | awk -F, '$3 == "C"' | cut -d, -f1-10 || break
+    [ "${PIPESTATUS[0]}" -eq 0 ] || break
+done

@@ -34,6 +34,7 @@ struct tc_ingest {
     pthread_t thread, replay_thread;
     int thread_started, replay_started;
     atomic_int stop;
+    atomic_int assigned;          /* the group has given us partitions */
     atomic_long significant, errors;
     pthread_mutex_t mu;
     pthread_cond_t not_empty, not_full;
@@ -223,6 +224,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_p
                 if (!strcmp(parts->elems[i].topic, in->topic) && parts->elems[i].partition == in->resume[k].partition)
                     parts->elems[i].offset = in->resume[k].next;
         rd_kafka_assign(rk, parts);
+        atomic_store(&in->assigned, 1);
     } else {
         rd_kafka_assign(rk, NULL);
     }
@@ -534,6 +536,11 @@ static void *replay(void *arg)
     if (!f)
         return NULL;
     char *line = malloc(1 << 20);
+    /* a replay is a demonstration: start it once the consumer is listening */
+    for (int i = 0; i < 600 && !atomic_load(&in->assigned) && !atomic_load(&in->stop); i++) {
+        struct timespec s = {0, 50000000};
+        nanosleep(&s, NULL);
+    }
     double first_ts = NAN, t0 = tc_clock_now();
     while (line && !atomic_load(&in->stop) && fgets(line, 1 << 20, f)) {
         size_t n = strlen(line);

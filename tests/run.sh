@@ -13,3 +13,4 @@ ctest --output-on-failure --timeout 900
 echo "== benchmark (figures, not pass/fail)"
 "$build/tests/bench" "$root/inputs"
 bash "$root/tests/bench/forecast_bench.sh" "$build/twincast" "$root/inputs"
+bash "$root/tests/bench/serve_bench.sh" "$build" "$root/inputs"

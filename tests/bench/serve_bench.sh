@@ -40,9 +40,14 @@ done
 wait "$SP"
 n=${#samples[@]}
 if [ "$n" -ge 6 ]; then
-    printf '%s\n' "${samples[@]:3}" | awk -v n="$n" '
-        NR == 1 { min = $1; max = $1 } { if ($1 < min) min = $1; if ($1 > max) max = $1; last = $1 }
-        END { printf "resident memory of serve over 1,000,000 events (%d samples after warm-up): min %.1f MB, max %.1f MB, last %.1f MB\n", NR, min / 1024, max / 1024, last / 1024 }'
+    printf '%s\n' "${samples[@]}" | awk '
+        { v[NR] = $1 }
+        END {
+            h = int(NR / 2); a = 0; b = 0
+            for (i = 1; i <= h; i++) if (v[i] > a) a = v[i]
+            for (i = h + 1; i <= NR; i++) if (v[i] > b) b = v[i]
+            printf "resident memory of serve while 1,000,000 events flow (%d samples, 1 s apart): peak %.1f MB in the first half, %.1f MB in the second half, %.1f MB at the end\n", NR, a / 1024, b / 1024, v[NR] / 1024
+        }'
 else
     echo "resident memory: too few samples ($n)"
 fi
