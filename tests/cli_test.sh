@@ -7,64 +7,37 @@ set -u
 TC=$1
 IN=$2
 WORK=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
 trap 'rm -rf "$WORK"' EXIT
-pass=0
-failed=0
 
-check() {  # check NAME CONDITION-COMMAND...
-    local name=$1
-    shift
-    if "$@"; then
-        pass=$((pass + 1))
-        echo "ok   $name"
-    else
-        failed=$((failed + 1))
-        echo "FAIL $name"
-    fi
-}
-
-run() {  # run EXPECTED_STATUS ARGS... ; stdout+stderr in $WORK/out
-    local want=$1
-    shift
-    "$TC" "$@" >"$WORK/out" 2>&1
-    local got=$?
-    if [ "$got" -ne "$want" ]; then
-        echo "     expected exit $want, got $got from: twincast $*"
-        sed 's/^/     | /' "$WORK/out"
-        return 1
-    fi
-}
-
-has() { grep -q -- "$1" "$WORK/out" || { echo "     output lacks '$1':"; sed 's/^/     | /' "$WORK/out"; return 1; }; }
-
-check "--help exits 0"            run 0 --help
+check "--help exits 0"            run 0 "$TC" --help
 check "--help shows usage"        has "usage: twincast COMMAND"
-check "forecast --help"           run 0 forecast --help
+check "forecast --help"           run 0 "$TC" forecast --help
 check "forecast --help options"   has "--replications"
-check "--version"                 run 0 --version
+check "--version"                 run 0 "$TC" --version
 check "--version text"            has "twincast [0-9]"
 check "no command: status 2"      run 2
-check "unknown command: 2"        run 2 frobnicate
-check "missing model: 2"          run 2 forecast
-check "n = 0: 2"                  run 2 forecast "$IN/mm1.yaml" -n 0
+check "unknown command: 2"        run 2 "$TC" frobnicate
+check "missing model: 2"          run 2 "$TC" forecast
+check "n = 0: 2"                  run 2 "$TC" forecast "$IN/mm1.yaml" -n 0
 check "n = 0 message"             has "\-n must be from 1"
-check "bad seed: 2"               run 2 forecast "$IN/mm1.yaml" --seed -4
-check "bad horizon: 2"            run 2 forecast "$IN/mm1.yaml" --horizon 3weeks
-check "no such model: 2"          run 2 forecast "$WORK/none.yaml"
+check "bad seed: 2"               run 2 "$TC" forecast "$IN/mm1.yaml" --seed -4
+check "bad horizon: 2"            run 2 "$TC" forecast "$IN/mm1.yaml" --horizon 3weeks
+check "no such model: 2"          run 2 "$TC" forecast "$WORK/none.yaml"
 check "no such model message"     has "none.yaml: cannot open"
 
 printf 'stations:\n  A: {process: {dist: exponential, mean: 1}}\nsources:\n  s: {interarrival: {dist: exponential, mean: 1}, route: [A]}\nhorizn: 8h\n' >"$WORK/typo.yaml"
-check "misspelt key: 2"           run 2 forecast "$WORK/typo.yaml"
+check "misspelt key: 2"           run 2 "$TC" forecast "$WORK/typo.yaml"
 check "misspelt key file:line:col" has "typo.yaml:5:1: unknown key 'horizn'"
 
-check "unwritable output: 2"      run 2 forecast "$IN/mm1.yaml" -n 5 -o "$WORK/no/such/dir/out.h5"
+check "unwritable output: 2"      run 2 "$TC" forecast "$IN/mm1.yaml" -n 5 -o "$WORK/no/such/dir/out.h5"
 check "unwritable output message" has "cannot create"
 echo "precious" >"$WORK/notes.txt"
-check "foreign output: 2"         run 2 forecast "$IN/mm1.yaml" -n 5 -o "$WORK/notes.txt"
+check "foreign output: 2"         run 2 "$TC" forecast "$IN/mm1.yaml" -n 5 -o "$WORK/notes.txt"
 check "foreign output untouched"  grep -qx precious "$WORK/notes.txt"
 
 # The file: per-replication datasets (replication, station) with names.
-check "forecast writes a file"    run 0 forecast "$IN/factory.yaml" -n 64 --threads 1 -o "$WORK/a.h5"
+check "forecast writes a file"    run 0 "$TC" forecast "$IN/factory.yaml" -n 64 --threads 1 -o "$WORK/a.h5"
 check "summary names stations"    has "^C "
 h5dump -H "$WORK/a.h5" >"$WORK/h" 2>&1
 for d in onset_time mean_waiting utilisation throughput max_waiting station realization; do
@@ -75,17 +48,16 @@ check "latest is a soft link"     bash -c "h5dump -H -g /forecasts/latest '$WORK
 check "station names"             bash -c "h5dump -d /forecasts/000001/baseline/station '$WORK/a.h5' | grep -q '\"C\"'"
 
 # Same seed, other thread count: bit-identical.  Other seed: different.
-check "2 threads"                 run 0 forecast "$IN/factory.yaml" -n 64 --threads 2 -o "$WORK/b.h5"
+check "2 threads"                 run 0 "$TC" forecast "$IN/factory.yaml" -n 64 --threads 2 -o "$WORK/b.h5"
 check "1 vs 2 threads identical"  h5diff -q "$WORK/a.h5" "$WORK/b.h5" /forecasts/000001/baseline /forecasts/000001/baseline
-check "other seed"                run 0 forecast "$IN/factory.yaml" -n 64 --seed 7 -o "$WORK/c.h5"
+check "other seed"                run 0 "$TC" forecast "$IN/factory.yaml" -n 64 --seed 7 -o "$WORK/c.h5"
 check "other seed differs"        bash -c "! h5diff -q '$WORK/a.h5' '$WORK/c.h5' /forecasts/000001/baseline/mean_waiting /forecasts/000001/baseline/mean_waiting"
 
 # Appending: a second epoch, the first one untouched, latest moved.
 cp "$WORK/a.h5" "$WORK/a0.h5"
-check "append a second epoch"     run 0 forecast "$IN/factory.yaml" -n 32 -o "$WORK/a.h5"
+check "append a second epoch"     run 0 "$TC" forecast "$IN/factory.yaml" -n 32 -o "$WORK/a.h5"
 check "epoch 000002 announced"    has "epoch 000002 in"
 check "epoch 1 unchanged"         h5diff -q "$WORK/a0.h5" "$WORK/a.h5" /forecasts/000001 /forecasts/000001
 check "latest -> 000002"          bash -c "h5dump -H -g /forecasts/latest '$WORK/a.h5' | grep -q '( 32, 4 )'"
 
-echo "cli_test: $pass passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish cli_test

@@ -10,31 +10,11 @@ TC=$1
 MPIEXEC=$2
 IN=$3
 WORK=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
 trap 'rm -rf "$WORK"' EXIT
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-PY=/usr/bin/python3
-pass=0
-failed=0
 
-check() {
-    local name=$1
-    shift
-    if "$@"; then pass=$((pass + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
-}
 
-run() {  # run EXPECTED_STATUS COMMAND... ; output in $WORK/out
-    local want=$1
-    shift
-    "$@" >"$WORK/out" 2>&1
-    local got=$?
-    if [ "$got" -ne "$want" ]; then
-        echo "     expected exit $want, got $got from: $*"
-        sed 's/^/     | /' "$WORK/out" | head -20
-        return 1
-    fi
-}
 
-has() { grep -q -- "$1" "$WORK/out" || { echo "     output lacks '$1':"; sed 's/^/     | /' "$WORK/out" | head -20; return 1; }; }
 
 same() {  # same A.h5 B.h5 OBJECT: the datasets of two files are identical
     h5diff -q "$1" "$2" "$3" "$3" || { echo "     $1 and $2 differ in $3"; h5diff "$1" "$2" "$3" "$3" | head -5; return 1; }
@@ -151,5 +131,4 @@ else
     echo "skip xarray: python3-xarray or python3-h5netcdf not installed"
 fi
 
-echo "forecast_test: $pass passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish forecast_test

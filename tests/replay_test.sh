@@ -8,16 +8,8 @@ TC=$1
 MPIEXEC=$2
 IN=$3
 WORK=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
 trap 'rm -rf "$WORK"' EXIT
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-PY=/usr/bin/python3
-pass=0
-failed=0
-check() {
-    local name=$1
-    shift
-    if "$@"; then pass=$((pass + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
-}
 LOG=$IN/events/b_breakdown.jsonl
 R=(replay "$IN/factory.yaml" "$LOG" -n 300 -q)
 
@@ -68,5 +60,4 @@ import h5py, json, sys
 s = json.loads(h5py.File('$WORK/m.h5', 'r')['forecasts/latest/state_json'][()].decode())
 sys.exit(not (s['params'] == {'C.servers': 2} and s['stations']['A']['waiting'] == 2))"
 
-echo "replay_test: $pass passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish replay_test

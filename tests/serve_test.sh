@@ -13,15 +13,7 @@ MC=$2
 MPIEXEC=$3
 IN=$4
 WORK=$(mktemp -d)
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-PY=/usr/bin/python3
-pass=0
-failed=0
-check() {
-    local name=$1
-    shift
-    if "$@"; then pass=$((pass + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
-}
+. "$(dirname "$0")/lib.sh"
 cleanup() {
     [ -n "${MCPID:-}" ] && kill "$MCPID" 2>/dev/null && wait "$MCPID" 2>/dev/null
     rm -rf "$WORK"
@@ -142,5 +134,4 @@ check "serve under mpirun -np 2" test $? -eq 0
 
 check "no secret in logs, files or messages" bash -c "! grep -r -a -q '$SECRET' '$WORK'/log* '$WORK'/*.h5 '$WORK'/fc2 '$WORK'/dlq"
 
-echo "serve_test: $pass passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish serve_test
