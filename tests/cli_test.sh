@@ -16,7 +16,7 @@ check "forecast --help"           run 0 "$TC" forecast --help
 check "forecast --help options"   has "--replications"
 check "--version"                 run 0 "$TC" --version
 check "--version text"            has "twincast [0-9]"
-check "no command: status 2"      run 2
+check "no command: status 2"      run 2 "$TC"
 check "unknown command: 2"        run 2 "$TC" frobnicate
 check "missing model: 2"          run 2 "$TC" forecast
 check "n = 0: 2"                  run 2 "$TC" forecast "$IN/mm1.yaml" -n 0
