@@ -50,6 +50,7 @@ static const char usage[] =
     "  --seed S                0 to 4294967295 (default: the model's)\n"
     "  --threads T             OpenMP threads per rank (default: OMP_NUM_THREADS or cores)\n"
     "  --no-rank0-work         rank 0 only coordinates (with more than one rank)\n"
+    "  --expect-ranks N        fail unless MPI started exactly N ranks (Slurm: $SLURM_NTASKS)\n"
     "  -o, --output OUT.h5     write the forecast (a new epoch if OUT.h5 exists); the\n"
     "                          file is replaced atomically, never left half-written\n"
     "  -q, --quiet             no progress on stderr\n"
@@ -62,7 +63,7 @@ typedef struct opts {
     const char *model, *state, *out, *horizon, *bin_width;
     const char *scen[64];
     int nscen, quiet, threads, rank0_works;
-    long n, seed, min_n, max_n;
+    long n, seed, min_n, max_n, expect_ranks;
     double precision;
 } opts;
 
@@ -85,7 +86,7 @@ typedef struct run {
 
 static int parse(opts *o, int argc, char **argv, int rank)
 {
-    enum { O_STATE = 256, O_SCEN, O_PREC, O_MIN, O_MAX, O_HOR, O_BIN, O_SEED, O_THR, O_NR0 };
+    enum { O_STATE = 256, O_SCEN, O_PREC, O_MIN, O_MAX, O_HOR, O_BIN, O_SEED, O_THR, O_NR0, O_EXPECT };
     static const struct option longopts[] = {
         {"state", required_argument, 0, O_STATE}, {"scenario", required_argument, 0, O_SCEN},
         {"replications", required_argument, 0, 'n'}, {"precision", required_argument, 0, O_PREC},
@@ -93,6 +94,7 @@ static int parse(opts *o, int argc, char **argv, int rank)
         {"horizon", required_argument, 0, O_HOR}, {"bin-width", required_argument, 0, O_BIN},
         {"seed", required_argument, 0, O_SEED}, {"threads", required_argument, 0, O_THR},
         {"no-rank0-work", no_argument, 0, O_NR0}, {"output", required_argument, 0, 'o'},
+        {"expect-ranks", required_argument, 0, O_EXPECT},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *bad = NULL, *arg = NULL;
     long v;
@@ -129,6 +131,7 @@ static int parse(opts *o, int argc, char **argv, int rank)
             o->threads = (int)v;
             break;
         case O_NR0: o->rank0_works = 0; break;
+        case O_EXPECT: if (tc_cli_parse_long(optarg, 1, 1000000, &o->expect_ranks)) bad = "--expect-ranks must be >= 1"; break;
         case 'o': o->out = optarg; break;
         case 'q': o->quiet = 1; break;
         case 'h': if (rank == 0) fputs(usage, stdout); return -1;
@@ -342,11 +345,12 @@ static int conclude(run *r)
     tc_summary **sums = calloc((size_t)r->nsc, sizeof *sums);
     double *time = malloc(sizeof(double) * (size_t)T);
     const char **names = malloc(sizeof *names * (size_t)S);
+    int *thresholds = malloc(sizeof *thresholds * (size_t)S);
     tc_forecast_view v = {0};
     v.summary = malloc(sizeof *v.summary * (size_t)S * (size_t)r->nsc);
     v.scenario = malloc(sizeof *v.scenario * (size_t)r->nsc);
     v.station = malloc(sizeof *v.station * (size_t)S);
-    if (!sums || !time || !names || !v.summary || !v.scenario || !v.station) {
+    if (!sums || !time || !names || !thresholds || !v.summary || !v.scenario || !v.station) {
         snprintf(r->err, sizeof r->err, "out of memory");
         st = TC_ERR_RUNTIME;
         goto done;
@@ -357,6 +361,7 @@ static int conclude(run *r)
     }
     for (int s = 0; s < S; s++) {
         names[s] = m->plant.stations[s].name;
+        thresholds[s] = m->plant.stations[s].threshold;
         snprintf(v.station[s], 64, "%s", names[s]);
     }
     char as_of[64];
@@ -379,7 +384,7 @@ static int conclude(run *r)
         snprintf(v.scenario[k], 64, "%s", k ? r->job.scenarios[k - 1] : "baseline");
         memcpy(v.summary + (size_t)k * S, sums[k]->station, sizeof *v.summary * (size_t)S);
         if (r->store) {
-            tc_scenario_data d = {v.scenario[k], names, time, r->global[k], sums[k], k == 0};
+            tc_scenario_data d = {v.scenario[k], names, time, r->global[k], sums[k], k == 0, thresholds};
             if (k == 0)
                 st = tc_store_begin_epoch(r->store, &epoch, r->err, sizeof r->err);
             if (st == TC_OK)
@@ -419,6 +424,7 @@ done:
     free(sums);
     free(time);
     free(names);
+    free(thresholds);
     free(v.summary);
     free(v.scenario);
     free(v.station);
@@ -459,6 +465,12 @@ int tc_cmd_forecast(int argc, char **argv)
         if (st == TC_OK && !r.job.rank0_works && r.size < 2) {
             st = TC_ERR_INPUT;
             snprintf(r.err, sizeof r.err, "--no-rank0-work needs at least two ranks");
+        }
+        if (st == TC_OK && r.o.expect_ranks && r.o.expect_ranks != r.size) {
+            /* N copies started side by side would each run the whole forecast */
+            st = TC_ERR_INPUT;
+            snprintf(r.err, sizeof r.err, "started with %d MPI rank%s but --expect-ranks %ld: launch with srun or "
+                     "mpirun, not as independent copies", r.size, r.size == 1 ? "" : "s", r.o.expect_ranks);
         }
     }
     MPI_Bcast(&st, 1, MPI_INT, 0, MPI_COMM_WORLD);

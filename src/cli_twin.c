@@ -288,9 +288,10 @@ static int write_epoch(twin_run *tr, int cancelled, tc_sample **global, const ch
     tc_summary **sums = calloc((size_t)nsc, sizeof *sums);
     double *time = malloc(sizeof(double) * (size_t)T);
     const char **names = malloc(sizeof *names * (size_t)S);
+    int *thresholds = malloc(sizeof *thresholds * (size_t)S);
     char *counters = counters_json(tc_twin_get_counters(tr->twin));
     tc_store *store = NULL;
-    if (!sums || !time || !names || !counters) {
+    if (!sums || !time || !names || !thresholds || !counters) {
         snprintf(tr->err, sizeof tr->err, "out of memory");
         st = TC_ERR_RUNTIME;
         goto done;
@@ -299,8 +300,10 @@ static int write_epoch(twin_run *tr, int cancelled, tc_sample **global, const ch
         double hi = (b + 1) * cfg.bin_width;
         time[b] = 0.5 * (b * cfg.bin_width + (hi < cfg.horizon ? hi : cfg.horizon));
     }
-    for (int s = 0; s < S; s++)
+    for (int s = 0; s < S; s++) {
         names[s] = tr->m->plant.stations[s].name;
+        thresholds[s] = tr->m->plant.stations[s].threshold;
+    }
     for (int k = 0; !cancelled && k < nsc; k++)
         if (!(sums[k] = tc_summary_compute(global[k], k ? global[0] : NULL, 0.95))) {
             snprintf(tr->err, sizeof tr->err, "out of memory for the statistics");
@@ -313,7 +316,8 @@ static int write_epoch(twin_run *tr, int cancelled, tc_sample **global, const ch
     else
         epoch = tr->epochs_done + tr->epochs_superseded + 1;
     for (int k = 0; st == TC_OK && store && !cancelled && k < nsc; k++) {
-        tc_scenario_data d = {k ? tr->job.scenarios[k - 1] : "baseline", names, time, global[k], sums[k], k == 0};
+        tc_scenario_data d = {k ? tr->job.scenarios[k - 1] : "baseline", names, time, global[k], sums[k], k == 0,
+                              thresholds};
         st = tc_store_write_scenario(store, &d, tr->err, sizeof tr->err);
     }
     if (st == TC_OK && store) {
@@ -338,6 +342,7 @@ done:
     free(sums);
     free(time);
     free(names);
+    free(thresholds);
     free(counters);
     return st;
 }

@@ -264,3 +264,110 @@ tc_status tc_store_read_resume(const char *path, char **state, char **offsets, i
     }
     return TC_OK;
 }
+
+/* Reads a whole dataset of `n` values of `type`; 0 or -1 (wrong size, missing). */
+static int read_all(hid_t g, const char *name, hid_t type, void *buf, hssize_t n)
+{
+    hid_t ds = H5Dopen2(g, name, H5P_DEFAULT), sp = -1;
+    int rc = -1;
+    if (ds >= 0 && (sp = H5Dget_space(ds)) >= 0 && H5Sget_simple_extent_npoints(sp) == n &&
+        (n == 0 || H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0))
+        rc = 0;
+    if (sp >= 0) H5Sclose(sp);
+    if (ds >= 0) H5Dclose(ds);
+    return rc;
+}
+
+static hssize_t extent(hid_t g, const char *name)
+{
+    hid_t ds = H5Dopen2(g, name, H5P_DEFAULT), sp = ds >= 0 ? H5Dget_space(ds) : -1;
+    hssize_t n = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+    if (sp >= 0) H5Sclose(sp);
+    if (ds >= 0) H5Dclose(ds);
+    return n;
+}
+
+void tc_scenario_read_clear(tc_scenario_read *r)
+{
+    tc_sample_destroy(r->sample);
+    free(r->waiting_quantiles);
+    free(r->bottleneck_probability);
+    free(r->time);
+    free(r->threshold);
+    free(r->station);
+    memset(r, 0, sizeof *r);
+}
+
+tc_status tc_store_read_scenario(const char *path, int epoch, const char *scenario, tc_scenario_read *out,
+                                 char *err, size_t errlen)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    memset(out, 0, sizeof *out);
+    hid_t f = H5Fis_hdf5(path) > 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : -1, g = -1;
+    if (f < 0) {
+        snprintf(err, errlen, "%s: cannot open as an HDF5 file", path);
+        return TC_ERR_INPUT;
+    }
+    int e = epoch > 0 ? epoch : latest_epoch(f);
+    char name[256];
+    snprintf(name, sizeof name, "forecasts/%06d/%s", e, scenario);
+    tc_status st = TC_ERR_INPUT;
+    if (e <= 0 || H5Lexists(f, "forecasts", H5P_DEFAULT) <= 0 || H5Lexists(f, name, H5P_DEFAULT) <= 0 ||
+        (g = H5Gopen2(f, name, H5P_DEFAULT)) < 0) {
+        snprintf(err, errlen, "%s: no scenario '%s' in epoch %06d", path, scenario, e);
+        goto done;
+    }
+    hssize_t R = extent(g, "realization"), S = extent(g, "station"), T = extent(g, "time");
+    if (R < 0 || S <= 0 || T <= 0) {
+        snprintf(err, errlen, "%s: %s lacks its dimension scales", path, name);
+        goto done;
+    }
+    tc_forecast_view v = {0};
+    st = TC_ERR_RUNTIME;
+    out->sample = tc_sample_create(R > 0 ? R : 1, (int)S, (int)T);
+    out->waiting_quantiles = malloc(sizeof(double) * (size_t)(T * S * TC_NQ));
+    out->bottleneck_probability = malloc(sizeof(double) * (size_t)(T * S));
+    out->time = malloc(sizeof(double) * (size_t)T);
+    out->threshold = calloc((size_t)S, sizeof(int));
+    if (!out->sample || !out->waiting_quantiles || !out->bottleneck_probability || !out->time || !out->threshold ||
+        read_stations(g, &v) != 0) {
+        snprintf(err, errlen, "%s: cannot read %s", path, name);
+        free(v.station);
+        goto done;
+    }
+    out->station = v.station;
+    out->sample->R = R;
+    for (int k = 0; k < TC_M_COUNT; k++)
+        if (read_all(g, tc_sample_measure_name(k), H5T_NATIVE_DOUBLE, out->sample->m[k], R * S) != 0) {
+            snprintf(err, errlen, "%s: cannot read %s/%s", path, name, tc_sample_measure_name(k));
+            goto done;
+        }
+    for (int k = 0; k < TC_B_COUNT; k++)
+        for (hssize_t i = 0; i < R * T * S; i++)
+            out->sample->b[k][i] = NAN;             /* per-bin samples are not stored */
+    if (read_all(g, "waiting_quantiles", H5T_NATIVE_DOUBLE, out->waiting_quantiles, T * S * TC_NQ) ||
+        read_all(g, "bottleneck_probability", H5T_NATIVE_DOUBLE, out->bottleneck_probability, T * S) ||
+        read_all(g, "time", H5T_NATIVE_DOUBLE, out->time, T)) {
+        snprintf(err, errlen, "%s: cannot read the bands of %s", path, name);
+        goto done;
+    }
+    read_all(g, "threshold", H5T_NATIVE_INT, out->threshold, S);   /* older files have none */
+    st = TC_OK;
+done:
+    if (g >= 0) H5Gclose(g);
+    H5Fclose(f);
+    if (st != TC_OK)
+        tc_scenario_read_clear(out);
+    return st;
+}
+
+char *tc_store_read_model(const char *path)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = H5Fis_hdf5(path) > 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
+    if (f < 0)
+        return NULL;
+    char *text = read_text_dataset(f, "model_yaml");
+    H5Fclose(f);
+    return text;
+}

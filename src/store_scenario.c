@@ -176,6 +176,19 @@ tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d,
     what = "write the summary";
     if (write_summary(g, d, sc[1]) < 0)
         goto fail;
+    if (d->threshold) {
+        hid_t sp = H5Screate_simple(1, &S, NULL), ds = H5I_INVALID_HID;
+        what = "write threshold";
+        if (sp >= 0)
+            ds = H5Dcreate2(g, "threshold", H5T_STD_I32LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        int ok = ds >= 0 && H5Dwrite(ds, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, d->threshold) >= 0 &&
+                 H5DSattach_scale(ds, sc[1], 0) >= 0 &&
+                 tc_h5_str_attr(ds, "comment", "waiting count at which the station's bottleneck forms") >= 0;
+        if (ds >= 0) H5Dclose(ds);
+        if (sp >= 0) H5Sclose(sp);
+        if (!ok)
+            goto fail;
+    }
     for (int i = 3; i >= 0; i--)
         H5Dclose(sc[i]);
     H5Tclose(str);

@@ -58,6 +58,7 @@ typedef struct tc_scenario_data {
     const tc_sample *sample;
     const tc_summary *summary;
     int is_baseline;
+    const int *threshold;           /* [S] the onset thresholds (NULL: not written) */
 } tc_scenario_data;
 
 enum { TC_STORE_ATOMIC = 1 };
@@ -101,6 +102,24 @@ void tc_forecast_view_destroy(tc_forecast_view *v);
  * TC_OK with *state NULL when the file holds no completed epoch.
  */
 tc_status tc_store_read_resume(const char *path, char **state, char **offsets, int *epoch, char *err, size_t errlen);
+
+/* One scenario of an epoch read back in full (for `merge`): the per-replication
+ * measures in a sample (its per-bin arrays are not stored: left NaN), and the
+ * per-bin bands as stored.  All malloc'd. */
+typedef struct tc_scenario_read {
+    tc_sample *sample;
+    double *waiting_quantiles;      /* [T*S*TC_NQ] */
+    double *bottleneck_probability; /* [T*S] */
+    double *time;                   /* [T] */
+    int *threshold;                 /* [S] */
+    char (*station)[64];            /* [S] */
+} tc_scenario_read;
+
+tc_status tc_store_read_scenario(const char *path, int epoch, const char *scenario, tc_scenario_read *out,
+                                 char *err, size_t errlen);
+void tc_scenario_read_clear(tc_scenario_read *r);
+/* The model text stored in a forecast file (malloc'd), or NULL. */
+char *tc_store_read_model(const char *path);
 
 /* Hex SHA-256 of a text (65 bytes with the NUL). */
 void tc_sha256_hex(const char *text, size_t len, char out[65]);
