@@ -398,7 +398,7 @@ static int conclude(run *r)
     if (st == TC_OK && r->store) {
         tc_epoch_info info = {as_of, r->cfg.horizon, tc_time_unit_name(m->unit), r->cfg.seed, r->total,
                               r->size, r->job.threads, r->stop_reason, r->job.precision,
-                              MPI_Wtime() - r->t0, r->job.state_text, 0, NULL, NULL, 0};
+                              MPI_Wtime() - r->t0, r->job.state_text, 0, NULL, NULL, 0, NULL};
         st = tc_store_end_epoch(r->store, &info, r->err, sizeof r->err);
     }
     if (r->store) {

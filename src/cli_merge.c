@@ -179,7 +179,7 @@ int tc_cmd_merge(int argc, char **argv)
     snprintf(reason, sizeof reason, "merged from %d files", nin);
     if (st == TC_OK) {
         tc_epoch_info info = {first->as_of, first->horizon, first->time_unit, first->seed, first->replications,
-                              first->ranks, first->threads, reason, 0, 0, state, 0, NULL, NULL, 0};
+                              first->ranks, first->threads, reason, 0, 0, state, 0, NULL, NULL, 0, NULL};
         st = tc_store_end_epoch(store, &info, err, sizeof err);
     }
     if (store) {

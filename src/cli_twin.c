@@ -282,6 +282,8 @@ static char *counters_json(const tc_twin_counters *c)
 static int write_epoch(twin_run *tr, int cancelled, tc_sample **global, const char *as_of, const char *offsets,
                        char **message)
 {
+    char trigger[512];
+    tc_twin_take_triggers(tr->twin, trigger, sizeof trigger);
     int nsc = 1 + tr->job.n_scenarios, S = tr->m->plant.n_stations, st, epoch = 0;
     tc_run_cfg cfg = {.horizon = tr->job.horizon, .bin_width = tr->job.bin_width, .seed = tr->job.seed};
     int T = tc_run_cfg_bins(&cfg);
@@ -324,7 +326,7 @@ static int write_epoch(twin_run *tr, int cancelled, tc_sample **global, const ch
         tc_epoch_info info = {as_of, cfg.horizon, tc_time_unit_name(tr->m->unit), cfg.seed, tr->job.replications,
                               tr->size, tr->job.threads, cancelled ? "superseded" : "fixed", 0,
                               MPI_Wtime() - tr->t0, tr->job.state_text, cancelled, offsets, counters,
-                              tc_twin_get_counters(tr->twin)->applied};
+                              tc_twin_get_counters(tr->twin)->applied, trigger};
         st = tc_store_end_epoch(store, &info, tr->err, sizeof tr->err);
     }
     if (store) {

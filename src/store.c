@@ -293,6 +293,8 @@ tc_status tc_store_end_epoch(tc_store *s, const tc_epoch_info *info, char *err, 
         CHECK(tc_h5_str_attr(g, "event_counters", info->counters_json ? info->counters_json : "{}"),
               "write epoch attributes");
         CHECK(tc_h5_num_attr(g, "events", H5T_NATIVE_LLONG, &events), "write epoch attributes");
+        CHECK(tc_h5_str_attr(g, "trigger", info->trigger && info->trigger[0] ? info->trigger : "interval"),
+              "write epoch attributes");
     }
     if (info->superseded) {
         H5Gclose(s->epoch_group);

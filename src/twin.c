@@ -42,6 +42,7 @@ struct tc_twin {
     tc_twin_reject_fn on_reject;
     void *user;
     int keep_raw;
+    char triggers[512];         /* significant events since the last snapshot, for the record */
 };
 
 tc_twin *tc_twin_create(const tc_model *m)
@@ -90,6 +91,12 @@ void tc_twin_on_reject(tc_twin *t, tc_twin_reject_fn fn, void *user, int keep_ra
 }
 
 double tc_twin_time(const tc_twin *t) { return t->time; }
+
+void tc_twin_take_triggers(tc_twin *t, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s", t->triggers);
+    t->triggers[0] = '\0';
+}
 const tc_twin_counters *tc_twin_get_counters(const tc_twin *t) { return &t->c; }
 long tc_twin_pending(const tc_twin *t) { return t->nq; }
 void tc_twin_count_rejected(tc_twin *t, tc_reject why) { t->c.offered++; t->c.rejected[why]++; }
@@ -183,6 +190,17 @@ tc_reject tc_twin_apply(tc_twin *t, const tc_event *ev, char *why, size_t whylen
     }
     default:
         REJECT(TC_REJ_UNKNOWN_TYPE, "unknown type");
+    }
+    if (tc_event_is_significant(ev->type)) {
+        char iso[40], one[160];
+        size_t used = strlen(t->triggers);
+        tc_iso_format(ev->ts, iso, sizeof iso);
+        snprintf(one, sizeof one, "%s%s %s at %s", used ? "; " : "", tc_event_type_name(ev->type),
+                 ev->type == TC_EV_SET ? m->params[ev->param].path : m->plant.stations[ev->station].name, iso);
+        if (used + strlen(one) < sizeof t->triggers - 4)
+            strcat(t->triggers, one);
+        else if (used < sizeof t->triggers - 4 && !strstr(t->triggers, "..."))
+            strcat(t->triggers, "; ...");
     }
     if (late)
         t->c.late++;

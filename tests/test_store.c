@@ -57,7 +57,7 @@ static int write_forecast(tc_model *m, int flags, int commit, long R)
         tc_scenario_data d = {k ? "fast" : "baseline", names, time, smp[k], sum[k], k == 0, thr};
         assert_int_equal(tc_store_write_scenario(st, &d, err, sizeof err), TC_OK);
     }
-    tc_epoch_info info = {"2026-12-01T08:00:00Z", 200, "min", cfg.seed, R, 1, 2, "fixed", 0, 0.5, NULL, 0, NULL, NULL, 0};
+    tc_epoch_info info = {"2026-12-01T08:00:00Z", 200, "min", cfg.seed, R, 1, 2, "fixed", 0, 0.5, NULL, 0, NULL, NULL, 0, NULL};
     assert_int_equal(tc_store_end_epoch(st, &info, err, sizeof err), TC_OK);
     rc = tc_store_close(st, commit, err, sizeof err);
 out:

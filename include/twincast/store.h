@@ -49,6 +49,7 @@ typedef struct tc_epoch_info {
     const char *offsets_json;   /* the Kafka offsets (or input lines) the state reflects */
     const char *counters_json;  /* events applied and rejected by reason, up to this epoch */
     long events;                /* events applied up to this epoch */
+    const char *trigger;        /* what set it off: the significant events, or "interval" */
 } tc_epoch_info;
 
 typedef struct tc_scenario_data {

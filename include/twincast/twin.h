@@ -42,7 +42,9 @@ long tc_twin_pending(const tc_twin *t);
 /* The switchboard for one event, now: TC_REJ_NONE, or why not (state unchanged). */
 tc_reject tc_twin_apply(tc_twin *t, const tc_event *ev, char *why, size_t whylen);
 
-double tc_twin_time(const tc_twin *t);   /* latest applied ts, seconds since the epoch; NAN before any */
+double tc_twin_time(const tc_twin *t);
+/* The significant events applied since the last call ("down B at ...; set C.servers at ..."). */
+void tc_twin_take_triggers(tc_twin *t, char *buf, size_t n);   /* latest applied ts, seconds since the epoch; NAN before any */
 const tc_twin_counters *tc_twin_get_counters(const tc_twin *t);
 
 /* The state at time `at` as a JSON snapshot (malloc'd), exact to the bit. */

@@ -1,0 +1,64 @@
+#!/usr/bin/python3
+"""How the forecast evolved in a `serve` (or `replay`) file: for each station, the
+onset mean and its 95% interval and P(forms) across the completed epochs, against
+the plant time each epoch started from, with the events that triggered epochs marked."""
+import argparse
+import datetime as dt
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+
+import twincast_h5 as th
+
+
+def when(iso):
+    return dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("file", help="a twincast file with several epochs (serve, replay)")
+    p.add_argument("-o", "--output", default="epochs.png", help="PNG or PDF to write (default epochs.png)")
+    p.add_argument("--station", action="append", help="only these stations (default: all)")
+    a = p.parse_args()
+    with th.h5py.File(a.file, "r") as f:
+        eps = th.epochs(f)
+        if not eps:
+            raise SystemExit(f"{a.file}: no completed epoch")
+        data = [th.load(f, e) for e in eps]
+    st = data[0]["station"]
+    idx = [th.station_index(data[0], s) for s in a.station] if a.station else range(len(st))
+    t = [when(d["as_of"]) for d in data]
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 6.5), sharex=True)
+    for i in idx:
+        m = np.array([d["summary"]["onset_mean"][i] for d in data])
+        lo = np.array([d["summary"]["onset_lo"][i] for d in data])
+        hi = np.array([d["summary"]["onset_hi"][i] for d in data])
+        pf = np.array([d["summary"]["p_form"][i] for d in data])
+        line, = ax1.plot(t, m, "o-", ms=3, label=st[i])
+        ax1.fill_between(t, lo, hi, color=line.get_color(), alpha=0.2)
+        ax2.plot(t, pf, "o-", ms=3, color=line.get_color(), label=st[i])
+    for d, x in zip(data, t):
+        if d["trigger"] and d["trigger"] != "interval":
+            for ax in (ax1, ax2):
+                ax.axvline(x, color="tab:red", lw=0.8, ls=":")
+            ax2.annotate(d["trigger"].split(" at ")[0], (x, 1.02), fontsize=7, color="tab:red", rotation=0,
+                         xycoords=("data", "axes fraction"), ha="center")
+    ax1.set_ylabel(f"onset mean, 95% CI ({data[0]['time_unit']} from then)")
+    ax2.set_ylabel("P(forms within horizon)")
+    ax2.set_ylim(0, 1.05)
+    ax2.set_xlabel("plant time of the epoch's state (UTC)")
+    ax2.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
+    ax1.legend(fontsize=8, ncol=len(st))
+    fig.suptitle(f"{a.file}: {len(data)} epochs", y=0.995)
+    fig.tight_layout()
+    fig.savefig(a.output, dpi=110)
+    print(a.output)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+#!/usr/bin/python3
+"""Fan chart per station: the waiting count's quantile bands over the forecast
+horizon, with the threshold line and the onset median and its interval marked."""
+import argparse
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+import twincast_h5 as th
+
+
+def draw(ax, d, i):
+    t, wq = d["time"], d["waiting_quantiles"][:, i, :]
+    ax.fill_between(t, wq[:, 0], wq[:, 4], color="tab:blue", alpha=0.18, label="5-95%")
+    ax.fill_between(t, wq[:, 1], wq[:, 3], color="tab:blue", alpha=0.35, label="25-75%")
+    ax.plot(t, wq[:, 2], color="tab:blue", lw=1.5, label="median")
+    s = d["summary"][i]
+    if d["threshold"] is not None:
+        ax.axhline(d["threshold"][i], color="tab:red", ls="--", lw=1, label="threshold")
+    if not math.isnan(s["onset_q50"]):
+        ax.axvline(s["onset_q50"], color="black", lw=1, label="onset median")
+        if not math.isnan(s["onset_q50_lo"]):
+            ax.axvspan(s["onset_q50_lo"], s["onset_q50_hi"], color="black", alpha=0.12, label="its 95% CI")
+    ax.set_title(f"{d['station'][i]}: forms in {100 * s['p_form']:.0f}% "
+                 f"[{100 * s['p_form_lo']:.0f}, {100 * s['p_form_hi']:.0f}]", fontsize=10)
+    ax.set_xlabel(f"time from {d['as_of']} ({d['time_unit']})")
+    ax.set_ylabel("jobs waiting (time-average per bin)")
+    ax.set_xlim(0, d["horizon"])
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("file", help="a twincast forecast file (HDF5)")
+    p.add_argument("-o", "--output", default="fan.png", help="PNG or PDF to write (default fan.png)")
+    p.add_argument("--epoch", help="epoch, e.g. 000003 (default: latest)")
+    p.add_argument("--scenario", default="baseline")
+    p.add_argument("--station", action="append", help="only these stations (repeatable)")
+    a = p.parse_args()
+    with th.h5py.File(a.file, "r") as f:
+        d = th.load(f, a.epoch, a.scenario)
+    idx = [th.station_index(d, s) for s in a.station] if a.station else range(len(d["station"]))
+    idx = list(idx)
+    cols = min(2, len(idx))
+    rows = math.ceil(len(idx) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(6 * cols, 3.6 * rows), squeeze=False)
+    for ax, i in zip(axes.flat, idx):
+        draw(ax, d, i)
+    for ax in list(axes.flat)[len(idx):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7, loc="upper left")
+    fig.suptitle(f"{a.file}: epoch {d['epoch']}, {d['scenario']}, {d['replications']} replications")
+    fig.tight_layout()
+    fig.savefig(a.output, dpi=110)
+    print(a.output)
+
+
+if __name__ == "__main__":
+    main()
