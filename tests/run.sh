@@ -4,7 +4,7 @@
 # Usage: bash tests/run.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bash "$root/jobs/install-deps.sh"
+bash "$root/jobs/install-deps.sh" --with-slurm
 build="$root/build-test"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DTC_WERROR=ON >/dev/null
 cmake --build "$build" -j "$(nproc)"
