@@ -19,6 +19,7 @@ typedef struct tc_doc {
     tc_time_unit unit;      /* for durations */
     int json;               /* strict JSON typing: numbers and booleans unquoted */
     struct fy_document *fyd;
+    struct fy_parser *fyp;
 } tc_doc;
 
 /* Parses text (YAML, or JSON when d->json); TC_ERR_INPUT with file:line:col on failure. */

@@ -221,9 +221,9 @@ static int skip_container(reader *r, int depth, char close)
 static int skip_value(reader *r, int depth)
 {
     value tmp;
-    if (depth > 32 || r->p >= r->end)
-        return -1;
     ws(r);
+    if (depth > 32 || r->p >= r->end)    /* after the blanks: a value may be missing (found by fuzzing) */
+        return -1;
     switch (*r->p) {
     case '{': return skip_container(r, depth, '}');
     case '[': return skip_container(r, depth, ']');

@@ -3,6 +3,7 @@
  * mutation.  Nothing is changed until every check of an event has passed.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,20 @@ typedef struct pending {
     size_t len;
 } pending;
 
+/*
+ * Recently seen event ids, for de-duplication: a producer's retry or a
+ * replayed message carries the same id.  64-bit hashes in an open-addressing
+ * table; the oldest of the last ID_RING ids is forgotten first.
+ */
+#define ID_RING 65536
+#define ID_SLOTS (4 * ID_RING)
+
+typedef struct id_set {
+    uint64_t *slot;             /* 0 = empty, 1 = deleted */
+    uint64_t *ring;
+    long next, count;
+} id_set;
+
 struct tc_twin {
     const tc_model *m;
     tc_plant plant;             /* parameters as set by events */
@@ -43,7 +58,49 @@ struct tc_twin {
     void *user;
     int keep_raw;
     char triggers[512];         /* significant events since the last snapshot, for the record */
+    id_set ids;
 };
+
+static uint64_t id_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;      /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h < 2 ? h + 2 : h;
+}
+
+static long id_find(const id_set *ids, uint64_t h)
+{
+    for (long i = (long)(h % ID_SLOTS), n = 0; n < ID_SLOTS; i = (i + 1) % ID_SLOTS, n++) {
+        if (ids->slot[i] == h)
+            return i;
+        if (ids->slot[i] == 0)
+            return -1;
+    }
+    return -1;
+}
+
+/* Returns 1 if the id was seen already, else remembers it. */
+static int id_seen(id_set *ids, const char *id)
+{
+    uint64_t h = id_hash(id);
+    if (id_find(ids, h) >= 0)
+        return 1;
+    if (ids->count == ID_RING) {               /* forget the oldest */
+        long old = id_find(ids, ids->ring[ids->next]);
+        if (old >= 0)
+            ids->slot[old] = 1;
+        ids->count--;
+    }
+    long i = (long)(h % ID_SLOTS);
+    while (ids->slot[i] > 1)
+        i = (i + 1) % ID_SLOTS;
+    ids->slot[i] = h;
+    ids->ring[ids->next] = h;
+    ids->next = (ids->next + 1) % ID_RING;
+    ids->count++;
+    return 0;
+}
 
 tc_twin *tc_twin_create(const tc_model *m)
 {
@@ -54,9 +111,11 @@ tc_twin *tc_twin_create(const tc_model *m)
     t->time = NAN;
     t->st = calloc((size_t)m->plant.n_stations, sizeof *t->st);
     t->overridden = calloc((size_t)m->n_params + 1, 1);
+    t->ids.slot = calloc(ID_SLOTS, sizeof *t->ids.slot);
+    t->ids.ring = calloc(ID_RING, sizeof *t->ids.ring);
     t->plant.stations = calloc((size_t)m->plant.n_stations, sizeof *t->plant.stations);
     t->plant.sources = calloc((size_t)m->plant.n_sources, sizeof *t->plant.sources);
-    if (!t->st || !t->overridden || !t->plant.stations || !t->plant.sources) {
+    if (!t->st || !t->overridden || !t->plant.stations || !t->plant.sources || !t->ids.slot || !t->ids.ring) {
         tc_twin_destroy(t);
         return NULL;
     }
@@ -76,6 +135,8 @@ void tc_twin_destroy(tc_twin *t)
     for (long i = 0; i < t->nq; i++)
         free(t->q[i].raw);
     free(t->q);
+    free(t->ids.slot);
+    free(t->ids.ring);
     free(t->st);
     free(t->overridden);
     free(t->plant.stations);
@@ -213,6 +274,13 @@ tc_reject tc_twin_apply(tc_twin *t, const tc_event *ev, char *why, size_t whylen
 
 tc_status tc_twin_offer(tc_twin *t, const tc_event *ev, const char *raw, size_t len)
 {
+    if (ev->id[0] && id_seen(&t->ids, ev->id)) {
+        t->c.offered++;
+        t->c.rejected[TC_REJ_DUPLICATE]++;
+        if (t->on_reject)
+            t->on_reject(t->user, raw, len, TC_REJ_DUPLICATE, "an event with this id was seen already");
+        return TC_OK;
+    }
     if (t->nq == t->capq) {
         long ncap = t->capq ? t->capq * 2 : 256;
         pending *nq = realloc(t->q, sizeof *nq * (size_t)ncap);
@@ -248,6 +316,8 @@ static int cmp_pending(const void *a, const void *b)
 long tc_twin_settle(tc_twin *t)
 {
     long applied = 0;
+    if (t->nq == 0)
+        return 0;                         /* qsort(NULL, 0) is undefined behaviour (found by fuzzing) */
     qsort(t->q, (size_t)t->nq, sizeof *t->q, cmp_pending);
     for (long i = 0; i < t->nq; i++) {
         char why[256];

@@ -178,6 +178,39 @@ static void test_settle_orders_by_time(void **s)
     tc_model_destroy(m);
 }
 
+/* Duplicates (same id) are applied once and counted; the id memory is bounded. */
+static void test_duplicates_by_id(void **s)
+{
+    (void)s;
+    tc_model *m = tc_test_model(plant);
+    tc_twin *t = tc_twin_create(m);
+    char msg[160];
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < 100; i++) {
+            snprintf(msg, sizeof msg, "{\"ts\": %d, \"type\": \"arrive\", \"station\": \"A\", \"id\": \"e%d\"}", i, i);
+            tc_event ev;
+            assert_int_equal(parse(m, msg, &ev), TC_REJ_NONE);
+            assert_int_equal(tc_twin_offer(t, &ev, msg, strlen(msg)), TC_OK);
+        }
+    tc_twin_settle(t);
+    const tc_twin_counters *c = tc_twin_get_counters(t);
+    assert_int_equal(c->applied, 100);
+    assert_int_equal(c->rejected[TC_REJ_DUPLICATE], 100);
+    /* 200,000 distinct ids later, the first ones are forgotten, not the memory exhausted */
+    for (int i = 100; i < 200100; i++) {
+        snprintf(msg, sizeof msg, "{\"ts\": %d, \"type\": \"waiting\", \"station\": \"A\", \"value\": 1, \"id\": \"e%d\"}", 1000 + i, i);
+        tc_event ev;
+        parse(m, msg, &ev);
+        tc_twin_offer(t, &ev, NULL, 0);
+        if (tc_twin_pending(t) > 1000)
+            tc_twin_settle(t);
+    }
+    tc_twin_settle(t);
+    assert_int_equal(c->rejected[TC_REJ_DUPLICATE], 100);
+    tc_twin_destroy(t);
+    tc_model_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -185,6 +218,7 @@ int main(void)
         cmocka_unit_test(test_parse_rejections),
         cmocka_unit_test(test_switchboard),
         cmocka_unit_test(test_settle_orders_by_time),
+        cmocka_unit_test(test_duplicates_by_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,24 @@
+/* fuzz_common.h - the demo plant, loaded once, for the state and event fuzzers. */
+#ifndef TC_FUZZ_COMMON_H
+#define TC_FUZZ_COMMON_H
+#include <stdlib.h>
+#include "twincast/model.h"
+
+static const char fuzz_plant[] =
+    "stations:\n"
+    "  A: {servers: 2, process: {dist: exponential, mean: 1.0}}\n"
+    "  B: {servers: 1, buffer: 30, threshold: 12, process: {dist: lognormal, mean: 1.8, sd: 0.4},\n"
+    "      failure: {ttf: {dist: exponential, mean: 600}, ttr: {dist: lognormal, mean: 40, sd: 15}}}\n"
+    "  C: {servers: 1, threshold: 12, process: {dist: gamma, mean: 1.2, sd: 0.3}}\n"
+    "  D: {servers: 2, process: {dist: triangular, min: 0.8, mode: 1.2, max: 2.2}}\n"
+    "sources:\n  orders: {interarrival: {dist: exponential, mean: 1.0}, route: [A, [B, C], D]}\n";
+
+static tc_model *fuzz_model(void)
+{
+    static tc_model *m;
+    char err[512];
+    if (!m && tc_model_load_string(fuzz_plant, "plant.yaml", &m, err, sizeof err) != TC_OK)
+        abort();
+    return m;
+}
+#endif

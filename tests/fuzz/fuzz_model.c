@@ -1,0 +1,26 @@
+/* fuzz_model - libFuzzer target: any bytes as a model file. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "twincast/model.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *text = malloc(size + 1), err[1024];
+    if (!text)
+        return 0;
+    memcpy(text, data, size);
+    text[size] = '\0';
+    tc_model *m = NULL;
+    if (tc_model_load_string(text, "fuzz.yaml", &m, err, sizeof err) == TC_OK) {
+        /* a model that loads must be usable: every registered parameter can be read back */
+        for (int i = 0; i < m->n_params; i++)
+            (void)tc_plant_get(&m->plant, &m->params[i]);
+        tc_model_destroy(m);
+    } else if (!err[0]) {
+        abort();                                  /* a refusal always says why */
+    }
+    free(text);
+    return 0;
+}

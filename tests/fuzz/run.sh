@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# run.sh - builds the libFuzzer targets (clang, with AddressSanitizer and
+# UndefinedBehaviorSanitizer) and runs each on its corpus for SECONDS, after
+# replaying every saved crash in regressions/.  New crashes are kept there.
+# Usage: tests/fuzz/run.sh [SECONDS]     (default 60)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+secs=${1:-60}
+out=${FUZZ_BUILD:-$root/build-fuzz}
+mkdir -p "$out/generated/twincast"
+sed 's/@PROJECT_VERSION@/fuzz/' "$root/include/twincast/version.h.in" >"$out/generated/twincast/version.h"
+src=(duration clock dist model model_load doc state state_json event twin)
+flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_POSIX_C_SOURCE=200809L
+       -I"$root/include" -I"$root/src" -I"$out/generated" $(pkg-config --cflags libfyaml gsl))
+libs=($(pkg-config --libs libfyaml gsl) -lpthread -lm)
+for t in model state event; do
+    clang "${flags[@]}" -o "$out/fuzz_$t" "$here/fuzz_$t.c" "${src[@]/#/$root/src/}" "${src[@]/%/.c}" "${libs[@]}" 2>/dev/null ||
+    clang "${flags[@]}" -o "$out/fuzz_$t" "$here/fuzz_$t.c" $(for s in "${src[@]}"; do echo "$root/src/$s.c"; done) "${libs[@]}"
+done
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
+status=0
+for t in model state event; do
+    reg="$here/regressions/$t"
+    if compgen -G "$reg/*" >/dev/null; then
+        echo "== fuzz_$t: replaying $(ls "$reg" | wc -l) saved inputs"
+        "$out/fuzz_$t" -runs=1 "$reg"/* >/dev/null 2>&1 || { echo "fuzz_$t: a saved input fails again"; status=1; }
+    fi
+    work="$out/corpus-$t"
+    mkdir -p "$work"
+    echo "== fuzz_$t: ${secs} s"
+    if "$out/fuzz_$t" -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+        -artifact_prefix="$reg/" -print_final_stats=1 "$work" "$here/corpus/$t" 2>"$out/fuzz_$t.log"; then
+        grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$out/fuzz_$t.log" | sed "s/^/   fuzz_$t /"
+    else
+        tail -30 "$out/fuzz_$t.log"
+        echo "fuzz_$t: FAILED, input kept in $reg"
+        status=1
+    fi
+done
+exit $status
