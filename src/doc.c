@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "doc.h"
+#include "utf8.h"
 
 static int first_scalar_mark(struct fy_node *n, int *line, int *col)
 {
@@ -175,6 +176,22 @@ static void diag_sink(struct fy_diag *diag, void *user, const char *buf, size_t 
 
 tc_status tc_doc_parse(tc_doc *d, const char *text, size_t len)
 {
+    /* checked here, not left to libfyaml: 0.7.12 loops forever on some invalid UTF-8 (found by fuzzing) */
+    long bad = tc_utf8_check(text, len);
+    if (bad >= 0) {
+        int line = 1, col = 1;
+        for (long i = 0; i < bad; i++) {
+            if (text[i] == '\n') {
+                line++;
+                col = 1;
+            } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+                col++;
+            }
+        }
+        snprintf(d->err, d->errlen, "%s:%d:%d: not valid UTF-8 text (byte 0x%02x at offset %ld)", d->origin, line, col,
+                 (unsigned char)text[bad], bad);
+        return TC_ERR_INPUT;
+    }
     /*
      * Errors go to a callback, not into libfyaml's collected-error list:
      * those records leak on a syntax error in 0.7.12 (found by fuzzing).

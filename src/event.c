@@ -11,6 +11,7 @@
 
 #include "twincast/clock.h"
 #include "twincast/event.h"
+#include "utf8.h"
 
 static const char *const type_names[TC_EV_NTYPES] = {"down", "up", "arrive", "start", "finish", "waiting", "set"};
 static const char *const reject_names[TC_REJ_COUNT] = {
@@ -43,23 +44,6 @@ static void ws(reader *r)
 {
     while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
         r->p++;
-}
-
-/* Validates one UTF-8 sequence starting at p; returns its length or 0. */
-static int utf8_len(const unsigned char *p, const unsigned char *end)
-{
-    unsigned c = p[0];
-    int n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-    if (n == 0 || p + n > end || (n == 2 && c < 0xC2) || (n == 4 && c > 0xF4))
-        return 0;
-    for (int i = 1; i < n; i++)
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-    if (n == 3 && ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0)))
-        return 0;   /* overlong, or a surrogate */
-    if (n == 4 && ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90)))
-        return 0;
-    return n;
 }
 
 static int hex4(const char *p, unsigned *out)
@@ -143,7 +127,7 @@ static int read_string(reader *r, value *v)
             }
             continue;
         }
-        int k = utf8_len((const unsigned char *)r->p, (const unsigned char *)r->end);
+        int k = tc_utf8_len((const unsigned char *)r->p, (const unsigned char *)r->end);
         if (k == 0)
             return -1;
         if (n + (size_t)k < sizeof v->s) {

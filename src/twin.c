@@ -80,9 +80,15 @@ static long id_find(const id_set *ids, uint64_t h)
     return -1;
 }
 
-/* Returns 1 if the id was seen already, else remembers it. */
+/* Returns 1 if the id was seen already, else remembers it (-1: out of memory). */
 static int id_seen(id_set *ids, const char *id)
 {
+    if (!ids->slot) {                          /* only plants that send ids pay for the table */
+        ids->slot = calloc(ID_SLOTS, sizeof *ids->slot);
+        ids->ring = calloc(ID_RING, sizeof *ids->ring);
+        if (!ids->slot || !ids->ring)
+            return -1;
+    }
     uint64_t h = id_hash(id);
     if (id_find(ids, h) >= 0)
         return 1;
@@ -111,11 +117,10 @@ tc_twin *tc_twin_create(const tc_model *m)
     t->time = NAN;
     t->st = calloc((size_t)m->plant.n_stations, sizeof *t->st);
     t->overridden = calloc((size_t)m->n_params + 1, 1);
-    t->ids.slot = calloc(ID_SLOTS, sizeof *t->ids.slot);
-    t->ids.ring = calloc(ID_RING, sizeof *t->ids.ring);
+
     t->plant.stations = calloc((size_t)m->plant.n_stations, sizeof *t->plant.stations);
     t->plant.sources = calloc((size_t)m->plant.n_sources, sizeof *t->plant.sources);
-    if (!t->st || !t->overridden || !t->plant.stations || !t->plant.sources || !t->ids.slot || !t->ids.ring) {
+    if (!t->st || !t->overridden || !t->plant.stations || !t->plant.sources) {
         tc_twin_destroy(t);
         return NULL;
     }
@@ -274,7 +279,10 @@ tc_reject tc_twin_apply(tc_twin *t, const tc_event *ev, char *why, size_t whylen
 
 tc_status tc_twin_offer(tc_twin *t, const tc_event *ev, const char *raw, size_t len)
 {
-    if (ev->id[0] && id_seen(&t->ids, ev->id)) {
+    int seen = ev->id[0] ? id_seen(&t->ids, ev->id) : 0;
+    if (seen < 0)
+        return TC_ERR_RUNTIME;
+    if (seen) {
         t->c.offered++;
         t->c.rejected[TC_REJ_DUPLICATE]++;
         if (t->on_reject)
