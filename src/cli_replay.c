@@ -152,7 +152,7 @@ int tc_cmd_replay(int argc, char **argv)
         st = twin_worker(&tr);
     } else if (st == TC_OK) {
         file_source fs = {events, 0};
-        tr.src = (twin_source){file_offsets, NULL, print_message, NULL, NULL, &fs};
+        tr.src = (twin_source){file_offsets, NULL, print_message, NULL, NULL, NULL, &fs};
         char *line = malloc(TC_EVENT_MAX_BYTES + 2);
         double now = NAN;
         while (st == TC_OK && line && fgets(line, TC_EVENT_MAX_BYTES + 2, in)) {

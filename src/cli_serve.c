@@ -92,6 +92,11 @@ static void k_commit(void *self, const char *offsets)
         fprintf(stderr, "twincast: %s (the events will be read again after a restart)\n", err);
 }
 
+static long k_errors(void *self)
+{
+    return tc_ingest_errors(((kafka_source *)self)->in);
+}
+
 static void k_dead_letter(void *self, const char *raw, size_t len, const char *reason)
 {
     kafka_source *k = self;
@@ -275,7 +280,7 @@ int tc_cmd_serve(int argc, char **argv)
             }
         }
         ks = (kafka_source){in, so.forecast_topic, so.dlq_topic, tr.m->name, 0};
-        tr.src = (twin_source){k_offsets, k_newer, k_publish, k_commit, so.dlq_topic ? k_dead_letter : NULL, &ks};
+        tr.src = (twin_source){k_offsets, k_newer, k_publish, k_commit, so.dlq_topic ? k_dead_letter : NULL, k_errors, &ks};
     }
     if (st == TC_OK)
         st = tr.rank == 0 ? serve_loop(&tr, &so, in) : twin_worker(&tr);

@@ -265,13 +265,14 @@ static char *forecast_message(twin_run *tr, int epoch, const char *as_of, const 
     return b;
 }
 
-static char *counters_json(const tc_twin_counters *c)
+static char *counters_json(const tc_twin_counters *c, long transport_errors)
 {
     char *b = malloc(2048);
     if (!b)
         return NULL;
-    size_t n = (size_t)snprintf(b, 2048, "{\"offered\": %ld, \"applied\": %ld, \"late\": %ld, \"skipped\": {",
-                                c->offered, c->applied, c->late);
+    size_t n = (size_t)snprintf(b, 2048, "{\"offered\": %ld, \"applied\": %ld, \"late\": %ld, "
+                                "\"broker_errors\": %ld, \"skipped\": {", c->offered, c->applied, c->late,
+                                transport_errors);
     for (int r = 1; r < TC_REJ_COUNT; r++)
         n += (size_t)snprintf(b + n, 2048 - n, "%s\"%s\": %ld", r > 1 ? ", " : "", tc_reject_name((tc_reject)r),
                               c->rejected[r]);
@@ -291,7 +292,8 @@ static int write_epoch(twin_run *tr, int cancelled, tc_sample **global, const ch
     double *time = malloc(sizeof(double) * (size_t)T);
     const char **names = malloc(sizeof *names * (size_t)S);
     int *thresholds = malloc(sizeof *thresholds * (size_t)S);
-    char *counters = counters_json(tc_twin_get_counters(tr->twin));
+    char *counters = counters_json(tc_twin_get_counters(tr->twin),
+                                   tr->src.transport_errors ? tr->src.transport_errors(tr->src.self) : 0);
     tc_store *store = NULL;
     if (!sums || !time || !names || !thresholds || !counters) {
         snprintf(tr->err, sizeof tr->err, "out of memory");

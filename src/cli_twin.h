@@ -28,6 +28,7 @@ typedef struct twin_source {
     void (*publish)(void *self, const char *json, size_t len);
     void (*commit)(void *self, const char *offsets_json);
     void (*dead_letter)(void *self, const char *raw, size_t len, const char *reason);
+    long (*transport_errors)(void *self);             /* broker errors so far (outages), or NULL */
     void *self;
 } twin_source;
 

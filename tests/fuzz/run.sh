@@ -19,6 +19,7 @@ for t in model state event; do
     clang "${flags[@]}" -o "$out/fuzz_$t" "$here/fuzz_$t.c" $(for s in "${src[@]}"; do echo "$root/src/$s.c"; done) "${libs[@]}"
 done
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
+export LSAN_OPTIONS=suppressions=$here/lsan.supp:print_suppressions=0
 status=0
 for t in model state event; do
     reg="$here/regressions/$t"
@@ -31,9 +32,9 @@ for t in model state event; do
     echo "== fuzz_$t: ${secs} s"
     if "$out/fuzz_$t" -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix="$reg/" -print_final_stats=1 "$work" "$here/corpus/$t" 2>"$out/fuzz_$t.log"; then
-        grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$out/fuzz_$t.log" | sed "s/^/   fuzz_$t /"
+        grep -a -E "stat::number_of_executed_units|stat::peak_rss_mb" "$out/fuzz_$t.log" | sed "s/^/   fuzz_$t /"
     else
-        tail -30 "$out/fuzz_$t.log"
+        tail -30 "$out/fuzz_$t.log" | cat -v
         echo "fuzz_$t: FAILED, input kept in $reg"
         status=1
     fi
