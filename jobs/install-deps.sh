@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # install-deps.sh - installs twincast's build and test dependencies from
 # Debian 12 packages, only those missing.  Needs root (or sudo) when
-# anything is missing.  Usage: jobs/install-deps.sh [--with-slurm]
+# anything is missing.  Usage: jobs/install-deps.sh [--with-slurm] [--with-analysis]
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
       librdkafka-dev libcmocka-dev kcat libfyaml-dev librandom123-dev libgsl-dev nettle-dev
       python3-h5py python3-numpy python3-matplotlib python3-xarray python3-h5netcdf)
-if [ "${1:-}" = "--with-slurm" ]; then
-    pkgs+=(slurm-wlm munge)
-fi
+for opt in "$@"; do
+    case "$opt" in
+    --with-slurm) pkgs+=(slurm-wlm munge) ;;
+    --with-analysis | --with-fuzzing) pkgs+=(clang libclang-rt-14-dev clang-tidy cppcheck) ;;
+    *) echo "install-deps: unknown option $opt" >&2; exit 2 ;;
+    esac
+done
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -218,7 +218,7 @@ tc_status tc_sample_gather(const tc_sample *local, long n_local, tc_sample *glob
         long width = is_bin ? (long)local->S * local->T : local->S;
         const double *src = is_bin ? local->b[pass - TC_M_COUNT] : local->m[pass];
         double *dst = NULL;
-        if (rank == 0) {
+        if (rank == 0 && rc && counts && displ) {     /* all three exist whenever ok */
             long off = 0;
             for (int i = 0; i < size; i++) {
                 rc[i] = (int)(counts[i] * width);

@@ -55,7 +55,7 @@ static int gather_parts(int nin, char **in, part **out, int *nparts, char *err, 
         }
         for (int k = 0; k < v->n_scenarios; k++) {
             int base = !strcmp(v->scenario[k], "baseline");
-            if (base && i > 0) {              /* the shared baseline: must be the very same */
+            if (base && i > 0 && n > 0 && p[0].r.sample) {   /* the shared baseline: must be the very same */
                 tc_scenario_read b;
                 if ((st = tc_store_read_scenario(in[i], v->epoch, "baseline", &b, err, errlen)) != TC_OK)
                     break;
@@ -138,7 +138,7 @@ int tc_cmd_merge(int argc, char **argv)
     }
     for (int i = 1; i < nin && st == TC_OK; i++) {
         char *t = tc_store_read_model(in[i]);
-        if (!t || strcmp(t, text)) {
+        if (!t || strcmp(t, text) != 0) {
             snprintf(err, sizeof err, "%s: %s", in[i], t ? "holds another model than the first input" : "not a twincast forecast file");
             st = TC_ERR_INPUT;
         }

@@ -37,7 +37,7 @@ int tc_cmd_report(int argc, char **argv)
             break;
         case 's': scenario = optarg; break;
         case 'f':
-            if (strcmp(optarg, "table") && strcmp(optarg, "json") && strcmp(optarg, "csv"))
+            if (strcmp(optarg, "table") != 0 && strcmp(optarg, "json") != 0 && strcmp(optarg, "csv") != 0)
                 return tc_cli_usage_error("report", "--format must be table, json or csv", optarg);
             format = optarg;
             break;

@@ -165,7 +165,7 @@ static int parse(twin_run *tr, serve_opts *so, int argc, char **argv)
         bad = "need one MODEL.yaml", badarg = NULL;
     if (!bad && !so->brokers)
         bad = "--brokers is required (HOST:PORT, or mock)", badarg = NULL;
-    if (!bad && so->replay && strcmp(so->brokers, "mock"))
+    if (!bad && so->replay && strcmp(so->brokers, "mock") != 0)
         bad = "--replay goes with --brokers mock", badarg = NULL;
     if (!bad && so->expect_ranks && so->expect_ranks != tr->size) {
         if (tr->rank == 0)
@@ -268,11 +268,11 @@ int tc_cmd_serve(int argc, char **argv)
         st = tc_ingest_start(&cfg, &in, tr.err, sizeof tr.err);
         if (st == TC_OK && so.replay)
             st = tc_ingest_replay_file(in, so.replay, so.speed, tr.err, sizeof tr.err);
-        if (st == TC_OK && !tr.o.quiet)
-            fprintf(stderr, "twincast: serving %s from %s%s%s, forecasts to %s\n", so.topic,
-                    strcmp(so.brokers, "mock") ? so.brokers : "the mock cluster at ", 
-                    strcmp(so.brokers, "mock") ? "" : tc_ingest_bootstraps(in), "", so.forecast_topic);
-        if (st == TC_OK && getenv("TWINCAST_BOOTSTRAP_FILE")) {   /* for tests: where the mock listens */
+        int mock = so.brokers && strcmp(so.brokers, "mock") == 0;
+        if (st == TC_OK && in && !tr.o.quiet)
+            fprintf(stderr, "twincast: serving %s from %s%s, forecasts to %s\n", so.topic,
+                    mock ? "the mock cluster at " : "", tc_ingest_bootstraps(in), so.forecast_topic);
+        if (st == TC_OK && in && getenv("TWINCAST_BOOTSTRAP_FILE")) {   /* for tests: where the mock listens */
             FILE *bf = fopen(getenv("TWINCAST_BOOTSTRAP_FILE"), "w");
             if (bf) {
                 fprintf(bf, "%s\n", tc_ingest_bootstraps(in));

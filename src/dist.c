@@ -52,20 +52,20 @@ static inline double exp1(tc_rng *r)
 
 static const struct {
     const char *name;
-    int np;
     const char *param[TC_DIST_MAXP];
     int duration[TC_DIST_MAXP];
+    int np;
 } types[TC_DIST_NTYPES] = {
-    [TC_DIST_CONSTANT] = {"constant", 1, {"value"}, {1}},
-    [TC_DIST_EXPONENTIAL] = {"exponential", 1, {"mean"}, {1}},
-    [TC_DIST_UNIFORM] = {"uniform", 2, {"min", "max"}, {1, 1}},
-    [TC_DIST_TRIANGULAR] = {"triangular", 3, {"min", "mode", "max"}, {1, 1, 1}},
-    [TC_DIST_NORMAL] = {"normal", 2, {"mean", "sd"}, {1, 1}},
-    [TC_DIST_LOGNORMAL] = {"lognormal", 2, {"mean", "sd"}, {1, 1}},
-    [TC_DIST_GAMMA] = {"gamma", 2, {"mean", "sd"}, {1, 1}},
-    [TC_DIST_ERLANG] = {"erlang", 2, {"k", "mean"}, {0, 1}},
-    [TC_DIST_WEIBULL] = {"weibull", 2, {"shape", "scale"}, {0, 1}},
-    [TC_DIST_EMPIRICAL] = {"empirical", 0, {0}, {0}},
+    [TC_DIST_CONSTANT] = {"constant", {"value"}, {1}, 1},
+    [TC_DIST_EXPONENTIAL] = {"exponential", {"mean"}, {1}, 1},
+    [TC_DIST_UNIFORM] = {"uniform", {"min", "max"}, {1, 1}, 2},
+    [TC_DIST_TRIANGULAR] = {"triangular", {"min", "mode", "max"}, {1, 1, 1}, 3},
+    [TC_DIST_NORMAL] = {"normal", {"mean", "sd"}, {1, 1}, 2},
+    [TC_DIST_LOGNORMAL] = {"lognormal", {"mean", "sd"}, {1, 1}, 2},
+    [TC_DIST_GAMMA] = {"gamma", {"mean", "sd"}, {1, 1}, 2},
+    [TC_DIST_ERLANG] = {"erlang", {"k", "mean"}, {0, 1}, 2},
+    [TC_DIST_WEIBULL] = {"weibull", {"shape", "scale"}, {0, 1}, 2},
+    [TC_DIST_EMPIRICAL] = {"empirical", {0}, {0}, 0},
 };
 
 const char *tc_dist_type_name(tc_dist_type t) { return types[t].name; }

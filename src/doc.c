@@ -35,7 +35,7 @@ int tc_doc_fail(tc_doc *d, struct fy_node *n, const char *fmt, ...)
     char msg[768];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized): started just above
     va_end(ap);
     int line, col;
     if (first_scalar_mark(n, &line, &col) == 0)
@@ -239,7 +239,7 @@ tc_status tc_doc_parse(tc_doc *d, const char *text, size_t len)
         int line = 0, col = 0, at = -1;
         for (const char *c = strchr(first, ':'); c && at < 0; c = strchr(c + 1, ':')) {
             int used = 0;
-            if (sscanf(c, ":%d:%d:%n", &line, &col, &used) == 2 && used > 0)
+            if (sscanf(c, ":%d:%d:%n", &line, &col, &used) == 2 && used > 0) // NOLINT(cert-err34-c): digits checked by the format
                 at = (int)(c - first) + used;
         }
         const char *msg = at >= 0 ? first + at : first;

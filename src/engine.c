@@ -687,7 +687,8 @@ static void handle(tc_sim *sim, const event *e)
         come_up(sim, (int)e->a);
         break;
     case EV_CHANGE:
-        apply_change(sim, &sim->scenario->changes[e->a]);
+        if (sim->scenario)               /* only a scenario schedules changes */
+            apply_change(sim, &sim->scenario->changes[e->a]);
         break;
     case EV_MARK:
         mark(sim);

@@ -31,10 +31,10 @@ tc_status tc_ensemble_run(const tc_model *m, const tc_state *state, const tc_sce
         err[0] = '\0';
     if (count <= 0)
         return TC_OK;
-    if (threads < 1)
-        threads = 1;
     if (threads > count)
         threads = (int)count;
+    if (threads < 1)
+        threads = 1; // NOLINT(clang-analyzer-deadcode.DeadStores): read by num_threads() below
 #pragma omp parallel num_threads(threads) reduction(max : status)
     {
         char lerr[512] = "";

@@ -148,7 +148,7 @@ static int add_param(tc_model *m, int *cap, const char *path, int is_integer, in
         return -1;
     strcpy(dup, path);
     m->params[m->n_params++] = (tc_param){dup, is_integer, is_duration, lo, hi, owner, field, index};
-    return 0;
+    return 0;   // cppcheck-suppress memleak ; dup is owned by m->params, freed in tc_model_destroy
 }
 
 static int add_dist_params(tc_model *m, int *cap, const char *prefix, const tc_dist *d,

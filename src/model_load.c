@@ -462,8 +462,11 @@ static int parse_scenarios(loader *L, struct fy_node *n, struct fy_node *at)
     scratch.stations = calloc((size_t)m->plant.n_stations, sizeof *scratch.stations);
     scratch.sources = calloc((size_t)m->plant.n_sources, sizeof *scratch.sources);
     int rc = 0;
-    if (!m->scenarios || !scratch.stations || !scratch.sources)
-        rc = tc_doc_fail(&L->d, n, "out of memory");
+    if (!m->scenarios || !scratch.stations || !scratch.sources) {
+        free(scratch.stations);
+        free(scratch.sources);
+        return tc_doc_fail(&L->d, n, "out of memory");
+    }
     void *it = NULL;
     struct fy_node_pair *p;
     while (rc == 0 && (p = fy_node_mapping_iterate(n, &it))) {

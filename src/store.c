@@ -119,7 +119,7 @@ static herr_t find_last_epoch(hid_t g, const char *name, const H5L_info_t *info,
     (void)g;
     int *last = data;
     if (info->type == H5L_TYPE_HARD && strlen(name) == 6 && strspn(name, "0123456789") == 6) {
-        int e = atoi(name);
+        int e = (int)strtol(name, NULL, 10);
         if (e > *last)
             *last = e;
     }

@@ -63,7 +63,7 @@ static int latest_epoch(hid_t f)
         H5Lget_val(f, "forecasts/latest", target, sizeof target, H5P_DEFAULT) < 0)
         return 0;
     const char *slash = strrchr(target, '/');
-    return slash ? atoi(slash + 1) : 0;
+    return slash ? (int)strtol(slash + 1, NULL, 10) : 0;
 }
 
 static int read_stations(hid_t g, tc_forecast_view *v)

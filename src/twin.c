@@ -186,7 +186,11 @@ static int servers_now(const tc_twin *t, int s)
 tc_reject tc_twin_apply(tc_twin *t, const tc_event *ev, char *why, size_t whylen)
 {
     const tc_model *m = t->m;
-    station_twin *st = ev->station >= 0 ? &t->st[ev->station] : NULL;
+    if (ev->type != TC_EV_SET && (ev->station < 0 || ev->station >= m->plant.n_stations))
+        REJECT(TC_REJ_UNKNOWN_STATION, "no such station");     /* the parser guarantees it; the switchboard checks */
+    if (ev->type == TC_EV_SET && (ev->param < 0 || ev->param >= m->n_params))
+        REJECT(TC_REJ_UNKNOWN_PATH, "no such parameter");
+    station_twin *st = ev->type != TC_EV_SET ? &t->st[ev->station] : NULL;
     int late = !isnan(t->time) && ev->ts < t->time;
     /* only an arrival counts something up: applied twice, it would count twice */
     if (late && ev->type == TC_EV_ARRIVE)
@@ -362,7 +366,7 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
             return;
         va_list ap;
         va_start(ap, fmt);
-        int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+        int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized): started just above
         va_end(ap);
         if (n < 0) {
             b->bad = 1;

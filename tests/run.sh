@@ -4,12 +4,18 @@
 # Usage: bash tests/run.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bash "$root/jobs/install-deps.sh" --with-slurm
+bash "$root/jobs/install-deps.sh" --with-slurm --with-analysis
 build="$root/build-test"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DTC_WERROR=ON >/dev/null
 cmake --build "$build" -j "$(nproc)"
 cd "$build"
 ctest --output-on-failure --timeout 900
+echo "== fuzzing: each parser for 60 s, after its saved regression inputs"
+bash "$root/tests/fuzz/run.sh" 60
+echo "== the test suite again, under AddressSanitizer and UndefinedBehaviorSanitizer"
+bash "$root/tests/sanitize.sh"
+echo "== static analysis"
+bash "$root/tests/lint.sh"
 echo "== benchmark (figures, not pass/fail)"
 "$build/tests/bench" "$root/inputs"
 bash "$root/tests/bench/forecast_bench.sh" "$build/twincast" "$root/inputs"
