@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/statvfs.h>
 
 #include <hdf5.h>
 #include <nettle/sha2.h>
@@ -346,7 +347,37 @@ tc_status tc_store_close(tc_store *s, int commit, char *err, size_t errlen)
     return st;
 }
 
+/*
+ * Room for a scenario's arrays (uncompressed, so an over-estimate) and a
+ * margin.  Checked first because HDF5 1.10 cannot recover from a write that
+ * runs out of space: the file handle is left half-closed and the library
+ * crashes at exit (found by the disk-full fault test).
+ */
+static int has_room(const tc_store *s, const tc_scenario_data *d, char *err, size_t errlen)
+{
+    struct statvfs fs;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", s->work);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        strcpy(dir, ".");
+    if (statvfs(dir, &fs) != 0)
+        return 1;                          /* cannot tell: let the write decide */
+    double R = (double)d->sample->R, S = d->sample->S, T = d->sample->T;
+    double need = 8.0 * (R * S * (TC_M_COUNT + 1) + T * S * (TC_NQ + 2) + S * 32) + (1 << 20);
+    double avail = (double)fs.f_bavail * (double)fs.f_frsize;
+    if (avail >= need)
+        return 1;
+    snprintf(err, errlen, "%s: disk full: %.0f kB free in %s, the epoch needs up to %.0f kB; the file is unchanged",
+             s->path, avail / 1024, dir, need / 1024);
+    return 0;
+}
+
 tc_status tc_store_write_scenario(tc_store *s, const tc_scenario_data *d, char *err, size_t errlen)
 {
+    if (!has_room(s, d, err, errlen))
+        return TC_ERR_RUNTIME;
     return tc_store_write_scenario_(s->epoch_group, d, s->path, err, errlen);
 }
