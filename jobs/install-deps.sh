@@ -9,7 +9,7 @@ pkgs=(build-essential cmake pkg-config libopenmpi-dev openmpi-bin libhdf5-openmp
 for opt in "$@"; do
     case "$opt" in
     --with-slurm) pkgs+=(slurm-wlm munge) ;;
-    --with-analysis | --with-fuzzing) pkgs+=(clang libclang-rt-14-dev clang-tidy cppcheck) ;;
+    --with-analysis | --with-fuzzing) pkgs+=(clang libclang-rt-14-dev libomp-14-dev clang-tidy cppcheck) ;;
     *) echo "install-deps: unknown option $opt" >&2; exit 2 ;;
     esac
 done

@@ -14,6 +14,8 @@ echo "== fuzzing: each parser for 60 s, after its saved regression inputs"
 bash "$root/tests/fuzz/run.sh" 60
 echo "== the test suite again, under AddressSanitizer and UndefinedBehaviorSanitizer"
 bash "$root/tests/sanitize.sh"
+echo "== ThreadSanitizer over the threaded code"
+bash "$root/tests/tsan.sh"
 echo "== static analysis"
 bash "$root/tests/lint.sh"
 echo "== benchmark (figures, not pass/fail)"
