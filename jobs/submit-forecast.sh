@@ -6,6 +6,7 @@
 #   jobs/submit-forecast.sh [--wait] MODEL.yaml OUT.h5 [sbatch options for the forecast...]
 #
 # Prints the two job ids.  --wait: return when the analysis has finished, with its status.
+# ANALYZE_OUTPUT: where the analysis job's log goes (default twincast-analyze-<jobid>.out).
 set -euo pipefail
 wait_flag=()
 if [ "${1:-}" = "--wait" ]; then
@@ -19,5 +20,5 @@ here=$(cd "$(dirname "$0")" && pwd)
 fid=$(sbatch --parsable "$@" "$here/forecast.sbatch" "$MODEL" "$OUT")
 echo "forecast job $fid"
 aid=$(sbatch --parsable "${wait_flag[@]}" --dependency="afterok:${fid%%;*}" --kill-on-invalid-dep=yes \
-    "$here/analyze.sbatch" "$OUT")
+    --output="${ANALYZE_OUTPUT:-%x-%j.out}" "$here/analyze.sbatch" "$OUT")
 echo "analysis job $aid"

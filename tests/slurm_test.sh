@@ -96,12 +96,12 @@ d = json.load(sys.stdin)
 sys.exit(not ([s['scenario'] for s in d['scenarios']] == ['baseline', 'overtime_C', 'repair_B_1h']))\""
 
 # a chain: the analysis runs only after a successful forecast ...
-check "submit-forecast.sh --wait" env TWINCAST="$TC" jobs/submit-forecast.sh --wait inputs/factory.yaml "$WORK/c.h5" \
+check "submit-forecast.sh --wait" env TWINCAST="$TC" ANALYZE_OUTPUT="$WORK/analyze.out" jobs/submit-forecast.sh --wait inputs/factory.yaml "$WORK/c.h5" \
     -o "$WORK/c.out" --export="$COMMON"
 check "figures made" test -s "$WORK/c-summary.png" -a -s "$WORK/c-fan.png" -a -s "$WORK/c.json"
 # ... and is cancelled when the forecast fails
 printf 'stations: {}\n' >"$WORK/bad.yaml"
-out=$(env TWINCAST="$TC" jobs/submit-forecast.sh "$WORK/bad.yaml" "$WORK/bad.h5" -o "$WORK/bad.out" --export="$COMMON")
+out=$(env TWINCAST="$TC" ANALYZE_OUTPUT="$WORK/analyze-bad.out" jobs/submit-forecast.sh "$WORK/bad.yaml" "$WORK/bad.h5" -o "$WORK/bad.out" --export="$COMMON")
 bad_aid=$(echo "$out" | awk '/analysis job/ {print $3}')
 for i in $(seq 60); do
     st=$(scontrol show job "$bad_aid" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | cut -d= -f2)
