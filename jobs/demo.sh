@@ -9,29 +9,29 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-demo.h5}
 bash "$root/jobs/install-deps.sh"
-cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$root/build" -j "$(nproc)" >/dev/null
+cmake -S "$root" -B "$root/.build/release" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$root/.build/release" -j "$(nproc)" >/dev/null
 if [ "$(id -u)" -eq 0 ]; then
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1   # Open MPI refuses root otherwise
 fi
 rm -f "$out"
 echo "== B is down since 08:03; where does the bottleneck form, and when? (mpirun -np 2)" >&2
-mpirun -np 2 --bind-to none "$root/build/twincast" forecast "$root/inputs/factory.yaml" \
+mpirun -np 2 --bind-to none "$root/.build/release/twincast" forecast "$root/inputs/factory.yaml" \
     --state "$root/inputs/state_b_down.json" --scenario overtime_C --scenario repair_B_1h \
     --threads 1 -o "$out"
 echo "== twincast report $out --scenario baseline" >&2
-"$root/build/twincast" report "$out" --scenario baseline
+"$root/.build/release/twincast" report "$out" --scenario baseline
 # the live path: a Kafka protocol peer in-process (librdkafka's mock cluster), the
 # morning's events replayed into it 200x faster than they happened, serve re-forecasting
 twin=${out%.h5}-twin.h5
 rm -f "$twin"
 echo "== twincast serve: the events of 08:00-08:42 through Kafka (mock cluster), re-forecast live" >&2
-"$root/build/twincast" serve "$root/inputs/factory.yaml" --brokers mock \
+"$root/.build/release/twincast" serve "$root/inputs/factory.yaml" --brokers mock \
     --replay "$root/inputs/events/b_breakdown.jsonl" --speed 200 --debounce 200ms --interval 1s \
     -n 1000 --exit-when-idle 6s -o "$twin"
 echo "== how the forecast for C evolved, epoch by epoch (twincast report $twin --epoch N --format csv)" >&2
 echo "epoch,scenario,station,p_form,p_form_lo,p_form_hi,n_formed,onset_mean,onset_lo,onset_hi"
 for e in $(seq 1 999); do
-    "$root/build/twincast" report "$twin" --epoch "$e" --format csv 2>/dev/null | awk -F, '$3 == "C"' | cut -d, -f1-10 || break
+    "$root/.build/release/twincast" report "$twin" --epoch "$e" --format csv 2>/dev/null | awk -F, '$3 == "C"' | cut -d, -f1-10 || break
     [ "${PIPESTATUS[0]}" -eq 0 ] || break
 done

@@ -4,7 +4,7 @@
 # Usage: bash tests/lint.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-build="$root/build-lint"
+build="$root/.build/lint"
 cmake -S "$root" -B "$build" -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
 echo "== cppcheck"
 cppcheck --enable=warning,performance,portability --inline-suppr --std=c11 --error-exitcode=1 --quiet \

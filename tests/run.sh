@@ -5,7 +5,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/jobs/install-deps.sh" --with-slurm --with-analysis
-build="$root/build-test"
+build="$root/.build/test"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DTC_WERROR=ON >/dev/null
 cmake --build "$build" -j "$(nproc)"
 cd "$build"

@@ -10,7 +10,7 @@
 # Usage: bash tests/sanitize.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-build="$root/build-asan"
+build="$root/.build/asan"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTC_SANITIZE=address,undefined -DTC_WERROR=ON >/dev/null
 cmake --build "$build" -j "$(nproc)" >/dev/null
 cd "$build"

@@ -9,7 +9,7 @@
 # Usage: bash tests/tsan.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-build="$root/build-tsan"
+build="$root/.build/tsan"
 CC=clang cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTC_SANITIZE=thread >/dev/null
 cmake --build "$build" -j "$(nproc)" --target twincast test_store test_engine test_queueing test_twin >/dev/null
 export TSAN_OPTIONS="halt_on_error=1 exitcode=66 ignore_noninstrumented_modules=1"

@@ -7,7 +7,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 secs=${1:-60}
-out=${FUZZ_BUILD:-$root/build-fuzz}
+out=${FUZZ_BUILD:-$root/.build/fuzz}
 mkdir -p "$out/generated/twincast"
 sed 's/@PROJECT_VERSION@/fuzz/' "$root/include/twincast/version.h.in" >"$out/generated/twincast/version.h"
 src=(duration clock dist model model_load doc state state_json event twin)
