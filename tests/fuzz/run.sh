@@ -23,6 +23,7 @@ export LSAN_OPTIONS=suppressions=$here/lsan.supp:print_suppressions=0
 status=0
 for t in model state event message; do
     reg="$here/regressions/$t"
+    mkdir -p "$reg"                       # artifacts land here; git keeps no empty folder
     if compgen -G "$reg/*" >/dev/null; then
         echo "== fuzz_$t: replaying $(ls "$reg" | wc -l) saved inputs"
         "$out/fuzz_$t" -runs=1 "$reg"/* >/dev/null 2>&1 || { echo "fuzz_$t: a saved input fails again"; status=1; }
