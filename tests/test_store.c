@@ -151,9 +151,13 @@ static void test_layout(void **s)
 static int same_bytes(const char *a, const char *b)
 {
     FILE *x = fopen(a, "rb"), *y = fopen(b, "rb");
-    int same = x && y, c1, c2;
-    while (same && ((c1 = fgetc(x)) != EOF) | ((c2 = fgetc(y)) != EOF))
+    int same = x && y;
+    while (same) {
+        int c1 = fgetc(x), c2 = fgetc(y);   /* both read each time: equal lengths too */
         same = c1 == c2;
+        if (c1 == EOF || c2 == EOF)
+            break;
+    }
     if (x) fclose(x);
     if (y) fclose(y);
     return same;
