@@ -1,11 +1,12 @@
 /*
  * bench - engine throughput, printed, never asserted (CI machines are
- * noisy).  Usage: bench [INPUTS_DIR]
+ * noisy).  Usage: bench [INPUTS_DIR [mm1|line5]]
  *   1. M/M/1 at rho 0.9, 1,000,000 customers in one replication.
  *   2. 1000 replications of line5 over 480 min on one thread.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "twincast/engine.h"
@@ -94,7 +95,10 @@ static void bench_line5(const char *dir, int tries)
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : "inputs";
-    bench_mm1(dir, 5);
-    bench_line5(dir, 5);
+    const char *only = argc > 2 ? argv[2] : "";     /* mm1 or line5: one alone, e.g. for a profiler */
+    if (strcmp(only, "line5") != 0)
+        bench_mm1(dir, 5);
+    if (strcmp(only, "mm1") != 0)
+        bench_line5(dir, 5);
     return 0;
 }
