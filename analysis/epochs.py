@@ -2,7 +2,6 @@
 """How the forecast evolved in a `serve` (or `replay`) file: for each station, the
 onset mean and its 95% interval and P(forms) across the completed epochs, against
 the plant time each epoch started from, with the events that triggered epochs marked."""
-import argparse
 import datetime as dt
 
 import matplotlib
@@ -20,9 +19,7 @@ def when(iso):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("file", help="a twincast file with several epochs (serve, replay)")
-    p.add_argument("-o", "--output", default="epochs.png", help="PNG or PDF to write (default epochs.png)")
+    p = th.arguments(__doc__, "a twincast file with several epochs (serve, replay)", "epochs.png", epoch=False)
     p.add_argument("--station", action="append", help="only these stations (default: all)")
     a = p.parse_args()
     with th.h5py.File(a.file, "r") as f:
@@ -55,9 +52,7 @@ def main():
     ax2.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
     ax1.legend(fontsize=8, ncol=len(st))
     fig.suptitle(f"{a.file}: {len(data)} epochs", y=0.995)
-    fig.tight_layout()
-    fig.savefig(a.output, dpi=110)
-    print(a.output)
+    th.save(fig, a.output)
 
 
 if __name__ == "__main__":

@@ -1,14 +1,12 @@
 #!/usr/bin/python3
 """Fan chart per station: the waiting count's quantile bands over the forecast
 horizon, with the threshold line and the onset median and its interval marked."""
-import argparse
 import math
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-import numpy as np
 
 import twincast_h5 as th
 
@@ -33,10 +31,7 @@ def draw(ax, d, i):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("file", help="a twincast forecast file (HDF5)")
-    p.add_argument("-o", "--output", default="fan.png", help="PNG or PDF to write (default fan.png)")
-    p.add_argument("--epoch", help="epoch, e.g. 000003 (default: latest)")
+    p = th.arguments(__doc__, "a twincast forecast file (HDF5)", "fan.png")
     p.add_argument("--scenario", default="baseline")
     p.add_argument("--station", action="append", help="only these stations (repeatable)")
     a = p.parse_args()
@@ -53,9 +48,7 @@ def main():
         ax.axis("off")
     axes.flat[0].legend(fontsize=7, loc="upper left")
     fig.suptitle(f"{a.file}: epoch {d['epoch']}, {d['scenario']}, {d['replications']} replications")
-    fig.tight_layout()
-    fig.savefig(a.output, dpi=110)
-    print(a.output)
+    th.save(fig, a.output)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 """Onset distribution per station: the probability that the bottleneck has formed
 by each time of the horizon (the ECDF of onset times over all replications), with
 P(forms by the horizon) and its Wilson interval marked at the end."""
-import argparse
 
 import matplotlib
 
@@ -31,10 +30,7 @@ def draw(ax, d):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("file", help="a twincast forecast file (HDF5)")
-    p.add_argument("-o", "--output", default="onset.png", help="PNG or PDF to write (default onset.png)")
-    p.add_argument("--epoch", help="epoch, e.g. 000003 (default: latest)")
+    p = th.arguments(__doc__, "a twincast forecast file (HDF5)", "onset.png")
     p.add_argument("--scenario", default="baseline")
     a = p.parse_args()
     with th.h5py.File(a.file, "r") as f:
@@ -42,9 +38,7 @@ def main():
     fig, ax = plt.subplots(figsize=(7, 4.2))
     draw(ax, d)
     ax.set_title(f"Onset of the bottleneck, {d['scenario']} ({d['replications']} replications)")
-    fig.tight_layout()
-    fig.savefig(a.output, dpi=110)
-    print(a.output)
+    th.save(fig, a.output)
 
 
 if __name__ == "__main__":

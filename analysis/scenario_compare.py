@@ -2,8 +2,6 @@
 """Scenario comparison: for each what-if scenario and station, the paired
 difference of the onset time to the baseline with its 95% interval (common random
 numbers make it sharp), and P(forms) per scenario."""
-import argparse
-import math
 
 import matplotlib
 
@@ -44,10 +42,7 @@ def draw(axp, axd, f, epoch):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("file", help="a twincast forecast file with scenarios (forecast --scenario, or merge)")
-    p.add_argument("-o", "--output", default="scenarios.png", help="PNG or PDF to write (default scenarios.png)")
-    p.add_argument("--epoch", help="epoch, e.g. 000003 (default: latest)")
+    p = th.arguments(__doc__, "a twincast forecast file with scenarios (forecast --scenario, or merge)", "scenarios.png")
     a = p.parse_args()
     with th.h5py.File(a.file, "r") as f:
         epoch = a.epoch or th.latest(f)
@@ -56,9 +51,7 @@ def main():
     if len(data) == 1:
         axd.text(0.5, 0.5, "no what-if scenario in this epoch", ha="center", transform=axd.transAxes)
     fig.suptitle(f"{a.file}, epoch {epoch}: baseline vs what-if scenarios")
-    fig.tight_layout()
-    fig.savefig(a.output, dpi=110)
-    print(a.output)
+    th.save(fig, a.output)
 
 
 if __name__ == "__main__":

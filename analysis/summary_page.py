@@ -2,7 +2,6 @@
 """One-page summary of a forecast: the fan chart of the station most at risk, the
 onset distribution of all stations, the scenario comparison (if any) and the
 per-station table; PNG, or PDF when the output ends in .pdf."""
-import argparse
 import math
 
 import matplotlib
@@ -35,10 +34,7 @@ def table(ax, d):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("file", help="a twincast forecast file (HDF5)")
-    p.add_argument("-o", "--output", default="summary.png", help="PNG or PDF to write (default summary.png)")
-    p.add_argument("--epoch", help="epoch, e.g. 000003 (default: latest)")
+    p = th.arguments(__doc__, "a twincast forecast file (HDF5)", "summary.png")
     a = p.parse_args()
     with th.h5py.File(a.file, "r") as f:
         epoch = a.epoch or th.latest(f)
@@ -55,9 +51,7 @@ def main():
         else:
             table(fig.add_subplot(2, 1, 2), d)
     fig.suptitle(f"twincast forecast {a.file}, epoch {epoch}", fontsize=13)
-    fig.tight_layout()
-    fig.savefig(a.output, dpi=100)
-    print(a.output)
+    th.save(fig, a.output, dpi=100)
 
 
 if __name__ == "__main__":

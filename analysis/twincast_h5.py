@@ -2,6 +2,7 @@
 
 Uses Debian's python3-h5py and numpy; run the scripts with /usr/bin/python3.
 """
+import argparse
 import json
 
 import h5py
@@ -75,3 +76,20 @@ def most_at_risk(d):
     s = d["summary"]
     order = sorted(range(len(d["station"])), key=lambda i: (-s["p_form"][i], np.nan_to_num(s["onset_mean"][i], nan=1e300)))
     return order[0]
+
+
+def arguments(doc, what, default_output, epoch=True):
+    """The command line every script shares: FILE, -o/--output and (mostly) --epoch."""
+    p = argparse.ArgumentParser(description=doc)
+    p.add_argument("file", help=what)
+    p.add_argument("-o", "--output", default=default_output, help=f"PNG or PDF to write (default {default_output})")
+    if epoch:
+        p.add_argument("--epoch", help="epoch, e.g. 000003 (default: latest)")
+    return p
+
+
+def save(fig, path, dpi=110):
+    """Writes the figure (PNG or PDF by the name) and prints the path, for scripts that chain."""
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    print(path)

@@ -102,11 +102,7 @@ int twin_opt(twin_opts *o, int c, const char *arg, const char **bad)
 int tc_cmd_replay(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"replications", required_argument, 0, 'n'}, {"output", required_argument, 0, 'o'},
-        {"quiet", no_argument, 0, 'q'}, {"horizon", required_argument, 0, 300},
-        {"bin-width", required_argument, 0, 301}, {"seed", required_argument, 0, 302},
-        {"threads", required_argument, 0, 303}, {"scenario", required_argument, 0, 304},
-        {"debounce", required_argument, 0, 305}, {"interval", required_argument, 0, 306},
+        TWIN_LONGOPTS,
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int provided;
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);

@@ -114,11 +114,7 @@ typedef struct serve_opts {
 static int parse(twin_run *tr, serve_opts *so, int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"replications", required_argument, 0, 'n'}, {"output", required_argument, 0, 'o'},
-        {"quiet", no_argument, 0, 'q'}, {"horizon", required_argument, 0, 300},
-        {"bin-width", required_argument, 0, 301}, {"seed", required_argument, 0, 302},
-        {"threads", required_argument, 0, 303}, {"scenario", required_argument, 0, 304},
-        {"debounce", required_argument, 0, 305}, {"interval", required_argument, 0, 306},
+        TWIN_LONGOPTS,
         {"brokers", required_argument, 0, 400}, {"topic", required_argument, 0, 401},
         {"forecast-topic", required_argument, 0, 402}, {"group", required_argument, 0, 403},
         {"dlq-topic", required_argument, 0, 404}, {"dlq", no_argument, 0, 405},

@@ -48,6 +48,14 @@ typedef struct twin_run {
 
 /* Options common to serve and replay; returns 1 if it consumed argv[*i] (and its value). */
 int twin_opt(twin_opts *o, int c, const char *arg, const char **bad);
+/* The long options twin_opt() handles (short ones: "n:o:q"); serve and
+ * replay list these first, then their own. */
+#define TWIN_LONGOPTS                                                                             \
+    {"replications", required_argument, 0, 'n'}, {"output", required_argument, 0, 'o'},           \
+        {"quiet", no_argument, 0, 'q'}, {"horizon", required_argument, 0, 300},                   \
+        {"bin-width", required_argument, 0, 301}, {"seed", required_argument, 0, 302},            \
+        {"threads", required_argument, 0, 303}, {"scenario", required_argument, 0, 304},          \
+        {"debounce", required_argument, 0, 305}, {"interval", required_argument, 0, 306}
 void twin_opts_default(twin_opts *o);
 
 /* Rank 0: loads the model, checks the output; all ranks: receive the model. */

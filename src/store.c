@@ -49,13 +49,11 @@ void tc_sha256_hex(const char *text, size_t len, char out[65])
         snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
-herr_t tc_h5_str_attr(hid_t obj, const char *name, const char *value)
+/* A scalar attribute, replacing one of the same name (a resumed epoch rewrites its status). */
+herr_t tc_h5_scalar_attr(hid_t obj, const char *name, hid_t type, const void *value)
 {
-    hid_t type = H5I_INVALID_HID, space = H5I_INVALID_HID, attr = H5I_INVALID_HID;
+    hid_t space = H5I_INVALID_HID, attr = H5I_INVALID_HID;
     herr_t rc = -1;
-    if ((type = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_size(type, strlen(value) + 1) < 0 ||
-        H5Tset_strpad(type, H5T_STR_NULLTERM) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0)
-        goto done;
     if ((space = H5Screate(H5S_SCALAR)) < 0)
         goto done;
     if (H5Aexists(obj, name) > 0 && H5Adelete(obj, name) < 0)
@@ -66,22 +64,18 @@ herr_t tc_h5_str_attr(hid_t obj, const char *name, const char *value)
 done:
     if (attr >= 0) H5Aclose(attr);
     if (space >= 0) H5Sclose(space);
-    if (type >= 0) H5Tclose(type);
     return rc;
 }
 
-herr_t tc_h5_num_attr(hid_t obj, const char *name, hid_t type, const void *value)
+/* UTF-8, fixed length, NUL-terminated: what h5py and netCDF readers expect of a string attribute. */
+herr_t tc_h5_str_attr(hid_t obj, const char *name, const char *value)
 {
-    hid_t space = H5I_INVALID_HID, attr = H5I_INVALID_HID;
+    hid_t type = H5I_INVALID_HID;
     herr_t rc = -1;
-    if ((space = H5Screate(H5S_SCALAR)) < 0)
-        goto done;
-    if ((attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0)
-        goto done;
-    rc = H5Awrite(attr, type, value);
-done:
-    if (attr >= 0) H5Aclose(attr);
-    if (space >= 0) H5Sclose(space);
+    if ((type = H5Tcopy(H5T_C_S1)) >= 0 && H5Tset_size(type, strlen(value) + 1) >= 0 &&
+        H5Tset_strpad(type, H5T_STR_NULLTERM) >= 0 && H5Tset_cset(type, H5T_CSET_UTF8) >= 0)
+        rc = tc_h5_scalar_attr(obj, name, type, value);
+    if (type >= 0) H5Tclose(type);
     return rc;
 }
 
@@ -276,24 +270,24 @@ tc_status tc_store_end_epoch(tc_store *s, const tc_epoch_info *info, char *err, 
     unsigned int seed = info->seed;
     CHECK(tc_h5_text_dataset(g, "state_json", info->state_json ? info->state_json : "{}"), "write state_json");
     CHECK(tc_h5_str_attr(g, "as_of", info->as_of ? info->as_of : ""), "write epoch attributes");
-    CHECK(tc_h5_num_attr(g, "horizon", H5T_NATIVE_DOUBLE, &info->horizon), "write epoch attributes");
+    CHECK(tc_h5_scalar_attr(g, "horizon", H5T_NATIVE_DOUBLE, &info->horizon), "write epoch attributes");
     CHECK(tc_h5_str_attr(g, "time_unit", info->time_unit), "write epoch attributes");
-    CHECK(tc_h5_num_attr(g, "seed", H5T_NATIVE_UINT, &seed), "write epoch attributes");
-    CHECK(tc_h5_num_attr(g, "replications", H5T_NATIVE_LLONG, &reps), "write epoch attributes");
-    CHECK(tc_h5_num_attr(g, "ranks", H5T_NATIVE_INT, &ranks), "write epoch attributes");
-    CHECK(tc_h5_num_attr(g, "threads", H5T_NATIVE_INT, &threads), "write epoch attributes");
+    CHECK(tc_h5_scalar_attr(g, "seed", H5T_NATIVE_UINT, &seed), "write epoch attributes");
+    CHECK(tc_h5_scalar_attr(g, "replications", H5T_NATIVE_LLONG, &reps), "write epoch attributes");
+    CHECK(tc_h5_scalar_attr(g, "ranks", H5T_NATIVE_INT, &ranks), "write epoch attributes");
+    CHECK(tc_h5_scalar_attr(g, "threads", H5T_NATIVE_INT, &threads), "write epoch attributes");
     CHECK(tc_h5_str_attr(g, "stop_reason", info->stop_reason ? info->stop_reason : "fixed"), "write epoch attributes");
-    CHECK(tc_h5_num_attr(g, "precision", H5T_NATIVE_DOUBLE, &info->precision), "write epoch attributes");
+    CHECK(tc_h5_scalar_attr(g, "precision", H5T_NATIVE_DOUBLE, &info->precision), "write epoch attributes");
     CHECK(tc_h5_str_attr(g, "random_numbers", "Philox4x32-10; scenarios share the streams of the same "
                          "replication index (common random numbers)"), "write epoch attributes");
-    CHECK(tc_h5_num_attr(g, "wall_seconds", H5T_NATIVE_DOUBLE, &info->wall_seconds), "write epoch attributes");
+    CHECK(tc_h5_scalar_attr(g, "wall_seconds", H5T_NATIVE_DOUBLE, &info->wall_seconds), "write epoch attributes");
     CHECK(tc_h5_str_attr(g, "status", info->superseded ? "superseded" : "completed"), "write epoch attributes");
     if (info->offsets_json) {
         long long events = info->events;
         CHECK(tc_h5_str_attr(g, "offsets", info->offsets_json), "write epoch attributes");
         CHECK(tc_h5_str_attr(g, "event_counters", info->counters_json ? info->counters_json : "{}"),
               "write epoch attributes");
-        CHECK(tc_h5_num_attr(g, "events", H5T_NATIVE_LLONG, &events), "write epoch attributes");
+        CHECK(tc_h5_scalar_attr(g, "events", H5T_NATIVE_LLONG, &events), "write epoch attributes");
         CHECK(tc_h5_str_attr(g, "trigger", info->trigger && info->trigger[0] ? info->trigger : "interval"),
               "write epoch attributes");
     }

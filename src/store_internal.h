@@ -5,7 +5,7 @@
 #include <hdf5.h>
 
 herr_t tc_h5_str_attr(hid_t obj, const char *name, const char *value);
-herr_t tc_h5_num_attr(hid_t obj, const char *name, hid_t type, const void *value);
+herr_t tc_h5_scalar_attr(hid_t obj, const char *name, hid_t type, const void *value);
 herr_t tc_h5_text_dataset(hid_t loc, const char *name, const char *text);
 /* A group whose links keep their creation order (netCDF-4 readers want it). */
 hid_t tc_h5_group(hid_t loc, const char *name);
