@@ -4,8 +4,10 @@
  * start invalid and close in reverse order; HDF5's own error printing is
  * off and every failure comes back as a message naming the file.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,22 +220,67 @@ fail:
     return st;
 }
 
+/* This machine's short name, for temporary files: a pid means nothing on another node. */
+static void host_name(char *out, size_t n)
+{
+    if (gethostname(out, n) != 0)
+        snprintf(out, n, "localhost");
+    out[n - 1] = '\0';
+    out[strcspn(out, "./")] = '\0';
+}
+
+/*
+ * A run killed with SIGKILL (kill -9, Slurm past its grace time, the OOM
+ * killer) leaves its PATH.tmp-HOST-PID behind: a full copy of the file.
+ * Requeued twins would fill the disk with them, so each opening removes
+ * those of this host whose process is gone; another host's are left alone.
+ */
+static void remove_stale(const char *path)
+{
+    char host[64], prefix[512];
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    char *dir = slash ? strndup(path, (size_t)(slash - path + 1)) : strdup("./");
+    DIR *d = dir ? opendir(dir) : NULL;
+    host_name(host, sizeof host);
+    size_t np = (size_t)snprintf(prefix, sizeof prefix, "%s.tmp-%s-", base, host);
+    for (struct dirent *e; d && np < sizeof prefix && (e = readdir(d));) {
+        const char *pid = e->d_name + np;
+        if (strncmp(e->d_name, prefix, np) != 0 || !*pid || strspn(pid, "0123456789") != strlen(pid))
+            continue;
+        long p = strtol(pid, NULL, 10);
+        if (p <= 0 || p == (long)getpid() || kill((pid_t)p, 0) == 0 || errno != ESRCH)
+            continue;
+        char *full = malloc(strlen(dir) + strlen(e->d_name) + 1);
+        if (full && (strcpy(full, dir), strcat(full, e->d_name), unlink(full) == 0))
+            fprintf(stderr, "twincast: removed %s, left by a run that was killed (process %ld is gone)\n",
+                    full, p);
+        free(full);
+    }
+    if (d)
+        closedir(d);
+    free(dir);
+}
+
 tc_status tc_store_open(const char *path, const tc_model *m, int flags, tc_store **out,
                         char *err, size_t errlen)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     tc_store *s = calloc(1, sizeof *s);
     size_t n = strlen(path);
-    if (!s || !(s->path = malloc(n + 1)) || !(s->work = malloc(n + 32))) {
+    if (!s || !(s->path = malloc(n + 1)) || !(s->work = malloc(n + 96))) {
         if (s) free(s->path);
         free(s);
         snprintf(err, errlen, "%s: out of memory", path);
         return TC_ERR_RUNTIME;
     }
     strcpy(s->path, path);
-    if (flags & TC_STORE_ATOMIC)
-        snprintf(s->work, n + 32, "%s.tmp-%ld", path, (long)getpid());
-    else
+    if (flags & TC_STORE_ATOMIC) {
+        char host[64];
+        host_name(host, sizeof host);
+        remove_stale(path);
+        snprintf(s->work, n + 96, "%s.tmp-%s-%ld", path, host, (long)getpid());
+    } else
         strcpy(s->work, path);
     s->flags = flags;
     s->file = s->epoch_group = H5I_INVALID_HID;

@@ -60,9 +60,11 @@ RANDOM=20261201
 for k in $(seq 20); do
     kcat -P -b "$BS" -t plant.events -l "$WORK/chunk.$(printf %02d $((k - 1)))"
     "$TC" serve "$MODEL" --brokers "$BS" --kafka-config "$WORK/k.conf" -n 50 --threads 1 --interval 200ms \
-        -q -o "$WORK/twin.h5" >>"$WORK/kill.log" 2>&1 &
+        -o "$WORK/twin.h5" >"$WORK/kill.$k.log" 2>&1 &
     SP=$!
-    sleep "$((RANDOM % 40 / 10 + 1)).$((RANDOM % 10))"
+    # kill once it works (group joined, forecasting): at a random moment of up to 1 s after that
+    for i in $(seq 300); do grep -q "re-forecasting" "$WORK/kill.$k.log" && break; sleep 0.1; done
+    sleep "0.$((RANDOM % 10))$((RANDOM % 10))"
     kill -9 "$SP" 2>/dev/null
     wait "$SP" 2>/dev/null
 done
@@ -96,8 +98,18 @@ import h5py, json, sys
 a = json.loads(h5py.File('$WORK/twin.h5', 'r')['forecasts/latest/state_json'][()].decode())
 b = json.loads(h5py.File('$WORK/clean.h5', 'r')['forecasts/latest/state_json'][()].decode())
 sys.exit(not (a == b))\""
-n_tmp=$(ls "$WORK" | grep -c 'twin.h5.tmp-' || true)
-echo "     temporary files left by the kills: $n_tmp (safe to delete)"
+# a copy left by a process that is gone, planted in case no kill hit a write
+sh -c 'echo $$' >"$WORK/deadpid"
+touch "$WORK/twin.h5.tmp-$(hostname -s)-$(cat "$WORK/deadpid")"
+# another host's copy, and one of a live process, are not ours to remove
+touch "$WORK/twin.h5.tmp-otherhost-1" "$WORK/twin.h5.tmp-$(hostname -s)-$$"
+"$TC" replay "$MODEL" "$WORK/chunk.00" -n 10 -q -o "$WORK/twin.h5" >"$WORK/sweep.log" 2>&1
+n_removed=$(cat "$WORK"/kill.*.log "$WORK/final.log" "$WORK/sweep.log" | grep -c "removed .*twin.h5.tmp-" || true)
+n_left=$(ls "$WORK" | grep 'twin.h5.tmp-' | grep -vc "otherhost\|-$$\$" || true)
+echo "     temporary copies of killed runs removed by the next run: $n_removed (1 planted), left: $n_left"
+check "after the kills: every temporary copy of a dead process removed" test "$n_left" -eq 0 -a "$n_removed" -ge 1
+check "another host's and a live process's copies kept" \
+    test -e "$WORK/twin.h5.tmp-otherhost-1" -a -e "$WORK/twin.h5.tmp-$(hostname -s)-$$"
 
 # the broker frozen for 60 s: serve keeps its forecast, reports, reconnects, loses nothing
 head -12000 "$WORK/ev.jsonl" | tail -2000 | sed 's/"J/"K/g' >"$WORK/more.jsonl"
