@@ -5,8 +5,8 @@
 
 #include "twincast/broadcast.h"
 
-#define MAGIC 0x4a435754u   /* "TWCJ" */
-#define BOM 0x01020304u
+#define MAGIC 0x4a435754u /* "TWCJ" */
+#define BOM   0x01020304u
 
 typedef struct packer {
     char *buf;
@@ -36,7 +36,7 @@ static void put(packer *p, const void *v, size_t n)
 
 static void put_str(packer *p, const char *s)
 {
-    uint64_t n = s ? strlen(s) + 1 : 0;     /* 0 = NULL */
+    uint64_t n = s ? strlen(s) + 1 : 0; /* 0 = NULL */
     put(p, &n, sizeof n);
     if (s)
         put(p, s, n);
@@ -98,8 +98,10 @@ static int unpack(packer *p, tc_job *j, char *err, size_t errlen)
     double reals[3];
     get(p, head, sizeof head);
     if (p->bad || head[0] != MAGIC || head[2] != BOM || head[1] != TC_JOB_VERSION) {
-        snprintf(err, errlen, "the job broadcast by rank 0 is not version %d of this build "
-                 "(are all ranks running the same twincast on the same architecture?)", TC_JOB_VERSION);
+        snprintf(err, errlen,
+                 "the job broadcast by rank 0 is not version %d of this build "
+                 "(are all ranks running the same twincast on the same architecture?)",
+                 TC_JOB_VERSION);
         return -1;
     }
     get(p, ints, sizeof ints);
@@ -189,8 +191,8 @@ void tc_share(long first, long count, int rank, int nranks, int rank0_works, lon
     *n = base + (w < extra ? 1 : 0);
 }
 
-tc_status tc_sample_gather(const tc_sample *local, long n_local, tc_sample *global, long row,
-                           MPI_Comm comm, char *err, size_t errlen)
+tc_status tc_sample_gather(const tc_sample *local, long n_local, tc_sample *global, long row, MPI_Comm comm,
+                           char *err, size_t errlen)
 {
     int rank, size;
     MPI_Comm_rank(comm, &rank);
@@ -209,7 +211,9 @@ tc_status tc_sample_gather(const tc_sample *local, long n_local, tc_sample *glob
     }
     MPI_Bcast(&ok, 1, MPI_INT, 0, comm);
     if (!ok) {
-        free(counts); free(rc); free(displ);
+        free(counts);
+        free(rc);
+        free(displ);
         snprintf(err, errlen, "out of memory gathering the results");
         return TC_ERR_RUNTIME;
     }
@@ -218,7 +222,7 @@ tc_status tc_sample_gather(const tc_sample *local, long n_local, tc_sample *glob
         long width = is_bin ? (long)local->S * local->T : local->S;
         const double *src = is_bin ? local->b[pass - TC_M_COUNT] : local->m[pass];
         double *dst = NULL;
-        if (rank == 0 && rc && counts && displ) {     /* all three exist whenever ok */
+        if (rank == 0 && rc && counts && displ) { /* all three exist whenever ok */
             long off = 0;
             for (int i = 0; i < size; i++) {
                 rc[i] = (int)(counts[i] * width);
@@ -231,6 +235,8 @@ tc_status tc_sample_gather(const tc_sample *local, long n_local, tc_sample *glob
     }
     if (rank == 0)
         global->R = row + total;
-    free(counts); free(rc); free(displ);
+    free(counts);
+    free(rc);
+    free(displ);
     return TC_OK;
 }

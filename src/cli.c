@@ -33,7 +33,8 @@ static const char usage_main[] =
 
 int tc_cli_usage_error(const char *cmd, const char *msg, const char *arg)
 {
-    fprintf(stderr, "twincast: %s%s%s\nTry 'twincast %s --help'.\n", msg, arg ? ": " : "", arg ? arg : "", cmd);
+    fprintf(stderr, "twincast: %s%s%s\nTry 'twincast %s --help'.\n", msg, arg ? ": " : "", arg ? arg : "",
+            cmd);
     return TC_ERR_INPUT;
 }
 
@@ -92,8 +93,10 @@ void tc_cli_print_table(FILE *f, const tc_forecast_view *v)
             fputc('\n', f);
         }
     }
-    fprintf(f, "onset: %s from the start until the waiting count first reaches the threshold, among the "
-            "futures where it does; band: 5%%..95%% of those onsets\n", v->time_unit);
+    fprintf(f,
+            "onset: %s from the start until the waiting count first reaches the threshold, among the "
+            "futures where it does; band: 5%%..95%% of those onsets\n",
+            v->time_unit);
 }
 
 static void json_num(FILE *f, const char *key, double x, int last)
@@ -141,7 +144,8 @@ void tc_cli_print_json(FILE *f, const tc_forecast_view *v)
             json_str(f, v->station[s]);
             fprintf(f, ", ");
             json_num(f, "p_form", o->p_form, 0);
-            fprintf(f, "\"p_form_ci\": [%.6g, %.6g], \"n_formed\": %ld, ", o->p_form_lo, o->p_form_hi, o->n_formed);
+            fprintf(f, "\"p_form_ci\": [%.6g, %.6g], \"n_formed\": %ld, ", o->p_form_lo, o->p_form_hi,
+                    o->n_formed);
             json_num(f, "onset_mean", o->onset_mean, 0);
             if (isfinite(o->onset_lo))
                 fprintf(f, "\"onset_ci\": [%.10g, %.10g], ", o->onset_lo, o->onset_hi);
@@ -173,11 +177,12 @@ void tc_cli_print_csv(FILE *f, const tc_forecast_view *v)
     for (int k = 0; k < v->n_scenarios; k++)
         for (int s = 0; s < v->S; s++) {
             const tc_station_summary *o = &v->summary[(size_t)k * v->S + s];
-            fprintf(f, "%d,%s,%s,%.6g,%.6g,%.6g,%ld,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.6g,%.6g,%.6g,"
-                       "%.10g,%.10g,%.10g\n",
-                    v->epoch, v->scenario[k], v->station[s], o->p_form, o->p_form_lo, o->p_form_hi, o->n_formed,
-                    o->onset_mean, o->onset_lo, o->onset_hi, o->onset_q05, o->onset_q50, o->onset_q95,
-                    o->onset_median, o->waiting_mean, o->utilisation_mean, o->throughput_mean,
+            fprintf(f,
+                    "%d,%s,%s,%.6g,%.6g,%.6g,%ld,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.6g,%.6g,%.6g,"
+                    "%.10g,%.10g,%.10g\n",
+                    v->epoch, v->scenario[k], v->station[s], o->p_form, o->p_form_lo, o->p_form_hi,
+                    o->n_formed, o->onset_mean, o->onset_lo, o->onset_hi, o->onset_q05, o->onset_q50,
+                    o->onset_q95, o->onset_median, o->waiting_mean, o->utilisation_mean, o->throughput_mean,
                     o->diff_onset_mean, o->diff_lo, o->diff_hi);
         }
 }

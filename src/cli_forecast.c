@@ -75,7 +75,7 @@ typedef struct run {
     tc_state *state;
     tc_store *store;
     tc_run_cfg cfg;
-    int nsc;                          /* baseline + scenarios */
+    int nsc; /* baseline + scenarios */
     const tc_scenario **sc;
     tc_sample **local, **global;
     long total;
@@ -87,15 +87,22 @@ typedef struct run {
 static int parse(opts *o, int argc, char **argv, int rank)
 {
     enum { O_STATE = 256, O_SCEN, O_PREC, O_MIN, O_MAX, O_HOR, O_BIN, O_SEED, O_THR, O_NR0, O_EXPECT };
-    static const struct option longopts[] = {
-        {"state", required_argument, 0, O_STATE}, {"scenario", required_argument, 0, O_SCEN},
-        {"replications", required_argument, 0, 'n'}, {"precision", required_argument, 0, O_PREC},
-        {"min-replications", required_argument, 0, O_MIN}, {"max-replications", required_argument, 0, O_MAX},
-        {"horizon", required_argument, 0, O_HOR}, {"bin-width", required_argument, 0, O_BIN},
-        {"seed", required_argument, 0, O_SEED}, {"threads", required_argument, 0, O_THR},
-        {"no-rank0-work", no_argument, 0, O_NR0}, {"output", required_argument, 0, 'o'},
-        {"expect-ranks", required_argument, 0, O_EXPECT},
-        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"state", required_argument, 0, O_STATE},
+                                             {"scenario", required_argument, 0, O_SCEN},
+                                             {"replications", required_argument, 0, 'n'},
+                                             {"precision", required_argument, 0, O_PREC},
+                                             {"min-replications", required_argument, 0, O_MIN},
+                                             {"max-replications", required_argument, 0, O_MAX},
+                                             {"horizon", required_argument, 0, O_HOR},
+                                             {"bin-width", required_argument, 0, O_BIN},
+                                             {"seed", required_argument, 0, O_SEED},
+                                             {"threads", required_argument, 0, O_THR},
+                                             {"no-rank0-work", no_argument, 0, O_NR0},
+                                             {"output", required_argument, 0, 'o'},
+                                             {"expect-ranks", required_argument, 0, O_EXPECT},
+                                             {"quiet", no_argument, 0, 'q'},
+                                             {"help", no_argument, 0, 'h'},
+                                             {0, 0, 0, 0}};
     const char *bad = NULL, *arg = NULL;
     long v;
     char *end;
@@ -113,28 +120,50 @@ static int parse(opts *o, int argc, char **argv, int rank)
         switch (c) {
         case O_STATE: o->state = optarg; break;
         case O_SCEN:
-            if (o->nscen == 64) bad = "at most 64 scenarios";
-            else o->scen[o->nscen++] = optarg;
+            if (o->nscen == 64)
+                bad = "at most 64 scenarios";
+            else
+                o->scen[o->nscen++] = optarg;
             break;
-        case 'n': if (tc_cli_parse_long(optarg, 1, 100000000, &o->n)) bad = "-n must be from 1 to 100000000"; break;
+        case 'n':
+            if (tc_cli_parse_long(optarg, 1, 100000000, &o->n))
+                bad = "-n must be from 1 to 100000000";
+            break;
         case O_PREC:
             o->precision = strtod(optarg, &end);
-            if (*end || !(o->precision > 0 && o->precision < 1)) bad = "--precision must be between 0 and 1";
+            if (*end || !(o->precision > 0 && o->precision < 1))
+                bad = "--precision must be between 0 and 1";
             break;
-        case O_MIN: if (tc_cli_parse_long(optarg, 2, 100000000, &o->min_n)) bad = "--min-replications must be from 2"; break;
-        case O_MAX: if (tc_cli_parse_long(optarg, 2, 100000000, &o->max_n)) bad = "--max-replications must be from 2"; break;
+        case O_MIN:
+            if (tc_cli_parse_long(optarg, 2, 100000000, &o->min_n))
+                bad = "--min-replications must be from 2";
+            break;
+        case O_MAX:
+            if (tc_cli_parse_long(optarg, 2, 100000000, &o->max_n))
+                bad = "--max-replications must be from 2";
+            break;
         case O_HOR: o->horizon = optarg; break;
         case O_BIN: o->bin_width = optarg; break;
-        case O_SEED: if (tc_cli_parse_long(optarg, 0, 4294967295L, &o->seed)) bad = "--seed must be from 0 to 4294967295"; break;
+        case O_SEED:
+            if (tc_cli_parse_long(optarg, 0, 4294967295L, &o->seed))
+                bad = "--seed must be from 0 to 4294967295";
+            break;
         case O_THR:
-            if (tc_cli_parse_long(optarg, 1, 4096, &v)) bad = "--threads must be from 1 to 4096";
+            if (tc_cli_parse_long(optarg, 1, 4096, &v))
+                bad = "--threads must be from 1 to 4096";
             o->threads = (int)v;
             break;
         case O_NR0: o->rank0_works = 0; break;
-        case O_EXPECT: if (tc_cli_parse_long(optarg, 1, 1000000, &o->expect_ranks)) bad = "--expect-ranks must be >= 1"; break;
+        case O_EXPECT:
+            if (tc_cli_parse_long(optarg, 1, 1000000, &o->expect_ranks))
+                bad = "--expect-ranks must be >= 1";
+            break;
         case 'o': o->out = optarg; break;
         case 'q': o->quiet = 1; break;
-        case 'h': if (rank == 0) fputs(usage, stdout); return -1;
+        case 'h':
+            if (rank == 0)
+                fputs(usage, stdout);
+            return -1;
         default: bad = "bad option"; arg = NULL;
         }
     }
@@ -172,10 +201,12 @@ static int prepare(run *r)
                 return TC_ERR_INPUT;
             }
     }
-    if (o->state && (st = tc_state_load_json(m, o->state, &r->state, &state_text, r->err, sizeof r->err)) != TC_OK)
+    if (o->state &&
+        (st = tc_state_load_json(m, o->state, &r->state, &state_text, r->err, sizeof r->err)) != TC_OK)
         return st;
     j->horizon = m->horizon;
-    if (o->horizon && (tc_duration_parse(o->horizon, m->unit, &j->horizon, r->err, sizeof r->err) || !(j->horizon > 0))) {
+    if (o->horizon &&
+        (tc_duration_parse(o->horizon, m->unit, &j->horizon, r->err, sizeof r->err) || !(j->horizon > 0))) {
         snprintf(r->err, sizeof r->err, "--horizon must be a positive duration, got '%s'", o->horizon);
         free(state_text);
         return TC_ERR_INPUT;
@@ -255,7 +286,8 @@ static void show_progress(void *user, long done)
     progress *p = user;
     double el = tc_cli_now() - p->t0, rate = done / (el > 0 ? el : 1e-9);
     fprintf(stderr, "\r  %s: %ld/%ld replications on rank 0 (x%d ranks), %.0f/s, ETA %.1f s   ",
-            p->k ? p->r->job.scenarios[p->k - 1] : "baseline", done, p->n, p->r->size, rate, (p->n - done) / rate);
+            p->k ? p->r->job.scenarios[p->k - 1] : "baseline", done, p->n, p->r->size, rate,
+            (p->n - done) / rate);
 }
 
 /* Rank 0, with --precision: done yet?  If not, how many replications in all next. */
@@ -319,7 +351,7 @@ static int simulate(run *r)
                                        sizeof r->err)) != TC_OK)
                 return st;
         r->total = target;
-        long decision[2] = {1, 0};            /* stop?, next target */
+        long decision[2] = {1, 0}; /* stop?, next target */
         if (r->rank == 0) {
             r->stop_reason = "fixed";
             if (r->job.precision > 0) {
@@ -396,9 +428,22 @@ static int conclude(run *r)
     if (st == TC_OK)
         tc_cli_print_table(stdout, &v);
     if (st == TC_OK && r->store) {
-        tc_epoch_info info = {as_of, r->cfg.horizon, tc_time_unit_name(m->unit), r->cfg.seed, r->total,
-                              r->size, r->job.threads, r->stop_reason, r->job.precision,
-                              MPI_Wtime() - r->t0, r->job.state_text, 0, NULL, NULL, 0, NULL};
+        tc_epoch_info info = {as_of,
+                              r->cfg.horizon,
+                              tc_time_unit_name(m->unit),
+                              r->cfg.seed,
+                              r->total,
+                              r->size,
+                              r->job.threads,
+                              r->stop_reason,
+                              r->job.precision,
+                              MPI_Wtime() - r->t0,
+                              r->job.state_text,
+                              0,
+                              NULL,
+                              NULL,
+                              0,
+                              NULL};
         st = tc_store_end_epoch(r->store, &info, r->err, sizeof r->err);
     }
     if (r->store) {
@@ -411,7 +456,8 @@ static int conclude(run *r)
         }
     }
     if (st == TC_OK) {
-        fprintf(stderr, "twincast: %ld replications x %d scenario%s on %d rank%s x %d thread%s in %.3f s (%s)",
+        fprintf(stderr,
+                "twincast: %ld replications x %d scenario%s on %d rank%s x %d thread%s in %.3f s (%s)",
                 r->total, r->nsc, r->nsc == 1 ? "" : "s", r->size, r->size == 1 ? "" : "s", r->job.threads,
                 r->job.threads == 1 ? "" : "s", MPI_Wtime() - r->t0, r->stop_reason);
         if (r->o.out)
@@ -434,8 +480,10 @@ done:
 static void cleanup(run *r)
 {
     for (int k = 0; k < r->nsc; k++) {
-        if (r->local) tc_sample_destroy(r->local[k]);
-        if (r->global) tc_sample_destroy(r->global[k]);
+        if (r->local)
+            tc_sample_destroy(r->local[k]);
+        if (r->global)
+            tc_sample_destroy(r->global[k]);
     }
     free(r->local);
     free(r->global);
@@ -458,7 +506,7 @@ int tc_cmd_forecast(int argc, char **argv)
     int st = parse(&r.o, argc, argv, r.rank);
     if (st != TC_OK) {
         MPI_Finalize();
-        return st < 0 ? TC_OK : st;            /* -1: --help was printed */
+        return st < 0 ? TC_OK : st; /* -1: --help was printed */
     }
     if (r.rank == 0) {
         st = prepare(&r);
@@ -469,8 +517,10 @@ int tc_cmd_forecast(int argc, char **argv)
         if (st == TC_OK && r.o.expect_ranks && r.o.expect_ranks != r.size) {
             /* N copies started side by side would each run the whole forecast */
             st = TC_ERR_INPUT;
-            snprintf(r.err, sizeof r.err, "started with %d MPI rank%s but --expect-ranks %ld: launch with srun or "
-                     "mpirun, not as independent copies", r.size, r.size == 1 ? "" : "s", r.o.expect_ranks);
+            snprintf(r.err, sizeof r.err,
+                     "started with %d MPI rank%s but --expect-ranks %ld: launch with srun or "
+                     "mpirun, not as independent copies",
+                     r.size, r.size == 1 ? "" : "s", r.o.expect_ranks);
         }
     }
     MPI_Bcast(&st, 1, MPI_INT, 0, MPI_COMM_WORLD);
@@ -482,7 +532,7 @@ int tc_cmd_forecast(int argc, char **argv)
         snprintf(r.err, sizeof r.err, "out of memory");
     if (st != TC_OK && r.rank != 0)
         fprintf(stderr, "twincast: rank %d: %s\n", r.rank, r.err);
-    int worst = st;                          /* every rank goes on, or none does */
+    int worst = st; /* every rank goes on, or none does */
     MPI_Allreduce(&st, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     st = worst;
     double t_sim = MPI_Wtime();
@@ -492,7 +542,8 @@ int tc_cmd_forecast(int argc, char **argv)
     if (st == TC_OK && r.rank == 0)
         st = conclude(&r);
     if (r.rank == 0 && getenv("TWINCAST_TIMING"))
-        fprintf(stderr, "twincast timing: set-up %.4f s, replications + gather %.4f s, statistics + file %.4f s\n",
+        fprintf(stderr,
+                "twincast timing: set-up %.4f s, replications + gather %.4f s, statistics + file %.4f s\n",
                 t_sim - r.t0, t_end_sim - t_sim, MPI_Wtime() - t_end_sim);
     if (st != TC_OK && r.rank == 0)
         fprintf(stderr, "twincast: %s\n", r.err[0] ? r.err : "out of memory");

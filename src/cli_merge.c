@@ -15,15 +15,14 @@
 #include "twincast/store.h"
 #include "twincast/summary.h"
 
-static const char usage[] =
-    "usage: twincast merge OUT.h5 IN.h5 [IN.h5]...\n"
-    "\n"
-    "Combines the latest epoch of each input (forecasts of the same model, run with\n"
-    "the same seed, state and replications, e.g. one scenario per Slurm array task)\n"
-    "into one new epoch of OUT.h5: the shared baseline and every input's scenarios,\n"
-    "with paired differences to the baseline.  Prints the comparison.\n"
-    "\n"
-    "exit status: 0 ok, 1 run-time failure, 2 bad usage or bad input\n";
+static const char usage[] = "usage: twincast merge OUT.h5 IN.h5 [IN.h5]...\n"
+                            "\n"
+                            "Combines the latest epoch of each input (forecasts of the same model, run with\n"
+                            "the same seed, state and replications, e.g. one scenario per Slurm array task)\n"
+                            "into one new epoch of OUT.h5: the shared baseline and every input's scenarios,\n"
+                            "with paired differences to the baseline.  Prints the comparison.\n"
+                            "\n"
+                            "exit status: 0 ok, 1 run-time failure, 2 bad usage or bad input\n";
 
 typedef struct part {
     char name[64];
@@ -55,18 +54,21 @@ static int gather_parts(int nin, char **in, part **out, int *nparts, char *err, 
         }
         for (int k = 0; k < v->n_scenarios; k++) {
             int base = !strcmp(v->scenario[k], "baseline");
-            if (base && i > 0 && n > 0 && p[0].r.sample) {   /* the shared baseline: must be the very same */
+            if (base && i > 0 && n > 0 && p[0].r.sample) { /* the shared baseline: must be the very same */
                 tc_scenario_read b;
                 if ((st = tc_store_read_scenario(in[i], v->epoch, "baseline", &b, err, errlen)) != TC_OK)
                     break;
                 size_t cells = (size_t)b.sample->R * (size_t)b.sample->S;
-                int same = b.sample->R == p[0].r.sample->R && b.sample->S == p[0].r.sample->S &&
-                           same_doubles(b.sample->m[TC_M_ONSET], p[0].r.sample->m[TC_M_ONSET], cells) &&
-                           same_doubles(b.sample->m[TC_M_MEAN_WAITING], p[0].r.sample->m[TC_M_MEAN_WAITING], cells);
+                int same =
+                    b.sample->R == p[0].r.sample->R && b.sample->S == p[0].r.sample->S &&
+                    same_doubles(b.sample->m[TC_M_ONSET], p[0].r.sample->m[TC_M_ONSET], cells) &&
+                    same_doubles(b.sample->m[TC_M_MEAN_WAITING], p[0].r.sample->m[TC_M_MEAN_WAITING], cells);
                 tc_scenario_read_clear(&b);
                 if (!same) {
-                    snprintf(err, errlen, "%s: its baseline differs from %s's (another seed, state or count): the "
-                             "scenarios would not share random numbers", in[i], in[0]);
+                    snprintf(err, errlen,
+                             "%s: its baseline differs from %s's (another seed, state or count): the "
+                             "scenarios would not share random numbers",
+                             in[i], in[0]);
                     st = TC_ERR_INPUT;
                     break;
                 }
@@ -74,14 +76,18 @@ static int gather_parts(int nin, char **in, part **out, int *nparts, char *err, 
             }
             for (int j = 0; j < n; j++)
                 if (!strcmp(p[j].name, v->scenario[k])) {
-                    snprintf(err, errlen, "%s: scenario '%s' is also in another input", in[i], v->scenario[k]);
+                    snprintf(err, errlen, "%s: scenario '%s' is also in another input", in[i],
+                             v->scenario[k]);
                     st = TC_ERR_INPUT;
                 }
             if (st != TC_OK)
                 break;
             if (n == cap) {
                 part *np = realloc(p, sizeof *p * (size_t)(cap *= 2));
-                if (!np) { st = TC_ERR_RUNTIME; break; }
+                if (!np) {
+                    st = TC_ERR_RUNTIME;
+                    break;
+                }
                 p = np;
             }
             memset(&p[n], 0, sizeof p[n]);
@@ -139,7 +145,8 @@ int tc_cmd_merge(int argc, char **argv)
     for (int i = 1; i < nin && st == TC_OK; i++) {
         char *t = tc_store_read_model(in[i]);
         if (!t || strcmp(t, text) != 0) {
-            snprintf(err, sizeof err, "%s: %s", in[i], t ? "holds another model than the first input" : "not a twincast forecast file");
+            snprintf(err, sizeof err, "%s: %s", in[i],
+                     t ? "holds another model than the first input" : "not a twincast forecast file");
             st = TC_ERR_INPUT;
         }
         free(t);
@@ -159,7 +166,7 @@ int tc_cmd_merge(int argc, char **argv)
             snprintf(err, sizeof err, "out of memory");
             break;
         }
-        size_t ts = (size_t)q->r.sample->T * (size_t)q->r.sample->S;   /* the bands as the runs stored them */
+        size_t ts = (size_t)q->r.sample->T * (size_t)q->r.sample->S; /* the bands as the runs stored them */
         memcpy(q->sum->waiting_quantiles, q->r.waiting_quantiles, sizeof(double) * ts * TC_NQ);
         memcpy(q->sum->bottleneck_probability, q->r.bottleneck_probability, sizeof(double) * ts);
     }
@@ -172,14 +179,29 @@ int tc_cmd_merge(int argc, char **argv)
     for (int s = 0; names && s < S; s++)
         names[s] = p[0].r.station[s];
     for (int k = 0; st == TC_OK && k < nparts; k++) {
-        tc_scenario_data d = {p[k].name, names, p[k].r.time, p[k].r.sample, p[k].sum, k == 0, p[k].r.threshold};
+        tc_scenario_data d = {p[k].name, names,  p[k].r.time,     p[k].r.sample,
+                              p[k].sum,  k == 0, p[k].r.threshold};
         st = tc_store_write_scenario(store, &d, err, sizeof err);
     }
     char reason[64];
     snprintf(reason, sizeof reason, "merged from %d files", nin);
     if (st == TC_OK) {
-        tc_epoch_info info = {first->as_of, first->horizon, first->time_unit, first->seed, first->replications,
-                              first->ranks, first->threads, reason, 0, 0, state, 0, NULL, NULL, 0, NULL};
+        tc_epoch_info info = {first->as_of,
+                              first->horizon,
+                              first->time_unit,
+                              first->seed,
+                              first->replications,
+                              first->ranks,
+                              first->threads,
+                              reason,
+                              0,
+                              0,
+                              state,
+                              0,
+                              NULL,
+                              NULL,
+                              0,
+                              NULL};
         st = tc_store_end_epoch(store, &info, err, sizeof err);
     }
     if (store) {

@@ -70,28 +70,42 @@ int twin_opt(twin_opts *o, int c, const char *arg, const char **bad)
     long v;
     char *end;
     switch (c) {
-    case 'n': if (tc_cli_parse_long(arg, 1, 100000000, &o->n)) *bad = "-n must be from 1 to 100000000"; return 1;
+    case 'n':
+        if (tc_cli_parse_long(arg, 1, 100000000, &o->n))
+            *bad = "-n must be from 1 to 100000000";
+        return 1;
     case 'o': o->out = arg; return 1;
     case 'q': o->quiet = 1; return 1;
     case 300: o->horizon = arg; return 1;
     case 301: o->bin_width = arg; return 1;
-    case 302: if (tc_cli_parse_long(arg, 0, 4294967295L, &o->seed)) *bad = "--seed must be from 0 to 4294967295"; return 1;
+    case 302:
+        if (tc_cli_parse_long(arg, 0, 4294967295L, &o->seed))
+            *bad = "--seed must be from 0 to 4294967295";
+        return 1;
     case 303:
-        if (tc_cli_parse_long(arg, 1, 4096, &v)) *bad = "--threads must be from 1 to 4096";
+        if (tc_cli_parse_long(arg, 1, 4096, &v))
+            *bad = "--threads must be from 1 to 4096";
         o->threads = (int)v;
         return 1;
     case 304:
-        if (o->nscen == 64) *bad = "at most 64 scenarios";
-        else o->scen[o->nscen++] = arg;
+        if (o->nscen == 64)
+            *bad = "at most 64 scenarios";
+        else
+            o->scen[o->nscen++] = arg;
         return 1;
-    case 305: case 306: {
+    case 305:
+    case 306: {
         double sec;
         char why[128];
         if (tc_duration_parse(arg, TC_UNIT_S, &sec, why, sizeof why) || sec < 0 || sec > 1e7) {
-            *bad = c == 305 ? "--debounce must be a duration such as 200ms" : "--interval must be a duration such as 60s";
+            *bad = c == 305 ? "--debounce must be a duration such as 200ms"
+                            : "--interval must be a duration such as 60s";
             return 1;
         }
-        if (c == 305) o->debounce = sec; else o->interval = sec;
+        if (c == 305)
+            o->debounce = sec;
+        else
+            o->interval = sec;
         (void)end;
         return 1;
     }
@@ -101,9 +115,7 @@ int twin_opt(twin_opts *o, int c, const char *arg, const char **bad)
 
 int tc_cmd_replay(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        TWIN_LONGOPTS,
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option longopts[] = {TWIN_LONGOPTS, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int provided;
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
     twin_run tr = {0};
@@ -154,7 +166,7 @@ int tc_cmd_replay(int argc, char **argv)
         while (st == TC_OK && line && fgets(line, TC_EVENT_MAX_BYTES + 2, in)) {
             size_t len = strlen(line);
             fs.line++;
-            if (len == TC_EVENT_MAX_BYTES + 1 && line[len - 1] != '\n') {  /* too long: skip the rest */
+            if (len == TC_EVENT_MAX_BYTES + 1 && line[len - 1] != '\n') { /* too long: skip the rest */
                 int ch;
                 while ((ch = fgetc(in)) != EOF && ch != '\n')
                     ;
@@ -184,7 +196,8 @@ int tc_cmd_replay(int argc, char **argv)
             long rejected = 0;
             for (int r = 1; r < TC_REJ_COUNT; r++)
                 rejected += k->rejected[r];
-            fprintf(stderr, "twincast: replayed %ld lines: %ld events applied (%ld late), %ld skipped; %d epoch%s\n",
+            fprintf(stderr,
+                    "twincast: replayed %ld lines: %ld events applied (%ld late), %ld skipped; %d epoch%s\n",
                     fs.line, k->applied, k->late, rejected, tr.epochs_done, tr.epochs_done == 1 ? "" : "s");
             for (int r = 1; r < TC_REJ_COUNT; r++)
                 if (k->rejected[r])

@@ -22,9 +22,11 @@ static const char usage[] =
 
 int tc_cmd_report(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"epoch", required_argument, 0, 'e'}, {"scenario", required_argument, 0, 's'},
-        {"format", required_argument, 0, 'f'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"epoch", required_argument, 0, 'e'},
+                                             {"scenario", required_argument, 0, 's'},
+                                             {"format", required_argument, 0, 'f'},
+                                             {"help", no_argument, 0, 'h'},
+                                             {0, 0, 0, 0}};
     long epoch = 0;
     const char *scenario = NULL, *format = "table";
     int c;
@@ -59,8 +61,9 @@ int tc_cmd_report(int argc, char **argv)
     else if (!strcmp(format, "csv"))
         tc_cli_print_csv(stdout, v);
     else {
-        printf("%s, epoch %06d (%s, %d rank%s x %d thread%s, %.3f s)\n", argv[optind], v->epoch, v->stop_reason,
-               v->ranks, v->ranks == 1 ? "" : "s", v->threads, v->threads == 1 ? "" : "s", v->wall_seconds);
+        printf("%s, epoch %06d (%s, %d rank%s x %d thread%s, %.3f s)\n", argv[optind], v->epoch,
+               v->stop_reason, v->ranks, v->ranks == 1 ? "" : "s", v->threads, v->threads == 1 ? "" : "s",
+               v->wall_seconds);
         tc_cli_print_table(stdout, v);
     }
     tc_forecast_view_destroy(v);

@@ -113,14 +113,20 @@ typedef struct serve_opts {
 
 static int parse(twin_run *tr, serve_opts *so, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        TWIN_LONGOPTS,
-        {"brokers", required_argument, 0, 400}, {"topic", required_argument, 0, 401},
-        {"forecast-topic", required_argument, 0, 402}, {"group", required_argument, 0, 403},
-        {"dlq-topic", required_argument, 0, 404}, {"dlq", no_argument, 0, 405},
-        {"kafka-config", required_argument, 0, 406}, {"replay", required_argument, 0, 407},
-        {"speed", required_argument, 0, 408}, {"exit-when-idle", required_argument, 0, 409},
-        {"expect-ranks", required_argument, 0, 410}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option longopts[] = {TWIN_LONGOPTS,
+                                             {"brokers", required_argument, 0, 400},
+                                             {"topic", required_argument, 0, 401},
+                                             {"forecast-topic", required_argument, 0, 402},
+                                             {"group", required_argument, 0, 403},
+                                             {"dlq-topic", required_argument, 0, 404},
+                                             {"dlq", no_argument, 0, 405},
+                                             {"kafka-config", required_argument, 0, 406},
+                                             {"replay", required_argument, 0, 407},
+                                             {"speed", required_argument, 0, 408},
+                                             {"exit-when-idle", required_argument, 0, 409},
+                                             {"expect-ranks", required_argument, 0, 410},
+                                             {"help", no_argument, 0, 'h'},
+                                             {0, 0, 0, 0}};
     const char *bad = NULL, *badarg = NULL;
     char *end, why[128];
     int c;
@@ -134,7 +140,10 @@ static int parse(twin_run *tr, serve_opts *so, int argc, char **argv)
     while (!bad && (c = getopt_long(argc, argv, "n:o:qh", longopts, NULL)) != -1) {
         badarg = optarg;
         switch (c) {
-        case 'h': if (tr->rank == 0) fputs(usage, stdout); return -1;
+        case 'h':
+            if (tr->rank == 0)
+                fputs(usage, stdout);
+            return -1;
         case 400: so->brokers = optarg; break;
         case 401: so->topic = optarg; break;
         case 402: so->forecast_topic = optarg; break;
@@ -145,13 +154,17 @@ static int parse(twin_run *tr, serve_opts *so, int argc, char **argv)
         case 407: so->replay = optarg; break;
         case 408:
             so->speed = strtod(optarg, &end);
-            if (*end || !(so->speed >= 0)) bad = "--speed must be a number >= 0";
+            if (*end || !(so->speed >= 0))
+                bad = "--speed must be a number >= 0";
             break;
         case 409:
             if (tc_duration_parse(optarg, TC_UNIT_S, &so->idle, why, sizeof why) || so->idle < 0)
                 bad = "--exit-when-idle must be a duration such as 5s";
             break;
-        case 410: if (tc_cli_parse_long(optarg, 1, 1000000, &so->expect_ranks)) bad = "--expect-ranks must be >= 1"; break;
+        case 410:
+            if (tc_cli_parse_long(optarg, 1, 1000000, &so->expect_ranks))
+                bad = "--expect-ranks must be >= 1";
+            break;
         default:
             if (!twin_opt(&tr->o, c, optarg, &bad))
                 bad = "bad option", badarg = NULL;
@@ -165,8 +178,10 @@ static int parse(twin_run *tr, serve_opts *so, int argc, char **argv)
         bad = "--replay goes with --brokers mock", badarg = NULL;
     if (!bad && so->expect_ranks && so->expect_ranks != tr->size) {
         if (tr->rank == 0)
-            fprintf(stderr, "twincast: started with %d MPI rank%s but --expect-ranks %ld: launch with srun/mpirun, "
-                    "not as independent copies\n", tr->size, tr->size == 1 ? "" : "s", so->expect_ranks);
+            fprintf(stderr,
+                    "twincast: started with %d MPI rank%s but --expect-ranks %ld: launch with srun/mpirun, "
+                    "not as independent copies\n",
+                    tr->size, tr->size == 1 ? "" : "s", so->expect_ranks);
         return TC_ERR_INPUT;
     }
     if (bad)
@@ -200,7 +215,7 @@ static int resume(twin_run *tr, char **offsets)
 
 static int serve_loop(twin_run *tr, serve_opts *so, tc_ingest *in)
 {
-    double last_activity = NAN;           /* the idle clock starts with the first event */
+    double last_activity = NAN; /* the idle clock starts with the first event */
     int st = TC_OK;
     while (st == TC_OK && !atomic_load(&stopping)) {
         double now = tc_cli_now(), due = twin_next_due(tr), wait = 0.1;
@@ -208,7 +223,7 @@ static int serve_loop(twin_run *tr, serve_opts *so, tc_ingest *in)
             wait = due - now > 0 ? due - now : 0;
         tc_message m;
         int got = tc_ingest_pop(in, &m, wait);
-        for (int k = 0; got == 1 && k < 100000; k++) {    /* drain, but never starve the epochs */
+        for (int k = 0; got == 1 && k < 100000; k++) { /* drain, but never starve the epochs */
             tc_ingest_mark(in, &m);
             twin_offer(tr, m.payload, m.len, tc_cli_now());
             tc_message_clear(&m);
@@ -252,15 +267,15 @@ int tc_cmd_serve(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     st = twin_init(&tr);
-    int workers_waiting = st == TC_OK;      /* from here on the workers wait for a command */
+    int workers_waiting = st == TC_OK; /* from here on the workers wait for a command */
     tc_ingest *in = NULL;
     kafka_source ks = {0};
     char *offsets = NULL;
     if (st == TC_OK && tr.rank == 0)
         st = resume(&tr, &offsets);
     if (st == TC_OK && tr.rank == 0) {
-        tc_ingest_cfg cfg = {so.brokers, so.topic, so.forecast_topic, so.dlq_topic, so.group, so.kafka_config,
-                             offsets, 65536};
+        tc_ingest_cfg cfg = {so.brokers, so.topic,        so.forecast_topic, so.dlq_topic,
+                             so.group,   so.kafka_config, offsets,           65536};
         st = tc_ingest_start(&cfg, &in, tr.err, sizeof tr.err);
         if (st == TC_OK && so.replay)
             st = tc_ingest_replay_file(in, so.replay, so.speed, tr.err, sizeof tr.err);
@@ -268,7 +283,7 @@ int tc_cmd_serve(int argc, char **argv)
         if (st == TC_OK && in && !tr.o.quiet)
             fprintf(stderr, "twincast: serving %s from %s%s, forecasts to %s\n", so.topic,
                     mock ? "the mock cluster at " : "", tc_ingest_bootstraps(in), so.forecast_topic);
-        if (st == TC_OK && in && getenv("TWINCAST_BOOTSTRAP_FILE")) {   /* for tests: where the mock listens */
+        if (st == TC_OK && in && getenv("TWINCAST_BOOTSTRAP_FILE")) { /* for tests: where the mock listens */
             FILE *bf = fopen(getenv("TWINCAST_BOOTSTRAP_FILE"), "w");
             if (bf) {
                 fprintf(bf, "%s\n", tc_ingest_bootstraps(in));
@@ -276,7 +291,8 @@ int tc_cmd_serve(int argc, char **argv)
             }
         }
         ks = (kafka_source){in, so.forecast_topic, so.dlq_topic, tr.m->name, 0};
-        tr.src = (twin_source){k_offsets, k_newer, k_publish, k_commit, so.dlq_topic ? k_dead_letter : NULL, k_errors, &ks};
+        tr.src = (twin_source){k_offsets, k_newer, k_publish, k_commit, so.dlq_topic ? k_dead_letter : NULL,
+                               k_errors,  &ks};
     }
     if (st == TC_OK)
         st = tr.rank == 0 ? serve_loop(&tr, &so, in) : twin_worker(&tr);

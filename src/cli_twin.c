@@ -44,23 +44,28 @@ int twin_init(twin_run *tr)
         st = tc_model_load(tr->o.model, &tr->m, tr->err, sizeof tr->err);
         for (int k = 0; st == TC_OK && k < tr->o.nscen; k++)
             if (tc_model_scenario_index(tr->m, tr->o.scen[k]) < 0) {
-                snprintf(tr->err, sizeof tr->err, "--scenario %s: no such scenario in %s", tr->o.scen[k], tr->o.model);
+                snprintf(tr->err, sizeof tr->err, "--scenario %s: no such scenario in %s", tr->o.scen[k],
+                         tr->o.model);
                 st = TC_ERR_INPUT;
             }
         tc_job *j = &tr->job;
         if (st == TC_OK) {
             j->horizon = tr->m->horizon;
-            if (tr->o.horizon && (tc_duration_parse(tr->o.horizon, tr->m->unit, &j->horizon, tr->err, sizeof tr->err) ||
-                                  !(j->horizon > 0))) {
-                snprintf(tr->err, sizeof tr->err, "--horizon must be a positive duration, got '%s'", tr->o.horizon);
+            if (tr->o.horizon &&
+                (tc_duration_parse(tr->o.horizon, tr->m->unit, &j->horizon, tr->err, sizeof tr->err) ||
+                 !(j->horizon > 0))) {
+                snprintf(tr->err, sizeof tr->err, "--horizon must be a positive duration, got '%s'",
+                         tr->o.horizon);
                 st = TC_ERR_INPUT;
             }
         }
         if (st == TC_OK) {
             j->bin_width = tc_model_bin_width(tr->m, j->horizon);
-            if (tr->o.bin_width && (tc_duration_parse(tr->o.bin_width, tr->m->unit, &j->bin_width, tr->err, sizeof tr->err) ||
-                                    !(j->bin_width > 0) || j->horizon / j->bin_width > 100000)) {
-                snprintf(tr->err, sizeof tr->err, "--bin-width must be a positive duration giving at most 100000 bins");
+            if (tr->o.bin_width &&
+                (tc_duration_parse(tr->o.bin_width, tr->m->unit, &j->bin_width, tr->err, sizeof tr->err) ||
+                 !(j->bin_width > 0) || j->horizon / j->bin_width > 100000)) {
+                snprintf(tr->err, sizeof tr->err,
+                         "--bin-width must be a positive duration giving at most 100000 bins");
                 st = TC_ERR_INPUT;
             }
         }
@@ -81,7 +86,7 @@ int twin_init(twin_run *tr)
                 st = TC_ERR_RUNTIME;
             }
         }
-        if (st == TC_OK && tr->o.out) {      /* fail now, not at the first epoch */
+        if (st == TC_OK && tr->o.out) { /* fail now, not at the first epoch */
             tc_store *s = NULL;
             if ((st = tc_store_open(tr->o.out, tr->m, TC_STORE_ATOMIC, &s, tr->err, sizeof tr->err)) == TC_OK)
                 tc_store_close(s, 0, NULL, 0);
@@ -93,7 +98,8 @@ int twin_init(twin_run *tr)
         /* the workers get the model once, then one state per epoch */
         st = tc_job_broadcast(&model_only, MPI_COMM_WORLD, tr->err, sizeof tr->err);
         if (st == TC_OK)
-            st = tc_model_load_string(model_only.model_text, model_only.model_origin, &tr->m, tr->err, sizeof tr->err);
+            st = tc_model_load_string(model_only.model_text, model_only.model_origin, &tr->m, tr->err,
+                                      sizeof tr->err);
         tc_job_clear(&model_only);
     } else if (st == TC_OK) {
         st = tc_job_broadcast(&tr->job, MPI_COMM_WORLD, tr->err, sizeof tr->err);
@@ -176,7 +182,7 @@ static int rank0_cancel(void *user)
     twin_run *tr = c->tr;
     if (c->signalled || !tr->src.newer || !tr->src.newer(tr->src.self))
         return c->signalled;
-    for (int r = 1; r < tr->size; r++)      /* small and eager: never blocks */
+    for (int r = 1; r < tr->size; r++) /* small and eager: never blocks */
         MPI_Send(&c->epoch, 1, MPI_INT, r, TAG_ABANDON, MPI_COMM_WORLD);
     c->signalled = 1;
     return 1;
@@ -210,7 +216,8 @@ static int run_share(twin_run *tr, int epoch, tc_sample **local, tc_sample **glo
                              sizeof tr->err);
     cancel_ctx cc = {tr, epoch, 0};
     for (int k = 0; k < nsc && st == TC_OK; k++) {
-        const tc_scenario *sc = k ? &tr->m->scenarios[tc_model_scenario_index(tr->m, j->scenarios[k - 1])] : NULL;
+        const tc_scenario *sc =
+            k ? &tr->m->scenarios[tc_model_scenario_index(tr->m, j->scenarios[k - 1])] : NULL;
         local[k] = tc_sample_create(n > 0 ? n : 1, S, T);
         if (tr->rank == 0)
             global[k] = tc_sample_create(j->replications, S, T);
@@ -221,7 +228,8 @@ static int run_share(twin_run *tr, int epoch, tc_sample **local, tc_sample **glo
         }
         tc_ensemble_hooks hooks = {NULL, tr->rank == 0 ? rank0_cancel : worker_cancel, &cc, 0};
         if (!cc.signalled)
-            st = tc_ensemble_run(tr->m, state, sc, &cfg, lo, n, j->threads, local[k], 0, &hooks, tr->err, sizeof tr->err);
+            st = tc_ensemble_run(tr->m, state, sc, &cfg, lo, n, j->threads, local[k], 0, &hooks, tr->err,
+                                 sizeof tr->err);
         local[k]->R = n;
         mine |= hooks.cancelled || cc.signalled;
     }
@@ -237,7 +245,8 @@ static int run_share(twin_run *tr, int epoch, tc_sample **local, tc_sample **glo
 }
 
 /* The forecast message: what an operator's dashboard reads. */
-static char *forecast_message(twin_run *tr, int epoch, const char *as_of, const char *offsets, tc_summary *sum)
+static char *forecast_message(twin_run *tr, int epoch, const char *as_of, const char *offsets,
+                              tc_summary *sum)
 {
     if (!sum)
         return NULL;
@@ -245,22 +254,29 @@ static char *forecast_message(twin_run *tr, int epoch, const char *as_of, const 
     char *b = malloc(cap);
     if (!b)
         return NULL;
-    size_t n = (size_t)snprintf(b, cap, "{\"epoch\": %d, \"as_of\": \"%s\", \"model\": \"%s\", \"offsets\": %s, "
-                                "\"events\": %ld, \"replications\": %ld, \"horizon\": %.10g, \"time_unit\": \"%s\", "
-                                "\"scenario\": \"baseline\", \"stations\": [",
-                                epoch, as_of, tr->m->name, offsets, tc_twin_get_counters(tr->twin)->applied,
-                                tr->job.replications, tr->job.horizon, tc_time_unit_name(tr->m->unit));
+    size_t n =
+        (size_t)snprintf(b, cap,
+                         "{\"epoch\": %d, \"as_of\": \"%s\", \"model\": \"%s\", \"offsets\": %s, "
+                         "\"events\": %ld, \"replications\": %ld, \"horizon\": %.10g, \"time_unit\": \"%s\", "
+                         "\"scenario\": \"baseline\", \"stations\": [",
+                         epoch, as_of, tr->m->name, offsets, tc_twin_get_counters(tr->twin)->applied,
+                         tr->job.replications, tr->job.horizon, tc_time_unit_name(tr->m->unit));
     for (int s = 0; s < sum->S && n < cap; s++) {
         const tc_station_summary *o = &sum->station[s];
         char on[96] = "null", ci[96] = "null", q05[48] = "null", q95[48] = "null";
-        if (isfinite(o->onset_mean)) snprintf(on, sizeof on, "%.6g", o->onset_mean);
-        if (isfinite(o->onset_lo)) snprintf(ci, sizeof ci, "[%.6g, %.6g]", o->onset_lo, o->onset_hi);
-        if (isfinite(o->onset_q05)) snprintf(q05, sizeof q05, "%.6g", o->onset_q05);
-        if (isfinite(o->onset_q95)) snprintf(q95, sizeof q95, "%.6g", o->onset_q95);
-        n += (size_t)snprintf(b + n, cap - n, "%s{\"station\": \"%s\", \"p_form\": %.6g, \"p_form_ci\": [%.6g, %.6g], "
+        if (isfinite(o->onset_mean))
+            snprintf(on, sizeof on, "%.6g", o->onset_mean);
+        if (isfinite(o->onset_lo))
+            snprintf(ci, sizeof ci, "[%.6g, %.6g]", o->onset_lo, o->onset_hi);
+        if (isfinite(o->onset_q05))
+            snprintf(q05, sizeof q05, "%.6g", o->onset_q05);
+        if (isfinite(o->onset_q95))
+            snprintf(q95, sizeof q95, "%.6g", o->onset_q95);
+        n += (size_t)snprintf(b + n, cap - n,
+                              "%s{\"station\": \"%s\", \"p_form\": %.6g, \"p_form_ci\": [%.6g, %.6g], "
                               "\"onset_mean\": %s, \"onset_ci\": %s, \"onset_q05\": %s, \"onset_q95\": %s}",
-                              s ? ", " : "", tr->m->plant.stations[s].name, o->p_form, o->p_form_lo, o->p_form_hi,
-                              on, ci, q05, q95);
+                              s ? ", " : "", tr->m->plant.stations[s].name, o->p_form, o->p_form_lo,
+                              o->p_form_hi, on, ci, q05, q95);
     }
     if (n < cap)
         snprintf(b + n, cap - n, "]}");
@@ -272,18 +288,19 @@ static char *counters_json(const tc_twin_counters *c, long transport_errors)
     char *b = malloc(2048);
     if (!b)
         return NULL;
-    size_t n = (size_t)snprintf(b, 2048, "{\"offered\": %ld, \"applied\": %ld, \"late\": %ld, "
-                                "\"broker_errors\": %ld, \"skipped\": {", c->offered, c->applied, c->late,
-                                transport_errors);
+    size_t n = (size_t)snprintf(b, 2048,
+                                "{\"offered\": %ld, \"applied\": %ld, \"late\": %ld, "
+                                "\"broker_errors\": %ld, \"skipped\": {",
+                                c->offered, c->applied, c->late, transport_errors);
     for (int r = 1; r < TC_REJ_COUNT; r++)
-        n += (size_t)snprintf(b + n, 2048 - n, "%s\"%s\": %ld", r > 1 ? ", " : "", tc_reject_name((tc_reject)r),
-                              c->rejected[r]);
+        n += (size_t)snprintf(b + n, 2048 - n, "%s\"%s\": %ld", r > 1 ? ", " : "",
+                              tc_reject_name((tc_reject)r), c->rejected[r]);
     snprintf(b + n, 2048 - n, "}}");
     return b;
 }
 
-static int write_epoch(twin_run *tr, int cancelled, tc_sample **global, const char *as_of, const char *offsets,
-                       char **message)
+static int write_epoch(twin_run *tr, int cancelled, tc_sample **global, const char *as_of,
+                       const char *offsets, char **message)
 {
     char trigger[512];
     tc_twin_take_triggers(tr->twin, trigger, sizeof trigger);
@@ -316,21 +333,34 @@ static int write_epoch(twin_run *tr, int cancelled, tc_sample **global, const ch
             st = TC_ERR_RUNTIME;
             goto done;
         }
-    st = tr->o.out ? tc_store_open(tr->o.out, tr->m, TC_STORE_ATOMIC, &store, tr->err, sizeof tr->err) : TC_OK;
+    st =
+        tr->o.out ? tc_store_open(tr->o.out, tr->m, TC_STORE_ATOMIC, &store, tr->err, sizeof tr->err) : TC_OK;
     if (st == TC_OK && store)
         st = tc_store_begin_epoch(store, &epoch, tr->err, sizeof tr->err);
     else
         epoch = tr->epochs_done + tr->epochs_superseded + 1;
     for (int k = 0; st == TC_OK && store && !cancelled && k < nsc; k++) {
-        tc_scenario_data d = {k ? tr->job.scenarios[k - 1] : "baseline", names, time, global[k], sums[k], k == 0,
-                              thresholds};
+        tc_scenario_data d = {
+            k ? tr->job.scenarios[k - 1] : "baseline", names, time, global[k], sums[k], k == 0, thresholds};
         st = tc_store_write_scenario(store, &d, tr->err, sizeof tr->err);
     }
     if (st == TC_OK && store) {
-        tc_epoch_info info = {as_of, cfg.horizon, tc_time_unit_name(tr->m->unit), cfg.seed, tr->job.replications,
-                              tr->size, tr->job.threads, cancelled ? "superseded" : "fixed", 0,
-                              MPI_Wtime() - tr->t0, tr->job.state_text, cancelled, offsets, counters,
-                              tc_twin_get_counters(tr->twin)->applied, trigger};
+        tc_epoch_info info = {as_of,
+                              cfg.horizon,
+                              tc_time_unit_name(tr->m->unit),
+                              cfg.seed,
+                              tr->job.replications,
+                              tr->size,
+                              tr->job.threads,
+                              cancelled ? "superseded" : "fixed",
+                              0,
+                              MPI_Wtime() - tr->t0,
+                              tr->job.state_text,
+                              cancelled,
+                              offsets,
+                              counters,
+                              tc_twin_get_counters(tr->twin)->applied,
+                              trigger};
         st = tc_store_end_epoch(store, &info, tr->err, sizeof tr->err);
     }
     if (store) {
@@ -371,7 +401,8 @@ static int epoch_common(twin_run *tr, int epoch, const char *as_of, const char *
         if (st == TC_OK && cancelled) {
             tr->epochs_superseded++;
             if (!tr->o.quiet)
-                fprintf(stderr, "twincast: epoch superseded by a newer state after %.3f s\n", MPI_Wtime() - t0);
+                fprintf(stderr, "twincast: epoch superseded by a newer state after %.3f s\n",
+                        MPI_Wtime() - t0);
         } else if (st == TC_OK) {
             tr->epochs_done++;
             if (tr->src.publish && message)
@@ -416,7 +447,7 @@ int twin_fire(twin_run *tr)
         fprintf(stderr, "twincast: re-forecasting as of %s (%ld events so far)\n", as_of,
                 tc_twin_get_counters(tr->twin)->applied);
     long long head[2] = {CMD_RUN, epoch};
-    MPI_Request req;                        /* the workers wait in MPI_Ibcast: match it */
+    MPI_Request req; /* the workers wait in MPI_Ibcast: match it */
     MPI_Ibcast(head, 2, MPI_LONG_LONG, 0, MPI_COMM_WORLD, &req);
     MPI_Wait(&req, MPI_STATUS_IGNORE);
     int st = tc_job_broadcast(&tr->job, MPI_COMM_WORLD, tr->err, sizeof tr->err);
@@ -431,7 +462,8 @@ static void wait_header(long long head[2])
 {
     MPI_Request req;
     int done = 0;
-    MPI_Ibcast(head, 2, MPI_LONG_LONG, 0, MPI_COMM_WORLD, &req); // NOLINT(clang-analyzer-optin.mpi.MPI-Checker): completed by MPI_Test below
+    // NOLINTNEXTLINE(clang-analyzer-optin.mpi.MPI-Checker): completed by MPI_Test below
+    MPI_Ibcast(head, 2, MPI_LONG_LONG, 0, MPI_COMM_WORLD, &req);
     struct timespec ts = {0, 1000000};
     for (;;) {
         MPI_Test(&req, &done, MPI_STATUS_IGNORE);

@@ -18,17 +18,17 @@ typedef struct twin_opts {
     const char *scen[64];
     int nscen, quiet, threads;
     long n, seed;
-    double debounce, interval;     /* seconds */
+    double debounce, interval; /* seconds */
 } twin_opts;
 
 /* Where events come from: Kafka (serve) or a file (replay). */
 typedef struct twin_source {
-    char *(*offsets_json)(void *self);                 /* offsets of every event offered so far */
-    int (*newer)(void *self);                          /* a significant event arrived since the snapshot */
+    char *(*offsets_json)(void *self); /* offsets of every event offered so far */
+    int (*newer)(void *self);          /* a significant event arrived since the snapshot */
     void (*publish)(void *self, const char *json, size_t len);
     void (*commit)(void *self, const char *offsets_json);
     void (*dead_letter)(void *self, const char *raw, size_t len, const char *reason);
-    long (*transport_errors)(void *self);             /* broker errors so far (outages), or NULL */
+    long (*transport_errors)(void *self); /* broker errors so far (outages), or NULL */
     void *self;
 } twin_source;
 
@@ -40,8 +40,8 @@ typedef struct twin_run {
     tc_job job;
     twin_source src;
     int epochs_done, epochs_superseded;
-    long applied_at_epoch;         /* twin counters when the last epoch was taken */
-    double debounce_due, interval_due;   /* NAN: none */
+    long applied_at_epoch;             /* twin counters when the last epoch was taken */
+    double debounce_due, interval_due; /* NAN: none */
     double t0;
     char err[1024];
 } twin_run;
@@ -50,12 +50,15 @@ typedef struct twin_run {
 int twin_opt(twin_opts *o, int c, const char *arg, const char **bad);
 /* The long options twin_opt() handles (short ones: "n:o:q"); serve and
  * replay list these first, then their own. */
-#define TWIN_LONGOPTS                                                                             \
-    {"replications", required_argument, 0, 'n'}, {"output", required_argument, 0, 'o'},           \
-        {"quiet", no_argument, 0, 'q'}, {"horizon", required_argument, 0, 300},                   \
-        {"bin-width", required_argument, 0, 301}, {"seed", required_argument, 0, 302},            \
-        {"threads", required_argument, 0, 303}, {"scenario", required_argument, 0, 304},          \
-        {"debounce", required_argument, 0, 305}, {"interval", required_argument, 0, 306}
+#define TWIN_LONGOPTS                                                                                        \
+    {"replications", required_argument, 0, 'n'}, {"output", required_argument, 0, 'o'},                      \
+        {"quiet", no_argument, 0, 'q'}, {"horizon", required_argument, 0, 300},                              \
+        {"bin-width", required_argument, 0, 301}, {"seed", required_argument, 0, 302},                       \
+        {"threads", required_argument, 0, 303}, {"scenario", required_argument, 0, 304},                     \
+        {"debounce", required_argument, 0, 305},                                                             \
+    {                                                                                                        \
+        "interval", required_argument, 0, 306                                                                \
+    }
 void twin_opts_default(twin_opts *o);
 
 /* Rank 0: loads the model, checks the output; all ranks: receive the model. */

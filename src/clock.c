@@ -51,8 +51,8 @@ int tc_iso_parse(const char *s, double *seconds)
         return -1;
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 ||
-        se > 60)
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) || h > 23 ||
+        mi > 59 || se > 60)
         return -1;
     const char *p = s + 19;
     double frac = 0;
@@ -77,7 +77,7 @@ int tc_iso_parse(const char *s, double *seconds)
         offset = (oh * 60 + om) * 60 * (*p == '+' ? 1 : -1);
         p += 6;
     } else {
-        return -1;                       /* a timestamp without a zone is ambiguous */
+        return -1; /* a timestamp without a zone is ambiguous */
     }
     if (*p != '\0')
         return -1;
@@ -98,9 +98,11 @@ void tc_iso_format(double seconds, char *buf, size_t n)
     int m, d;
     civil_from_days(days, &y, &m, &d);
     if (ms)
-        snprintf(buf, n, "%04ld-%02d-%02dT%02ld:%02ld:%02ld.%03ldZ", y, m, d, rest / 3600, rest / 60 % 60, rest % 60, ms);
+        snprintf(buf, n, "%04ld-%02d-%02dT%02ld:%02ld:%02ld.%03ldZ", y, m, d, rest / 3600, rest / 60 % 60,
+                 rest % 60, ms);
     else
-        snprintf(buf, n, "%04ld-%02d-%02dT%02ld:%02ld:%02ldZ", y, m, d, rest / 3600, rest / 60 % 60, rest % 60);
+        snprintf(buf, n, "%04ld-%02d-%02dT%02ld:%02ld:%02ldZ", y, m, d, rest / 3600, rest / 60 % 60,
+                 rest % 60);
 }
 
 double tc_clock_now(void)

@@ -39,12 +39,12 @@ static inline double exp1(tc_rng *r)
 {
     for (;;) {
         uint64_t w = tc_rng_bits(r);
-        int i = (int)(w & (ZN - 1));              /* low 8 bits: the layer */
-        double x = tc_rng_to_unit(w) * zx[i];     /* top 53 bits: the position */
+        int i = (int)(w & (ZN - 1));          /* low 8 bits: the layer */
+        double x = tc_rng_to_unit(w) * zx[i]; /* top 53 bits: the position */
         if (x < zx[i + 1])
             return x;
         if (i == 0)
-            return ZR - log(tc_rng_uniform(r));  /* the tail is ZR + Exp(1) */
+            return ZR - log(tc_rng_uniform(r)); /* the tail is ZR + Exp(1) */
         if (zf[i] + tc_rng_uniform(r) * (zf[i + 1] - zf[i]) < exp(-x))
             return x;
     }
@@ -68,10 +68,22 @@ static const struct {
     [TC_DIST_EMPIRICAL] = {"empirical", {0}, {0}, 0},
 };
 
-const char *tc_dist_type_name(tc_dist_type t) { return types[t].name; }
-int tc_dist_nparams(tc_dist_type t) { return types[t].np; }
-const char *tc_dist_param_name(tc_dist_type t, int i) { return types[t].param[i]; }
-int tc_dist_param_is_duration(tc_dist_type t, int i) { return types[t].duration[i]; }
+const char *tc_dist_type_name(tc_dist_type t)
+{
+    return types[t].name;
+}
+int tc_dist_nparams(tc_dist_type t)
+{
+    return types[t].np;
+}
+const char *tc_dist_param_name(tc_dist_type t, int i)
+{
+    return types[t].param[i];
+}
+int tc_dist_param_is_duration(tc_dist_type t, int i)
+{
+    return types[t].duration[i];
+}
 
 int tc_dist_type_parse(const char *name, tc_dist_type *t)
 {
@@ -91,7 +103,11 @@ int tc_dist_param_index(tc_dist_type t, const char *name)
     return -1;
 }
 
-#define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
+#define FAIL(...)                                                                                            \
+    do {                                                                                                     \
+        snprintf(err, errlen, __VA_ARGS__);                                                                  \
+        return -1;                                                                                           \
+    } while (0)
 
 int tc_dist_prepare(tc_dist *d, char *err, size_t errlen)
 {
@@ -104,13 +120,16 @@ int tc_dist_prepare(tc_dist *d, char *err, size_t errlen)
             FAIL("%s: parameter '%s' must be finite", types[d->type].name, types[d->type].param[i]);
     switch (d->type) {
     case TC_DIST_CONSTANT:
-        if (p[0] < 0) FAIL("constant: value must be >= 0");
+        if (p[0] < 0)
+            FAIL("constant: value must be >= 0");
         break;
     case TC_DIST_EXPONENTIAL:
-        if (!(p[0] > 0)) FAIL("exponential: mean must be > 0");
+        if (!(p[0] > 0))
+            FAIL("exponential: mean must be > 0");
         break;
     case TC_DIST_UNIFORM:
-        if (p[0] < 0 || !(p[1] >= p[0])) FAIL("uniform: need 0 <= min <= max");
+        if (p[0] < 0 || !(p[1] >= p[0]))
+            FAIL("uniform: need 0 <= min <= max");
         break;
     case TC_DIST_TRIANGULAR:
         if (p[0] < 0 || !(p[0] <= p[1] && p[1] <= p[2]) || !(p[2] > p[0]))
@@ -118,22 +137,25 @@ int tc_dist_prepare(tc_dist *d, char *err, size_t errlen)
         d->d[0] = (p[1] - p[0]) / (p[2] - p[0]);
         break;
     case TC_DIST_NORMAL:
-        if (!(p[0] > 0) || p[1] < 0) FAIL("normal: need mean > 0 and sd >= 0");
+        if (!(p[0] > 0) || p[1] < 0)
+            FAIL("normal: need mean > 0 and sd >= 0");
         d->d[0] = p[1] > 0 ? gsl_cdf_ugaussian_Q(-p[0] / p[1]) : 1.0; /* P(X > 0) */
         break;
     case TC_DIST_LOGNORMAL: {
-        if (!(p[0] > 0) || p[1] < 0) FAIL("lognormal: need mean > 0 and sd >= 0");
+        if (!(p[0] > 0) || p[1] < 0)
+            FAIL("lognormal: need mean > 0 and sd >= 0");
         double s2 = log1p((p[1] / p[0]) * (p[1] / p[0]));
         d->d[0] = log(p[0]) - 0.5 * s2;
         d->d[1] = sqrt(s2);
         break;
     }
     case TC_DIST_GAMMA: {
-        if (!(p[0] > 0) || !(p[1] > 0)) FAIL("gamma: need mean > 0 and sd > 0");
+        if (!(p[0] > 0) || !(p[1] > 0))
+            FAIL("gamma: need mean > 0 and sd > 0");
         double k = (p[0] / p[1]) * (p[0] / p[1]);
         d->d[0] = k;
         d->d[1] = p[1] * p[1] / p[0];
-        double kk = k < 1 ? k + 1 : k;          /* Marsaglia-Tsang needs shape >= 1 */
+        double kk = k < 1 ? k + 1 : k; /* Marsaglia-Tsang needs shape >= 1 */
         d->d[2] = kk - 1.0 / 3.0;
         d->d[3] = 1.0 / sqrt(9.0 * d->d[2]);
         break;
@@ -141,18 +163,20 @@ int tc_dist_prepare(tc_dist *d, char *err, size_t errlen)
     case TC_DIST_ERLANG:
         if (!(p[0] >= 1) || p[0] != floor(p[0]) || p[0] > 1000)
             FAIL("erlang: k must be a whole number from 1 to 1000");
-        if (!(p[1] > 0)) FAIL("erlang: mean must be > 0");
+        if (!(p[1] > 0))
+            FAIL("erlang: mean must be > 0");
         d->d[0] = p[1] / p[0];
         break;
     case TC_DIST_WEIBULL:
-        if (!(p[0] > 0) || !(p[1] > 0)) FAIL("weibull: need shape > 0 and scale > 0");
+        if (!(p[0] > 0) || !(p[1] > 0))
+            FAIL("weibull: need shape > 0 and scale > 0");
         d->d[0] = 1.0 / p[0];
         break;
     case TC_DIST_EMPIRICAL:
-        if (d->n < 1 || !d->values || !d->cum) FAIL("empirical: needs at least one value");
+        if (d->n < 1 || !d->values || !d->cum)
+            FAIL("empirical: needs at least one value");
         break;
-    default:
-        FAIL("unknown distribution");
+    default: FAIL("unknown distribution");
     }
     return 0;
 }
@@ -168,9 +192,12 @@ static double triangular_inv(const tc_dist *d, double u)
 static double triangular_cdf(const tc_dist *d, double x)
 {
     double a = d->p[0], c = d->p[1], b = d->p[2];
-    if (x <= a) return 0;
-    if (x >= b) return 1;
-    if (x <= c) return (x - a) * (x - a) / ((b - a) * (c - a));
+    if (x <= a)
+        return 0;
+    if (x >= b)
+        return 1;
+    if (x <= c)
+        return (x - a) * (x - a) / ((b - a) * (c - a));
     return 1 - (b - x) * (b - x) / ((b - a) * (b - c));
 }
 
@@ -196,7 +223,10 @@ static double empirical_pick(const tc_dist *d, double u)
     int lo = 0, hi = d->n - 1;
     while (lo < hi) {
         int mid = (lo + hi) / 2;
-        if (u <= d->cum[mid]) hi = mid; else lo = mid + 1;
+        if (u <= d->cum[mid])
+            hi = mid;
+        else
+            lo = mid + 1;
     }
     return d->values[lo];
 }
@@ -205,38 +235,33 @@ double tc_dist_sample(const tc_dist *d, tc_rng *r)
 {
     const double *p = d->p;
     switch (d->type) {
-    case TC_DIST_CONSTANT:
-        return p[0];
-    case TC_DIST_EXPONENTIAL:
-        return p[0] * exp1(r);
-    case TC_DIST_UNIFORM:
-        return p[0] + (p[1] - p[0]) * tc_rng_uniform(r);
-    case TC_DIST_TRIANGULAR:
-        return triangular_inv(d, tc_rng_uniform(r));
+    case TC_DIST_CONSTANT: return p[0];
+    case TC_DIST_EXPONENTIAL: return p[0] * exp1(r);
+    case TC_DIST_UNIFORM: return p[0] + (p[1] - p[0]) * tc_rng_uniform(r);
+    case TC_DIST_TRIANGULAR: return triangular_inv(d, tc_rng_uniform(r));
     case TC_DIST_NORMAL: {
-        if (p[1] == 0) return p[0];
+        if (p[1] == 0)
+            return p[0];
         /* Inversion restricted to the part of the normal above 0. */
         double x = p[0] + p[1] * gsl_cdf_ugaussian_Qinv(tc_rng_uniform(r) * d->d[0]);
         return x > 0 ? x : 0;
     }
-    case TC_DIST_LOGNORMAL:
-        return exp(d->d[0] + d->d[1] * gsl_cdf_ugaussian_Pinv(tc_rng_uniform(r)));
-    case TC_DIST_GAMMA:
-        return gamma_sample(d->d[0], d->d[1], d->d[2], d->d[3], r);
+    case TC_DIST_LOGNORMAL: return exp(d->d[0] + d->d[1] * gsl_cdf_ugaussian_Pinv(tc_rng_uniform(r)));
+    case TC_DIST_GAMMA: return gamma_sample(d->d[0], d->d[1], d->d[2], d->d[3], r);
     case TC_DIST_ERLANG: {
         double prod = 1.0, sum = 0.0;
         for (int i = 0; i < (int)p[0]; i++) {
             prod *= tc_rng_uniform(r);
-            if (prod < 1e-280) { sum += log(prod); prod = 1.0; }
+            if (prod < 1e-280) {
+                sum += log(prod);
+                prod = 1.0;
+            }
         }
         return -d->d[0] * (sum + log(prod));
     }
-    case TC_DIST_WEIBULL:
-        return p[1] * pow(-log(tc_rng_uniform(r)), d->d[0]);
-    case TC_DIST_EMPIRICAL:
-        return empirical_pick(d, tc_rng_uniform(r) * d->cum[d->n - 1]);
-    default:
-        return 0;
+    case TC_DIST_WEIBULL: return p[1] * pow(-log(tc_rng_uniform(r)), d->d[0]);
+    case TC_DIST_EMPIRICAL: return empirical_pick(d, tc_rng_uniform(r) * d->cum[d->n - 1]);
+    default: return 0;
     }
 }
 
@@ -247,31 +272,35 @@ double tc_dist_sample_residual(const tc_dist *d, double e, tc_rng *r)
         return tc_dist_sample(d, r);
     double u = tc_rng_uniform(r), x, q;
     switch (d->type) {
-    case TC_DIST_CONSTANT:
-        return p[0] > e ? p[0] - e : 0;
-    case TC_DIST_EXPONENTIAL:
-        return -p[0] * log(u);                 /* memoryless: a fresh draw */
+    case TC_DIST_CONSTANT: return p[0] > e ? p[0] - e : 0;
+    case TC_DIST_EXPONENTIAL: return -p[0] * log(u); /* memoryless: a fresh draw */
     case TC_DIST_UNIFORM: {
-        if (e >= p[1]) return 0;
+        if (e >= p[1])
+            return 0;
         double lo = e > p[0] ? e : p[0];
         return lo + (p[1] - lo) * u - e;
     }
     case TC_DIST_TRIANGULAR: {
-        if (e >= p[2]) return 0;
+        if (e >= p[2])
+            return 0;
         double f = triangular_cdf(d, e);
         x = triangular_inv(d, f + u * (1 - f));
         return x > e ? x - e : 0;
     }
     case TC_DIST_NORMAL:
-        if (p[1] == 0) return p[0] > e ? p[0] - e : 0;
+        if (p[1] == 0)
+            return p[0] > e ? p[0] - e : 0;
         q = gsl_cdf_ugaussian_Q((e - p[0]) / p[1]);
-        if (!(q > 0)) return 0;
+        if (!(q > 0))
+            return 0;
         x = p[0] + p[1] * gsl_cdf_ugaussian_Qinv(u * q);
         return x > e ? x - e : 0;
     case TC_DIST_LOGNORMAL:
-        if (d->d[1] == 0) return p[0] > e ? p[0] - e : 0;
+        if (d->d[1] == 0)
+            return p[0] > e ? p[0] - e : 0;
         q = gsl_cdf_lognormal_Q(e, d->d[0], d->d[1]);
-        if (!(q > 0)) return 0;
+        if (!(q > 0))
+            return 0;
         x = gsl_cdf_lognormal_Qinv(u * q, d->d[0], d->d[1]);
         return x > e ? x - e : 0;
     case TC_DIST_GAMMA:
@@ -279,7 +308,8 @@ double tc_dist_sample_residual(const tc_dist *d, double e, tc_rng *r)
         double k = d->type == TC_DIST_GAMMA ? d->d[0] : p[0];
         double th = d->type == TC_DIST_GAMMA ? d->d[1] : d->d[0];
         q = gsl_cdf_gamma_Q(e, k, th);
-        if (!(q > 0)) return 0;
+        if (!(q > 0))
+            return 0;
         x = gsl_cdf_gamma_Qinv(u * q, k, th);
         return isfinite(x) && x > e ? x - e : 0;
     }
@@ -297,12 +327,12 @@ double tc_dist_sample_residual(const tc_dist *d, double e, tc_rng *r)
             below = d->cum[i];
             i++;
         }
-        if (i == d->n || !(total - below > 0)) return 0;
+        if (i == d->n || !(total - below > 0))
+            return 0;
         x = empirical_pick(d, below + u * (total - below));
         return x > e ? x - e : 0;
     }
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -315,16 +345,21 @@ double tc_dist_mean(const tc_dist *d)
     case TC_DIST_UNIFORM: return 0.5 * (p[0] + p[1]);
     case TC_DIST_TRIANGULAR: return (p[0] + p[1] + p[2]) / 3;
     case TC_DIST_NORMAL: {
-        if (p[1] == 0) return p[0];
+        if (p[1] == 0)
+            return p[0];
         double a = -p[0] / p[1];
         return p[0] + p[1] * exp(-0.5 * a * a) / 2.5066282746310002 / d->d[0];
     }
-    case TC_DIST_LOGNORMAL: case TC_DIST_GAMMA: return p[0];
+    case TC_DIST_LOGNORMAL:
+    case TC_DIST_GAMMA: return p[0];
     case TC_DIST_ERLANG: return p[1];
     case TC_DIST_WEIBULL: return p[1] * gsl_sf_gamma(1 + 1 / p[0]);
     case TC_DIST_EMPIRICAL: {
         double s = 0, prev = 0;
-        for (int i = 0; i < d->n; i++) { s += d->values[i] * (d->cum[i] - prev); prev = d->cum[i]; }
+        for (int i = 0; i < d->n; i++) {
+            s += d->values[i] * (d->cum[i] - prev);
+            prev = d->cum[i];
+        }
         return s / d->cum[d->n - 1];
     }
     default: return NAN;
@@ -343,12 +378,14 @@ double tc_dist_variance(const tc_dist *d)
         return (a * a + b * b + c * c - a * b - a * c - b * c) / 18;
     }
     case TC_DIST_NORMAL: {
-        if (p[1] == 0) return 0;
+        if (p[1] == 0)
+            return 0;
         double a = -p[0] / p[1];
         double lam = exp(-0.5 * a * a) / 2.5066282746310002 / d->d[0];
         return p[1] * p[1] * (1 + a * lam - lam * lam);
     }
-    case TC_DIST_LOGNORMAL: case TC_DIST_GAMMA: return p[1] * p[1];
+    case TC_DIST_LOGNORMAL:
+    case TC_DIST_GAMMA: return p[1] * p[1];
     case TC_DIST_ERLANG: return p[1] * p[1] / p[0];
     case TC_DIST_WEIBULL: {
         double g1 = gsl_sf_gamma(1 + 1 / p[0]);

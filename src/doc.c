@@ -188,8 +188,8 @@ tc_status tc_doc_parse(tc_doc *d, const char *text, size_t len)
                 col++;
             }
         }
-        snprintf(d->err, d->errlen, "%s:%d:%d: not valid UTF-8 text (byte 0x%02x at offset %ld)", d->origin, line, col,
-                 (unsigned char)text[bad], bad);
+        snprintf(d->err, d->errlen, "%s:%d:%d: not valid UTF-8 text (byte 0x%02x at offset %ld)", d->origin,
+                 line, col, (unsigned char)text[bad], bad);
         return TC_ERR_INPUT;
     }
     /*
@@ -239,7 +239,8 @@ tc_status tc_doc_parse(tc_doc *d, const char *text, size_t len)
         int line = 0, col = 0, at = -1;
         for (const char *c = strchr(first, ':'); c && at < 0; c = strchr(c + 1, ':')) {
             int used = 0;
-            if (sscanf(c, ":%d:%d:%n", &line, &col, &used) == 2 && used > 0) // NOLINT(cert-err34-c): digits checked by the format
+            // NOLINTNEXTLINE(cert-err34-c): digits checked by the format
+            if (sscanf(c, ":%d:%d:%n", &line, &col, &used) == 2 && used > 0)
                 at = (int)(c - first) + used;
         }
         const char *msg = at >= 0 ? first + at : first;

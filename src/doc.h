@@ -6,18 +6,18 @@
 #ifndef TWINCAST_DOC_H
 #define TWINCAST_DOC_H
 
-#include <stddef.h>
 #include <libfyaml.h>
+#include <stddef.h>
 
 #include "twincast/duration.h"
 #include "twincast/status.h"
 
 typedef struct tc_doc {
-    const char *origin;     /* file name for messages */
+    const char *origin; /* file name for messages */
     char *err;
     size_t errlen;
-    tc_time_unit unit;      /* for durations */
-    int json;               /* strict JSON typing: numbers and booleans unquoted */
+    tc_time_unit unit; /* for durations */
+    int json;          /* strict JSON typing: numbers and booleans unquoted */
     struct fy_document *fyd;
     struct fy_parser *fyp;
 } tc_doc;
@@ -35,7 +35,7 @@ int tc_doc_fail(tc_doc *d, struct fy_node *n, const char *fmt, ...) __attribute_
 const char *tc_doc_scalar(tc_doc *d, struct fy_node *n, const char *key);
 int tc_doc_real(tc_doc *d, struct fy_node *n, const char *key, double *out);
 int tc_doc_int(tc_doc *d, struct fy_node *n, const char *key, long lo, long hi, long *out);
-int tc_doc_duration(tc_doc *d, struct fy_node *n, const char *key, double *out);   /* >= 0 */
+int tc_doc_duration(tc_doc *d, struct fy_node *n, const char *key, double *out); /* >= 0 */
 int tc_doc_bool(tc_doc *d, struct fy_node *n, const char *key, int *out);
 struct fy_node *tc_doc_find(struct fy_node *map, const char *key, struct fy_node **keynode);
 int tc_doc_expect_mapping(tc_doc *d, struct fy_node *n, struct fy_node *at, const char *what);

@@ -8,12 +8,23 @@
 
 #include "twincast/duration.h"
 
-static const struct { const char *name; double seconds; } units[] = {
-    [TC_UNIT_S] = {"s", 1.0}, [TC_UNIT_MIN] = {"min", 60.0}, [TC_UNIT_H] = {"h", 3600.0},
+static const struct {
+    const char *name;
+    double seconds;
+} units[] = {
+    [TC_UNIT_S] = {"s", 1.0},
+    [TC_UNIT_MIN] = {"min", 60.0},
+    [TC_UNIT_H] = {"h", 3600.0},
 };
 
-double tc_time_unit_seconds(tc_time_unit u) { return units[u].seconds; }
-const char *tc_time_unit_name(tc_time_unit u) { return units[u].name; }
+double tc_time_unit_seconds(tc_time_unit u)
+{
+    return units[u].seconds;
+}
+const char *tc_time_unit_name(tc_time_unit u)
+{
+    return units[u].name;
+}
 
 int tc_time_unit_parse(const char *s, tc_time_unit *u)
 {
@@ -25,8 +36,7 @@ int tc_time_unit_parse(const char *s, tc_time_unit *u)
     return -1;
 }
 
-int tc_duration_parse(const char *s, tc_time_unit unit, double *out,
-                      char *err, size_t errlen)
+int tc_duration_parse(const char *s, tc_time_unit unit, double *out, char *err, size_t errlen)
 {
     char *end = NULL;
     while (isspace((unsigned char)*s))

@@ -21,8 +21,8 @@ enum { EV_ARRIVAL, EV_FINISH, EV_FAIL, EV_REPAIR, EV_CHANGE, EV_MARK };
 
 typedef struct event {
     double t;
-    uint64_t order;     /* insertion sequence << 4 | type: FIFO among equal times */
-    uint32_t a;         /* source, job, station or change index */
+    uint64_t order; /* insertion sequence << 4 | type: FIFO among equal times */
+    uint32_t a;     /* source, job, station or change index */
     uint32_t token;
 } event;
 
@@ -30,19 +30,19 @@ typedef struct event {
 
 typedef struct job {
     double arrival;
-    double finish;      /* scheduled end of service */
-    double remaining;   /* while interrupted */
+    double finish;    /* scheduled end of service */
+    double remaining; /* while interrupted */
     int source;
-    int step;           /* index into the source's route */
-    int station;        /* where it is (in service, waiting, or held blocked) */
-    int holder;         /* while blocked: station index, or -1 - source */
-    int slot;           /* position in the station's in-service list */
-    int initial;        /* part of the start state: arrival time unknown */
+    int step;    /* index into the source's route */
+    int station; /* where it is (in service, waiting, or held blocked) */
+    int holder;  /* while blocked: station index, or -1 - source */
+    int slot;    /* position in the station's in-service list */
+    int initial; /* part of the start state: arrival time unknown */
     uint32_t token;
     int next_free;
 } job;
 
-typedef struct ring {   /* FIFO of job ids, grows by doubling */
+typedef struct ring { /* FIFO of job ids, grows by doubling */
     int *v;
     int cap, head, len;
 } ring;
@@ -54,29 +54,29 @@ typedef struct measures {
 } measures;
 
 typedef struct station_rt {
-    tc_station *cfg;    /* into the replication's plant copy */
+    tc_station *cfg; /* into the replication's plant copy */
     int busy, blocked, up, held_down;
-    ring queue;         /* waiting jobs */
-    ring blockers;      /* jobs held upstream, waiting for room here */
-    int *svc, nsvc, svccap;   /* jobs in service, running or interrupted */
+    ring queue;             /* waiting jobs */
+    ring blockers;          /* jobs held upstream, waiting for room here */
+    int *svc, nsvc, svccap; /* jobs in service, running or interrupted */
     uint32_t fail_token;
-    int servers, buffer, threshold;   /* cached from the replication's plant */
+    int servers, buffer, threshold; /* cached from the replication's plant */
     /*
      * Time integrals of piecewise-constant levels, kept as k = sum of
      * (change * time of change), so that integral(t) = level * t - k: a
      * change costs one multiply-add and nothing is done between changes.
      */
     double k_wait, k_busy, k_blocked, k_idle, k_up, k_avail;
-    int idle;                    /* idle servers while up: never negative */
-    double bn;                   /* time as momentary bottleneck */
+    int idle;  /* idle servers while up: never negative */
+    double bn; /* time as momentary bottleneck */
     long departures;
     measures at_warmup;
-    double prev_wait, prev_bn;   /* integrals at the last bin edge */
+    double prev_wait, prev_bn; /* integrals at the last bin edge */
     int max_wait;
     double onset;
     int active;
     double active_since;
-    double inactive_at, previous_since;   /* to bridge zero-length gaps */
+    double inactive_at, previous_since; /* to bridge zero-length gaps */
     tc_rng rng_process, rng_failure;
 } station_rt;
 
@@ -88,7 +88,7 @@ typedef struct source_rt {
 
 struct tc_sim {
     const tc_model *m;
-    tc_plant base, plant;        /* base: model + state overrides; plant: per replication */
+    tc_plant base, plant; /* base: model + state overrides; plant: per replication */
     const tc_state *state;
     const tc_scenario *scenario;
     tc_run_cfg cfg;
@@ -96,7 +96,7 @@ struct tc_sim {
     double inv_bin;
     station_rt *st;
     source_rt *src;
-    int *entry_source, *entry_step;  /* where a job found at a station continues */
+    int *entry_source, *entry_step; /* where a job found at a station continues */
     event *heap;
     int nheap, heapcap;
     uint64_t seq;
@@ -108,20 +108,21 @@ struct tc_sim {
     uint64_t events;
     int bn_cur;
     double bn_last;
-    int bins_done;               /* bin edges passed */
+    int bins_done; /* bin edges passed */
     int warmup_done;
     tc_result *out;
 };
 
-#define TC_SIM_CHECK(sim, cond)                                                          \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            fprintf(stderr, "twincast: engine invariant '%s' failed at t=%.17g "         \
-                    "(seed %u, crn %u, replication %u) %s:%d\n", #cond, (sim)->now,      \
-                    (sim)->cfg.seed, (sim)->cfg.crn_key, (sim)->replication, __FILE__,   \
-                    __LINE__);                                                           \
-            abort();                                                                     \
-        }                                                                                \
+#define TC_SIM_CHECK(sim, cond)                                                                              \
+    do {                                                                                                     \
+        if (!(cond)) {                                                                                       \
+            fprintf(stderr,                                                                                  \
+                    "twincast: engine invariant '%s' failed at t=%.17g "                                     \
+                    "(seed %u, crn %u, replication %u) %s:%d\n",                                             \
+                    #cond, (sim)->now, (sim)->cfg.seed, (sim)->cfg.crn_key, (sim)->replication, __FILE__,    \
+                    __LINE__);                                                                               \
+            abort();                                                                                         \
+        }                                                                                                    \
     } while (0)
 
 static void *grow(void *p, int *cap, size_t elem, int min)
@@ -189,8 +190,8 @@ static void schedule(tc_sim *sim, double t, uint32_t type, uint32_t a, uint32_t 
 {
     if (sim->nheap == sim->heapcap)
         sim->heap = grow(sim->heap, &sim->heapcap, sizeof *sim->heap, 64);
-    TC_SIM_CHECK(sim, t >= 0);          /* ev_key's premise; NaN fails it too */
-    event e = {t + 0.0, (sim->seq++ << 4) | type, a, token};   /* + 0.0: -0 becomes +0 */
+    TC_SIM_CHECK(sim, t >= 0);                               /* ev_key's premise; NaN fails it too */
+    event e = {t + 0.0, (sim->seq++ << 4) | type, a, token}; /* + 0.0: -0 becomes +0 */
     int i = sim->nheap++;
     while (i > 0) {
         int p = (i - 1) / 2;
@@ -249,7 +250,7 @@ static int job_new(tc_sim *sim, int source, int step, int initial)
 
 static void job_free(tc_sim *sim, int id)
 {
-    sim->jobs[id].token++;               /* any event still naming it is stale */
+    sim->jobs[id].token++; /* any event still naming it is stale */
     sim->jobs[id].next_free = sim->free_job;
     sim->free_job = id;
 }
@@ -360,8 +361,7 @@ static void activity_changed(tc_sim *sim, station_rt *st)
     if (a) {
         st->active_since = st->inactive_at == sim->now ? st->previous_since : sim->now;
         double since = st->active_since;
-        if (cur < 0 || since < sim->st[cur].active_since ||
-            (since == sim->st[cur].active_since && s < cur)) {
+        if (cur < 0 || since < sim->st[cur].active_since || (since == sim->st[cur].active_since && s < cur)) {
             bn_credit(sim);
             sim->bn_cur = s;
         }
@@ -403,7 +403,7 @@ static void start_service(tc_sim *sim, int s, int id, double duration)
         schedule(sim, j->finish, EV_FINISH, (uint32_t)id, j->token);
         activity_changed(sim, st);
     } else {
-        j->remaining = duration;         /* resumes at repair */
+        j->remaining = duration; /* resumes at repair */
     }
 }
 
@@ -462,8 +462,8 @@ static void station_pull(tc_sim *sim, int s);
 static void arrival_next(tc_sim *sim, int src)
 {
     source_rt *r = &sim->src[src];
-    schedule(sim, sim->now + tc_dist_sample(&sim->plant.sources[src].interarrival, &r->rng),
-             EV_ARRIVAL, (uint32_t)src, 0);
+    schedule(sim, sim->now + tc_dist_sample(&sim->plant.sources[src].interarrival, &r->rng), EV_ARRIVAL,
+             (uint32_t)src, 0);
 }
 
 /* A holder (station or source) is free again: its blocked job moved on. */
@@ -552,7 +552,7 @@ static void go_down(tc_sim *sim, int s)
     for (int i = 0; i < st->nsvc; i++) {
         job *j = &sim->jobs[st->svc[i]];
         j->remaining = j->finish - sim->now;
-        j->token++;                      /* preempted: its finish event is void */
+        j->token++; /* preempted: its finish event is void */
     }
     busy_step(sim, st, -st->busy);
     activity_changed(sim, st);
@@ -563,7 +563,7 @@ static void come_up(tc_sim *sim, int s)
     station_rt *st = &sim->st[s];
     up_step(sim, st, 1);
     st->held_down = 0;
-    for (int i = 0; i < st->nsvc; i++) {   /* preempt-resume */
+    for (int i = 0; i < st->nsvc; i++) { /* preempt-resume */
         job *j = &sim->jobs[st->svc[i]];
         j->finish = sim->now + j->remaining;
         schedule(sim, j->finish, EV_FINISH, (uint32_t)st->svc[i], j->token);
@@ -571,8 +571,8 @@ static void come_up(tc_sim *sim, int s)
     busy_step(sim, st, st->nsvc - st->busy);
     activity_changed(sim, st);
     if (st->cfg->has_failure)
-        schedule(sim, sim->now + tc_dist_sample(&st->cfg->ttf, &st->rng_failure), EV_FAIL,
-                 (uint32_t)s, st->fail_token);
+        schedule(sim, sim->now + tc_dist_sample(&st->cfg->ttf, &st->rng_failure), EV_FAIL, (uint32_t)s,
+                 st->fail_token);
     station_pull(sim, s);
 }
 
@@ -594,13 +594,13 @@ static void apply_change(tc_sim *sim, const tc_change *c)
     case TC_CHANGE_UP:
         st = &sim->st[c->target];
         if (!st->up) {
-            st->fail_token++;            /* a pending repair is overtaken */
+            st->fail_token++; /* a pending repair is overtaken */
             come_up(sim, c->target);
         }
         return;
     case TC_CHANGE_DOWN:
         st = &sim->st[c->target];
-        st->fail_token++;                /* held down until an 'up': no repair, no new failure */
+        st->fail_token++; /* held down until an 'up': no repair, no new failure */
         if (st->up)
             go_down(sim, c->target);
         st->held_down = 1;
@@ -614,7 +614,7 @@ static void apply_change(tc_sim *sim, const tc_change *c)
         }
         s = q->owner;
         st = &sim->st[s];
-        tc_plant_set(&sim->plant, q, c->value, why, sizeof why);   /* validated at load */
+        tc_plant_set(&sim->plant, q, c->value, why, sizeof why); /* validated at load */
         if (st->up)
             level_step(&st->k_avail, st->cfg->servers - st->servers, sim->now);
         st->servers = st->cfg->servers;
@@ -677,7 +677,7 @@ static void handle(tc_sim *sim, const event *e)
     case EV_FINISH: {
         job *j = &sim->jobs[e->a];
         if (j->token != e->token)
-            return;                      /* preempted or gone */
+            return; /* preempted or gone */
         int s = j->station;
         station_rt *st = &sim->st[s];
         svc_remove(st, sim, (int)e->a);
@@ -700,12 +700,10 @@ static void handle(tc_sim *sim, const event *e)
         come_up(sim, (int)e->a);
         break;
     case EV_CHANGE:
-        if (sim->scenario)               /* only a scenario schedules changes */
+        if (sim->scenario) /* only a scenario schedules changes */
             apply_change(sim, &sim->scenario->changes[e->a]);
         break;
-    case EV_MARK:
-        mark(sim);
-        return;                          /* bookkeeping, not a plant event */
+    case EV_MARK: mark(sim); return; /* bookkeeping, not a plant event */
     }
     sim->events++;
 }
@@ -734,9 +732,9 @@ tc_result *tc_result_create(int S, int R, int T)
     r->n_stations = S;
     r->n_sources = R;
     r->n_bins = T;
-    double **per_station[] = {&r->onset, &r->mean_waiting, &r->max_waiting, &r->utilisation,
-                              &r->blocked, &r->starved, &r->availability, &r->throughput,
-                              &r->bottleneck_share};
+    double **per_station[] = {&r->onset,        &r->mean_waiting, &r->max_waiting,
+                              &r->utilisation,  &r->blocked,      &r->starved,
+                              &r->availability, &r->throughput,   &r->bottleneck_share};
     int ok = 1;
     for (size_t i = 0; i < sizeof per_station / sizeof *per_station; i++)
         ok &= (*per_station[i] = calloc((size_t)S, sizeof(double))) != NULL;
@@ -755,9 +753,19 @@ void tc_result_destroy(tc_result *r)
 {
     if (!r)
         return;
-    free(r->onset); free(r->mean_waiting); free(r->max_waiting); free(r->utilisation);
-    free(r->blocked); free(r->starved); free(r->availability); free(r->throughput); free(r->bottleneck_share);
-    free(r->time_in_system); free(r->completed); free(r->bin_waiting); free(r->bin_bottleneck);
+    free(r->onset);
+    free(r->mean_waiting);
+    free(r->max_waiting);
+    free(r->utilisation);
+    free(r->blocked);
+    free(r->starved);
+    free(r->availability);
+    free(r->throughput);
+    free(r->bottleneck_share);
+    free(r->time_in_system);
+    free(r->completed);
+    free(r->bin_waiting);
+    free(r->bin_bottleneck);
     free(r);
 }
 
@@ -779,7 +787,7 @@ tc_sim *tc_sim_create(const tc_model *m)
         p->stations = calloc((size_t)sim->S, sizeof *p->stations);
         p->sources = calloc((size_t)sim->R, sizeof *p->sources);
         if (!p->stations || !p->sources)
-            sim->st = NULL, sim->src = NULL;     /* fall through to the check below */
+            sim->st = NULL, sim->src = NULL; /* fall through to the check below */
     }
     if (!sim->st || !sim->src || !sim->entry_source || !sim->entry_step) {
         tc_sim_destroy(sim);
@@ -832,8 +840,8 @@ tc_status tc_sim_initialize(tc_sim *sim, const tc_state *state, const tc_scenari
                             const tc_run_cfg *cfg, char *err, size_t errlen)
 {
     const tc_model *m = sim->m;
-    if (!(cfg->horizon > 0) || !(cfg->bin_width > 0) || !(cfg->warmup >= 0) ||
-        cfg->warmup >= cfg->horizon || cfg->horizon / cfg->bin_width > 1e6) {
+    if (!(cfg->horizon > 0) || !(cfg->bin_width > 0) || !(cfg->warmup >= 0) || cfg->warmup >= cfg->horizon ||
+        cfg->horizon / cfg->bin_width > 1e6) {
         snprintf(err, errlen, "run: need horizon > warmup >= 0 and at most 10^6 bins");
         return TC_ERR_INPUT;
     }
@@ -886,7 +894,7 @@ static void place_state(tc_sim *sim)
                 schedule(sim, tc_dist_sample_residual(&st->cfg->ttr, ss->down_for, &init), EV_REPAIR,
                          (uint32_t)s, st->fail_token);
             else
-                st->held_down = 1;           /* down until a scenario brings it up */
+                st->held_down = 1; /* down until a scenario brings it up */
         } else if (st->cfg->has_failure) {
             schedule(sim, tc_dist_sample(&st->cfg->ttf, &st->rng_failure), EV_FAIL, (uint32_t)s,
                      st->fail_token);
@@ -902,7 +910,7 @@ static void place_state(tc_sim *sim)
         for (int k = 0; k < ss->waiting; k++) {
             int id = job_new(sim, r, sim->entry_step[s], 1);
             sim->jobs[id].station = s;
-            ring_push(&st->queue, id);        /* at t = 0: no integral to adjust */
+            ring_push(&st->queue, id); /* at t = 0: no integral to adjust */
         }
         waiting_changed(sim, st);
     }

@@ -34,13 +34,13 @@ struct tc_ingest {
     pthread_t thread, replay_thread;
     int thread_started, replay_started;
     atomic_int stop;
-    atomic_int assigned;          /* the group has given us partitions */
+    atomic_int assigned; /* the group has given us partitions */
     atomic_long significant, errors;
     pthread_mutex_t mu;
     pthread_cond_t not_empty, not_full;
     tc_message *q;
     size_t cap, head, len;
-    part_offset *marked, *snapshot;   /* main thread only */
+    part_offset *marked, *snapshot; /* main thread only */
     int n_marked, n_snapshot;
     part_offset *resume;
     int n_resume;
@@ -55,7 +55,8 @@ static void set_err(char *err, size_t errlen, const char *fmt, const char *a, co
 
 /* ---- configuration ---------------------------------------------------------------- */
 
-tc_status tc_kafka_config_read(const char *path, char ***names, char ***values, int *n, char *err, size_t errlen)
+tc_status tc_kafka_config_read(const char *path, char ***names, char ***values, int *n, char *err,
+                               size_t errlen)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -111,7 +112,7 @@ static void free_config(char **names, char **values, int n)
     for (int i = 0; i < n; i++) {
         free(names[i]);
         if (values[i])
-            memset(values[i], 0, strlen(values[i]));    /* secrets do not linger */
+            memset(values[i], 0, strlen(values[i])); /* secrets do not linger */
         free(values[i]);
     }
     free(names);
@@ -136,7 +137,7 @@ static void error_cb(rd_kafka_t *rk, int code, const char *reason, void *opaque)
     static _Thread_local double last;
     atomic_fetch_add(&in->errors, 1);
     double t = tc_clock_now();
-    if (t - last >= 10) {                   /* a broker outage logs once per 10 s, not per retry */
+    if (t - last >= 10) { /* a broker outage logs once per 10 s, not per retry */
         fprintf(stderr, "twincast: kafka: %s: %s\n", rd_kafka_err2name((rd_kafka_resp_err_t)code), reason);
         last = t;
     }
@@ -214,14 +215,16 @@ static int start_mock(tc_ingest *in, char *err, size_t errlen)
 
 /* ---- the consumer thread ----------------------------------------------------------- */
 
-static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_partition_list_t *parts, void *opaque)
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_partition_list_t *parts,
+                         void *opaque)
 {
     tc_ingest *in = opaque;
     if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         /* the output file knows exactly which events its last epoch reflects: resume there */
         for (int i = 0; i < parts->cnt; i++)
             for (int k = 0; k < in->n_resume; k++)
-                if (!strcmp(parts->elems[i].topic, in->topic) && parts->elems[i].partition == in->resume[k].partition)
+                if (!strcmp(parts->elems[i].topic, in->topic) &&
+                    parts->elems[i].partition == in->resume[k].partition)
                     parts->elems[i].offset = in->resume[k].next;
         rd_kafka_assign(rk, parts);
         atomic_store(&in->assigned, 1);
@@ -254,7 +257,10 @@ static void push(tc_ingest *in, tc_message *m)
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_nsec += 100000000;
-        if (ts.tv_nsec >= 1000000000) { ts.tv_sec++; ts.tv_nsec -= 1000000000; }
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
         pthread_cond_timedwait(&in->not_full, &in->mu, &ts);
     }
     if (in->len < in->cap) {
@@ -380,9 +386,18 @@ fail:
     return st;
 }
 
-const char *tc_ingest_bootstraps(const tc_ingest *in) { return in->bootstraps; }
-long tc_ingest_significant(tc_ingest *in) { return atomic_load(&in->significant); }
-long tc_ingest_errors(tc_ingest *in) { return atomic_load(&in->errors); }
+const char *tc_ingest_bootstraps(const tc_ingest *in)
+{
+    return in->bootstraps;
+}
+long tc_ingest_significant(tc_ingest *in)
+{
+    return atomic_load(&in->significant);
+}
+long tc_ingest_errors(tc_ingest *in)
+{
+    return atomic_load(&in->errors);
+}
 
 int tc_ingest_pop(tc_ingest *in, tc_message *m, double timeout_s)
 {
@@ -466,7 +481,8 @@ tc_status tc_ingest_commit(tc_ingest *in, char *err, size_t errlen)
         return TC_OK;
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(in->n_snapshot);
     for (int i = 0; i < in->n_snapshot; i++)
-        rd_kafka_topic_partition_list_add(l, in->topic, in->snapshot[i].partition)->offset = in->snapshot[i].next;
+        rd_kafka_topic_partition_list_add(l, in->topic, in->snapshot[i].partition)->offset =
+            in->snapshot[i].next;
     rd_kafka_resp_err_t e = rd_kafka_commit(in->consumer, l, 0);
     rd_kafka_topic_partition_list_destroy(l);
     if (e) {
@@ -488,10 +504,11 @@ void tc_ingest_produce(tc_ingest *in, const char *topic, const char *key, const 
     for (int tries = 0;; tries++) {
         e = rd_kafka_producev(in->producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE((void *)payload, len),
                               RD_KAFKA_V_KEY((void *)key, key ? strlen(key) : 0),
-                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h),
+                              RD_KAFKA_V_END);
         if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || tries == 100)
             break;
-        rd_kafka_poll(in->producer, 100);   /* the local queue is full: let deliveries drain it */
+        rd_kafka_poll(in->producer, 100); /* the local queue is full: let deliveries drain it */
     }
     if (e) {
         if (h)

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "twincast/model.h"
 #include "model_internal.h"
+#include "twincast/model.h"
 
 void tc_model_destroy(tc_model *m)
 {
@@ -123,7 +123,7 @@ tc_status tc_plant_set(tc_plant *p, const tc_param *q, double v, char *err, size
     char why[160];
     d->p[q->index] = v;
     if (tc_dist_prepare(d, why, sizeof why) != 0) {
-        *d = saved;                          /* never half-applied */
+        *d = saved; /* never half-applied */
         snprintf(err, errlen, "%s: value %g rejected: %s", q->path, v, why);
         return TC_ERR_INPUT;
     }
@@ -132,8 +132,8 @@ tc_status tc_plant_set(tc_plant *p, const tc_param *q, double v, char *err, size
 
 /* Registry construction, used by the loader. */
 
-static int add_param(tc_model *m, int *cap, const char *path, int is_integer, int is_duration,
-                     double lo, double hi, int owner, tc_param_field field, int index)
+static int add_param(tc_model *m, int *cap, const char *path, int is_integer, int is_duration, double lo,
+                     double hi, int owner, tc_param_field field, int index)
 {
     if (m->n_params == *cap) {
         int ncap = *cap ? *cap * 2 : 32;
@@ -148,18 +148,18 @@ static int add_param(tc_model *m, int *cap, const char *path, int is_integer, in
         return -1;
     strcpy(dup, path);
     m->params[m->n_params++] = (tc_param){dup, is_integer, is_duration, lo, hi, owner, field, index};
-    return 0;   // cppcheck-suppress memleak ; dup is owned by m->params, freed in tc_model_destroy
+    return 0; // cppcheck-suppress memleak ; dup is owned by m->params, freed in tc_model_destroy
 }
 
-static int add_dist_params(tc_model *m, int *cap, const char *prefix, const tc_dist *d,
-                           int owner, tc_param_field field)
+static int add_dist_params(tc_model *m, int *cap, const char *prefix, const tc_dist *d, int owner,
+                           tc_param_field field)
 {
     char path[512];
     for (int i = 0; i < tc_dist_nparams(d->type); i++) {
         snprintf(path, sizeof path, "%s.%s", prefix, tc_dist_param_name(d->type, i));
         int integer = d->type == TC_DIST_ERLANG && i == 0;
-        if (add_param(m, cap, path, integer, tc_dist_param_is_duration(d->type, i),
-                      integer ? 1 : 0, integer ? 1000 : 1e15, owner, field, i) != 0)
+        if (add_param(m, cap, path, integer, tc_dist_param_is_duration(d->type, i), integer ? 1 : 0,
+                      integer ? 1000 : 1e15, owner, field, i) != 0)
             return -1;
     }
     return 0;
@@ -172,24 +172,30 @@ int tc_model_build_registry_(tc_model *m)
     for (int i = 0; i < m->plant.n_stations; i++) {
         const tc_station *s = &m->plant.stations[i];
         snprintf(path, sizeof path, "%s.servers", s->name);
-        if (add_param(m, &cap, path, 1, 0, 0, 1e6, i, TC_FIELD_SERVERS, 0)) return -1;
+        if (add_param(m, &cap, path, 1, 0, 0, 1e6, i, TC_FIELD_SERVERS, 0))
+            return -1;
         snprintf(path, sizeof path, "%s.buffer", s->name);
-        if (add_param(m, &cap, path, 1, 0, 0, 1e9, i, TC_FIELD_BUFFER, 0)) return -1;
+        if (add_param(m, &cap, path, 1, 0, 0, 1e9, i, TC_FIELD_BUFFER, 0))
+            return -1;
         snprintf(path, sizeof path, "%s.threshold", s->name);
-        if (add_param(m, &cap, path, 1, 0, 1, 1e9, i, TC_FIELD_THRESHOLD, 0)) return -1;
+        if (add_param(m, &cap, path, 1, 0, 1, 1e9, i, TC_FIELD_THRESHOLD, 0))
+            return -1;
         snprintf(path, sizeof path, "%s.process", s->name);
-        if (add_dist_params(m, &cap, path, &s->process, i, TC_FIELD_PROCESS)) return -1;
+        if (add_dist_params(m, &cap, path, &s->process, i, TC_FIELD_PROCESS))
+            return -1;
         if (s->has_failure) {
             snprintf(path, sizeof path, "%s.failure.ttf", s->name);
-            if (add_dist_params(m, &cap, path, &s->ttf, i, TC_FIELD_TTF)) return -1;
+            if (add_dist_params(m, &cap, path, &s->ttf, i, TC_FIELD_TTF))
+                return -1;
             snprintf(path, sizeof path, "%s.failure.ttr", s->name);
-            if (add_dist_params(m, &cap, path, &s->ttr, i, TC_FIELD_TTR)) return -1;
+            if (add_dist_params(m, &cap, path, &s->ttr, i, TC_FIELD_TTR))
+                return -1;
         }
     }
     for (int i = 0; i < m->plant.n_sources; i++) {
         snprintf(path, sizeof path, "%s.interarrival", m->plant.sources[i].name);
-        if (add_dist_params(m, &cap, path, &m->plant.sources[i].interarrival, i,
-                            TC_FIELD_INTERARRIVAL)) return -1;
+        if (add_dist_params(m, &cap, path, &m->plant.sources[i].interarrival, i, TC_FIELD_INTERARRIVAL))
+            return -1;
     }
     return 0;
 }

@@ -15,12 +15,12 @@
 
 #include <libfyaml.h>
 
-#include "twincast/model.h"
 #include "doc.h"
 #include "model_internal.h"
+#include "twincast/model.h"
 
 #define TC_MODEL_MAX_BYTES (16u << 20)
-#define TC_NAME_MAX 63
+#define TC_NAME_MAX        63
 
 typedef struct loader {
     tc_doc d;
@@ -53,11 +53,14 @@ static int check_name(loader *L, struct fy_node *k, const char *name, const char
         return tc_doc_fail(&L->d, k, "%s name must have 1 to %d characters", what, TC_NAME_MAX);
     for (size_t i = 0; i < n; i++) {
         char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
-            return tc_doc_fail(&L->d, k, "%s name '%s' may only use letters, digits, '_' and '-'", what, name);
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+              c == '-'))
+            return tc_doc_fail(&L->d, k, "%s name '%s' may only use letters, digits, '_' and '-'", what,
+                               name);
     }
     if (tc_model_station_index(L->m, name) >= 0 || tc_model_source_index(L->m, name) >= 0)
-        return tc_doc_fail(&L->d, k, "duplicate name '%s': names are unique across stations and sources", name);
+        return tc_doc_fail(&L->d, k, "duplicate name '%s': names are unique across stations and sources",
+                           name);
     return 0;
 }
 
@@ -71,7 +74,9 @@ static char *own_str(loader *L, const char *s)
 
 /* ---- distributions ------------------------------------------------------ */
 
-typedef struct weighted { double v, w; } weighted;
+typedef struct weighted {
+    double v, w;
+} weighted;
 
 static int cmp_weighted(const void *a, const void *b)
 {
@@ -99,7 +104,8 @@ static int parse_empirical(loader *L, struct fy_node *n, const char *what, tc_di
         struct fy_node *v = fy_node_sequence_iterate(vals, &it);
         struct fy_node *w = wts ? fy_node_sequence_iterate(wts, &wit) : NULL;
         t[i].w = 1;
-        if (tc_doc_duration(&L->d, v, "values", &t[i].v) || (w && tc_doc_real(&L->d, w, "weights", &t[i].w))) {
+        if (tc_doc_duration(&L->d, v, "values", &t[i].v) ||
+            (w && tc_doc_real(&L->d, w, "weights", &t[i].w))) {
             free(t);
             return -1;
         }
@@ -134,15 +140,19 @@ static int parse_dist(loader *L, struct fy_node *n, struct fy_node *at, const ch
         return -1;
     struct fy_node *tn = tc_doc_find(n, "dist", NULL);
     if (!tn)
-        return tc_doc_fail(&L->d, n, "%s: missing 'dist' (one of constant, exponential, uniform, triangular, "
-                             "normal, lognormal, gamma, erlang, weibull, empirical)", what);
+        return tc_doc_fail(&L->d, n,
+                           "%s: missing 'dist' (one of constant, exponential, uniform, triangular, "
+                           "normal, lognormal, gamma, erlang, weibull, empirical)",
+                           what);
     const char *tname = tc_doc_scalar(&L->d, tn, "dist");
     if (!tname)
         return -1;
     memset(d, 0, sizeof *d);
     if (tc_dist_type_parse(tname, &d->type) != 0)
-        return tc_doc_fail(&L->d, tn, "%s: unknown distribution '%s' (one of constant, exponential, uniform, "
-                              "triangular, normal, lognormal, gamma, erlang, weibull, empirical)", what, tname);
+        return tc_doc_fail(&L->d, tn,
+                           "%s: unknown distribution '%s' (one of constant, exponential, uniform, "
+                           "triangular, normal, lognormal, gamma, erlang, weibull, empirical)",
+                           what, tname);
     const char *allowed[TC_DIST_MAXP + 3] = {"dist"};
     int na = 1;
     for (int i = 0; i < tc_dist_nparams(d->type); i++)
@@ -202,8 +212,9 @@ static int parse_station(loader *L, struct fy_node *k, struct fy_node *v, tc_sta
         if (tc_doc_int(&L->d, n, "threshold", 1, 1000000000, &x))
             return -1;
         if (s->buffer != TC_UNLIMITED && x > s->buffer)
-            return tc_doc_fail(&L->d, n, "%s: threshold %ld exceeds buffer %d, so the bottleneck could never form",
-                           what, x, s->buffer);
+            return tc_doc_fail(&L->d, n,
+                               "%s: threshold %ld exceeds buffer %d, so the bottleneck could never form",
+                               what, x, s->buffer);
         s->threshold = (int)x;
     }
     struct fy_node *pk = NULL;
@@ -270,7 +281,8 @@ static int route_station(loader *L, struct fy_node *n, const char *src, char *se
     if (idx < 0)
         return tc_doc_fail(&L->d, n, "source %s: route names unknown station '%s'", src, name);
     if (seen[idx])
-        return tc_doc_fail(&L->d, n, "source %s: station '%s' appears twice in the route (a route cycle)", src, name);
+        return tc_doc_fail(&L->d, n, "source %s: station '%s' appears twice in the route (a route cycle)",
+                           src, name);
     seen[idx] = 1;
     return idx;
 }
@@ -279,7 +291,8 @@ static int parse_route(loader *L, struct fy_node *r, struct fy_node *at, tc_sour
 {
     tc_model *m = L->m;
     if (!r || !fy_node_is_sequence(r) || fy_node_sequence_item_count(r) < 1)
-        return tc_doc_fail(&L->d, r ? r : at, "source %s: 'route' must be a non-empty list of stations", src->name);
+        return tc_doc_fail(&L->d, r ? r : at, "source %s: 'route' must be a non-empty list of stations",
+                           src->name);
     int S = m->plant.n_stations, rc = 0;
     char *seen = calloc((size_t)S, 1);
     int *alts = calloc((size_t)S, sizeof *alts);
@@ -300,11 +313,17 @@ static int parse_route(loader *L, struct fy_node *r, struct fy_node *at, tc_sour
                 rc = tc_doc_fail(&L->d, item, "source %s: an alternatives list must not be empty", src->name);
             while (rc == 0 && (a = fy_node_sequence_iterate(item, &ait))) {
                 int idx = route_station(L, a, src->name, seen);
-                if (idx < 0) rc = -1; else alts[n++] = idx;
+                if (idx < 0)
+                    rc = -1;
+                else
+                    alts[n++] = idx;
             }
         } else {
             int idx = route_station(L, item, src->name, seen);
-            if (idx < 0) rc = -1; else alts[n++] = idx;
+            if (idx < 0)
+                rc = -1;
+            else
+                alts[n++] = idx;
         }
         if (rc == 0 && push_step(L, &L->cap_steps, &L->cap_alts, alts, n))
             rc = tc_doc_fail(&L->d, item, "out of memory");
@@ -327,7 +346,8 @@ static int parse_source(loader *L, struct fy_node *k, struct fy_node *v, tc_sour
     struct fy_node *ik = NULL, *rk = NULL;
     struct fy_node *ia = tc_doc_find(v, "interarrival", &ik), *route = tc_doc_find(v, "route", &rk);
     if (!ia)
-        return tc_doc_fail(&L->d, k, "%s: missing 'interarrival' (its inter-arrival time distribution)", what);
+        return tc_doc_fail(&L->d, k, "%s: missing 'interarrival' (its inter-arrival time distribution)",
+                           what);
     char sub[160];
     snprintf(sub, sizeof sub, "%s interarrival", what);
     if (parse_dist(L, ia, ik, sub, &src->interarrival))
@@ -340,8 +360,8 @@ static int parse_source(loader *L, struct fy_node *k, struct fy_node *v, tc_sour
 }
 
 /* Stations first (routes refer to them), then sources. */
-static int parse_plant(loader *L, struct fy_node *stations, struct fy_node *sk,
-                       struct fy_node *sources, struct fy_node *rk)
+static int parse_plant(loader *L, struct fy_node *stations, struct fy_node *sk, struct fy_node *sources,
+                       struct fy_node *rk)
 {
     tc_model *m = L->m;
     if (!stations)
@@ -368,9 +388,15 @@ static int parse_plant(loader *L, struct fy_node *stations, struct fy_node *sk,
     while (rc == 0 && (p = fy_node_mapping_iterate(stations, &it))) {
         struct fy_node *k = fy_node_pair_key(p);
         const char *name = tc_doc_scalar(&L->d, k, "station name");
-        if (!name || check_name(L, k, name, "station")) { rc = -1; break; }
+        if (!name || check_name(L, k, name, "station")) {
+            rc = -1;
+            break;
+        }
         tc_station *s = &m->plant.stations[m->plant.n_stations];
-        if (!(s->name = own_str(L, name))) { rc = tc_doc_fail(&L->d, k, "out of memory"); break; }
+        if (!(s->name = own_str(L, name))) {
+            rc = tc_doc_fail(&L->d, k, "out of memory");
+            break;
+        }
         m->plant.n_stations++;
         rc = parse_station(L, k, fy_node_pair_value(p), s);
     }
@@ -378,9 +404,15 @@ static int parse_plant(loader *L, struct fy_node *stations, struct fy_node *sk,
     while (rc == 0 && (p = fy_node_mapping_iterate(sources, &it))) {
         struct fy_node *k = fy_node_pair_key(p);
         const char *name = tc_doc_scalar(&L->d, k, "source name");
-        if (!name || check_name(L, k, name, "source")) { rc = -1; break; }
+        if (!name || check_name(L, k, name, "source")) {
+            rc = -1;
+            break;
+        }
         tc_source *src = &m->plant.sources[m->plant.n_sources];
-        if (!(src->name = own_str(L, name))) { rc = tc_doc_fail(&L->d, k, "out of memory"); break; }
+        if (!(src->name = own_str(L, name))) {
+            rc = tc_doc_fail(&L->d, k, "out of memory");
+            break;
+        }
         m->plant.n_sources++;
         rc = parse_source(L, k, fy_node_pair_value(p), src, reached);
     }
@@ -390,7 +422,7 @@ static int parse_plant(loader *L, struct fy_node *stations, struct fy_node *sk,
             struct fy_node *k = NULL;
             tc_doc_find(stations, m->plant.stations[i].name, &k);
             rc = tc_doc_fail(&L->d, k, "station %s is on no source's route, so no job can ever reach it",
-                         m->plant.stations[i].name);
+                             m->plant.stations[i].name);
         }
     free(reached);
     return rc;
@@ -411,7 +443,8 @@ static int parse_change(loader *L, struct fy_node *c, const char *what, tc_plant
     static const char *const keys[] = {"at", "set", "value", "up", "down", NULL};
     if (tc_doc_expect_mapping(&L->d, c, c, what) || tc_doc_check_keys(&L->d, c, what, keys))
         return -1;
-    struct fy_node *at = tc_doc_find(c, "at", NULL), *set = tc_doc_find(c, "set", NULL), *val = tc_doc_find(c, "value", NULL);
+    struct fy_node *at = tc_doc_find(c, "at", NULL), *set = tc_doc_find(c, "set", NULL),
+                   *val = tc_doc_find(c, "value", NULL);
     struct fy_node *up = tc_doc_find(c, "up", NULL), *down = tc_doc_find(c, "down", NULL);
     if (!at)
         return tc_doc_fail(&L->d, c, "%s: missing 'at' (when the change happens)", what);
@@ -429,7 +462,8 @@ static int parse_change(loader *L, struct fy_node *c, const char *what, tc_plant
         if (!val)
             return tc_doc_fail(&L->d, c, "%s: 'set' needs a 'value'", what);
         const tc_param *q = &L->m->params[pi];
-        if ((q->is_duration ? tc_doc_duration(&L->d, val, "value", &out->value) : tc_doc_real(&L->d, val, "value", &out->value)))
+        if ((q->is_duration ? tc_doc_duration(&L->d, val, "value", &out->value)
+                            : tc_doc_real(&L->d, val, "value", &out->value)))
             return -1;
         char why[256];
         tc_plant_copy(scratch, &L->m->plant);
@@ -472,7 +506,10 @@ static int parse_scenarios(loader *L, struct fy_node *n, struct fy_node *at)
     while (rc == 0 && (p = fy_node_mapping_iterate(n, &it))) {
         struct fy_node *k = fy_node_pair_key(p), *v = fy_node_pair_value(p);
         const char *name = tc_doc_scalar(&L->d, k, "scenario name");
-        if (!name) { rc = -1; break; }
+        if (!name) {
+            rc = -1;
+            break;
+        }
         if (strcmp(name, "baseline") == 0 || tc_model_scenario_index(m, name) >= 0) {
             rc = tc_doc_fail(&L->d, k, "scenario name '%s' is reserved or used twice", name);
             break;
@@ -488,7 +525,10 @@ static int parse_scenarios(loader *L, struct fy_node *n, struct fy_node *at)
         sc->name = malloc(strlen(name) + 1);
         sc->changes = calloc((size_t)nc + 1, sizeof *sc->changes);
         m->n_scenarios++;
-        if (!sc->name || !sc->changes) { rc = tc_doc_fail(&L->d, k, "out of memory"); break; }
+        if (!sc->name || !sc->changes) {
+            rc = tc_doc_fail(&L->d, k, "out of memory");
+            break;
+        }
         strcpy(sc->name, name);
         void *cit = NULL;
         struct fy_node *c;
@@ -505,8 +545,8 @@ static int parse_scenarios(loader *L, struct fy_node *n, struct fy_node *at)
 
 static int parse_root(loader *L, struct fy_node *root)
 {
-    static const char *const keys[] = {"name", "time_unit", "horizon", "replications", "seed",
-                                       "bin_width", "stations", "sources", "scenarios", NULL};
+    static const char *const keys[] = {"name",      "time_unit", "horizon", "replications", "seed",
+                                       "bin_width", "stations",  "sources", "scenarios",    NULL};
     tc_model *m = L->m;
     if (!root || !fy_node_is_mapping(root))
         return tc_doc_fail(&L->d, root, "a model must be a mapping with stations and sources");
@@ -602,8 +642,7 @@ static tc_status load_common(tc_model *m, const char *origin, tc_model **out, ch
     return TC_OK;
 }
 
-tc_status tc_model_load_string(const char *text, const char *origin, tc_model **out,
-                               char *err, size_t errlen)
+tc_status tc_model_load_string(const char *text, const char *origin, tc_model **out, char *err, size_t errlen)
 {
     tc_model *m = calloc(1, sizeof *m);
     size_t n = strlen(text);

@@ -4,8 +4,8 @@
 #include "twincast/sample.h"
 
 static const char *const names[TC_M_COUNT] = {
-    "onset_time", "mean_waiting", "max_waiting", "utilisation", "throughput",
-    "blocked", "starved", "availability", "bottleneck_share",
+    "onset_time", "mean_waiting", "max_waiting",  "utilisation",      "throughput",
+    "blocked",    "starved",      "availability", "bottleneck_share",
 };
 
 const char *tc_sample_measure_name(int k)

@@ -46,7 +46,7 @@ tc_status tc_state_set_in_service(tc_state *s, int station, const double *elapse
     if (n > 0)
         memcpy(copy, elapsed, sizeof *copy * (size_t)n);
     free(st->in_service);
-    free(st->jobs);                      /* ids no longer match */
+    free(st->jobs); /* ids no longer match */
     st->jobs = NULL;
     st->in_service = copy;
     st->n_in_service = n;
@@ -85,19 +85,19 @@ tc_status tc_state_validate(const tc_state *s, const tc_model *m, char *err, siz
             return TC_ERR_INPUT;
         }
         if (st->n_in_service > servers) {
-            snprintf(err, errlen, "state: stations.%s.in_service: %d jobs in service but only %d servers",
-                     nm, st->n_in_service, servers);
+            snprintf(err, errlen, "state: stations.%s.in_service: %d jobs in service but only %d servers", nm,
+                     st->n_in_service, servers);
             return TC_ERR_INPUT;
         }
         if (ms->buffer != TC_UNLIMITED && st->waiting > ms->buffer) {
-            snprintf(err, errlen, "state: stations.%s.waiting: %d exceeds the buffer of %d", nm,
-                     st->waiting, ms->buffer);
+            snprintf(err, errlen, "state: stations.%s.waiting: %d exceeds the buffer of %d", nm, st->waiting,
+                     ms->buffer);
             return TC_ERR_INPUT;
         }
         for (int k = 0; k < st->n_in_service; k++)
             if (!(st->in_service[k] >= 0) || !isfinite(st->in_service[k])) {
-                snprintf(err, errlen, "state: stations.%s.in_service[%d]: elapsed time must be finite and >= 0",
-                         nm, k);
+                snprintf(err, errlen,
+                         "state: stations.%s.in_service[%d]: elapsed time must be finite and >= 0", nm, k);
                 return TC_ERR_INPUT;
             }
     }

@@ -11,7 +11,8 @@
 
 static int parse_station(tc_doc *d, const tc_model *m, struct fy_node *k, struct fy_node *v, tc_state *s)
 {
-    static const char *const keys[] = {"up", "down_for", "servers", "waiting", "in_service", "in_service_jobs", NULL};
+    static const char *const keys[] = {"up",         "down_for",        "servers", "waiting",
+                                       "in_service", "in_service_jobs", NULL};
     const char *name = tc_doc_scalar(d, k, "station name");
     if (!name)
         return -1;
@@ -49,7 +50,8 @@ static int parse_station(tc_doc *d, const tc_model *m, struct fy_node *k, struct
         int cnt = fy_node_sequence_item_count(n);
         int servers = st->servers >= 0 ? st->servers : m->plant.stations[i].servers;
         if (cnt > servers && st->servers >= 0)
-            return tc_doc_fail(d, n, "%s.in_service: %d jobs in service but only %d servers", what, cnt, servers);
+            return tc_doc_fail(d, n, "%s.in_service: %d jobs in service but only %d servers", what, cnt,
+                               servers);
         double *el = calloc((size_t)cnt + 1, sizeof *el);
         if (!el)
             return tc_doc_fail(d, n, "out of memory");
@@ -102,14 +104,27 @@ static int parse_params(tc_doc *d, const tc_model *m, struct fy_node *p, struct 
         struct fy_node *k = fy_node_pair_key(pr), *v = fy_node_pair_value(pr);
         const char *path = tc_doc_scalar(d, k, "parameter path");
         int pi = path ? tc_model_param_find(m, path) : -1;
-        if (!path) { rc = -1; break; }
-        if (pi < 0) { rc = tc_doc_fail(d, k, "params: unknown parameter path '%s'", path); break; }
+        if (!path) {
+            rc = -1;
+            break;
+        }
+        if (pi < 0) {
+            rc = tc_doc_fail(d, k, "params: unknown parameter path '%s'", path);
+            break;
+        }
         double value;
         const tc_param *q = &m->params[pi];
-        if ((q->is_duration ? tc_doc_duration(d, v, path, &value) : tc_doc_real(d, v, path, &value))) { rc = -1; break; }
+        if ((q->is_duration ? tc_doc_duration(d, v, path, &value) : tc_doc_real(d, v, path, &value))) {
+            rc = -1;
+            break;
+        }
         char why[256];
-        if (tc_plant_set(&scratch, q, value, why, sizeof why) != TC_OK) { rc = tc_doc_fail(d, v, "params: %s", why); break; }
-        if (tc_state_add_override(s, pi, value) != TC_OK) rc = tc_doc_fail(d, v, "out of memory");
+        if (tc_plant_set(&scratch, q, value, why, sizeof why) != TC_OK) {
+            rc = tc_doc_fail(d, v, "params: %s", why);
+            break;
+        }
+        if (tc_state_add_override(s, pi, value) != TC_OK)
+            rc = tc_doc_fail(d, v, "out of memory");
     }
     free(scratch.stations);
     free(scratch.sources);
@@ -172,8 +187,8 @@ tc_status tc_state_parse_json(const tc_model *m, const char *text, size_t len, c
     return TC_OK;
 }
 
-tc_status tc_state_load_json(const tc_model *m, const char *path, tc_state **out, char **text,
-                             char *err, size_t errlen)
+tc_status tc_state_load_json(const tc_model *m, const char *path, tc_state **out, char **text, char *err,
+                             size_t errlen)
 {
     size_t n;
     tc_status st = tc_doc_read_file(path, TC_STATE_MAX_BYTES, text, &n, err, errlen);

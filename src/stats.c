@@ -50,8 +50,10 @@ tc_interval tc_wilson_interval(long k, long n, double level)
     double centre = (p + 0.5 * z2n) / (1 + z2n);
     double half = z * sqrt(p * (1 - p) / (double)n + 0.25 * z2n / (double)n) / (1 + z2n);
     tc_interval r = {centre - half, centre + half};
-    if (r.lo < 0 || k == 0) r.lo = 0;      /* exact at the ends, not 1e-17 off */
-    if (r.hi > 1 || k == n) r.hi = 1;
+    if (r.lo < 0 || k == 0)
+        r.lo = 0; /* exact at the ends, not 1e-17 off */
+    if (r.hi > 1 || k == n)
+        r.hi = 1;
     return r;
 }
 
@@ -73,18 +75,26 @@ static void select_kth(double *x, size_t lo, size_t hi, size_t k)
         double pivot = x[lo + (hi - lo) / 2];
         size_t i = lo, j = hi;
         while (i <= j) {
-            while (x[i] < pivot) i++;
-            while (x[j] > pivot) j--;
-            if (i <= j) {
-                double t = x[i]; x[i] = x[j]; x[j] = t;
+            while (x[i] < pivot)
                 i++;
-                if (j == 0) break;
+            while (x[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = x[i];
+                x[i] = x[j];
+                x[j] = t;
+                i++;
+                if (j == 0)
+                    break;
                 j--;
             }
         }
-        if (k <= j) hi = j;
-        else if (k >= i) lo = i;
-        else return;
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return;
     }
 }
 
@@ -98,7 +108,7 @@ void tc_quantiles_select(double *x, size_t n, const double *p, int np, double *o
         }
         double h = (double)(n - 1) * p[q];
         size_t i = (size_t)floor(h);
-        if (i < lo)                         /* an equal level: already in place */
+        if (i < lo) /* an equal level: already in place */
             i = lo > 0 ? lo - 1 : 0;
         else
             select_kth(x, lo, n - 1, i);
@@ -106,7 +116,8 @@ void tc_quantiles_select(double *x, size_t n, const double *p, int np, double *o
         if (i + 1 < n) {
             b = x[i + 1];
             for (size_t k = i + 2; k < n; k++)
-                if (x[k] < b) b = x[k];
+                if (x[k] < b)
+                    b = x[k];
         }
         out[q] = a + (h - (double)i) * (b - a);
         lo = i + 1;

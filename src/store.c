@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/statvfs.h>
 
 #include <hdf5.h>
 #include <nettle/sha2.h>
@@ -28,16 +28,16 @@ struct tc_store {
     hid_t epoch_group;
     int epoch;
     int flags;
-    char *path;        /* the file the user named */
-    char *work;        /* the file being written: path itself, or its temporary copy */
+    char *path; /* the file the user named */
+    char *work; /* the file being written: path itself, or its temporary copy */
 };
 
-#define CHECK(expr, what)                                                       \
-    do {                                                                        \
-        if ((expr) < 0) {                                                       \
-            snprintf(err, errlen, "%s: HDF5 failed to %s", s->path, what);      \
-            goto fail;                                                          \
-        }                                                                       \
+#define CHECK(expr, what)                                                                                    \
+    do {                                                                                                     \
+        if ((expr) < 0) {                                                                                    \
+            snprintf(err, errlen, "%s: HDF5 failed to %s", s->path, what);                                   \
+            goto fail;                                                                                       \
+        }                                                                                                    \
     } while (0)
 
 void tc_sha256_hex(const char *text, size_t len, char out[65])
@@ -64,8 +64,10 @@ herr_t tc_h5_scalar_attr(hid_t obj, const char *name, hid_t type, const void *va
         goto done;
     rc = H5Awrite(attr, type, value);
 done:
-    if (attr >= 0) H5Aclose(attr);
-    if (space >= 0) H5Sclose(space);
+    if (attr >= 0)
+        H5Aclose(attr);
+    if (space >= 0)
+        H5Sclose(space);
     return rc;
 }
 
@@ -77,7 +79,8 @@ herr_t tc_h5_str_attr(hid_t obj, const char *name, const char *value)
     if ((type = H5Tcopy(H5T_C_S1)) >= 0 && H5Tset_size(type, strlen(value) + 1) >= 0 &&
         H5Tset_strpad(type, H5T_STR_NULLTERM) >= 0 && H5Tset_cset(type, H5T_CSET_UTF8) >= 0)
         rc = tc_h5_scalar_attr(obj, name, type, value);
-    if (type >= 0) H5Tclose(type);
+    if (type >= 0)
+        H5Tclose(type);
     return rc;
 }
 
@@ -94,9 +97,12 @@ herr_t tc_h5_text_dataset(hid_t loc, const char *name, const char *text)
         goto done;
     rc = H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &text);
 done:
-    if (ds >= 0) H5Dclose(ds);
-    if (space >= 0) H5Sclose(space);
-    if (type >= 0) H5Tclose(type);
+    if (ds >= 0)
+        H5Dclose(ds);
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
     return rc;
 }
 
@@ -131,7 +137,8 @@ static int copy_file(const char *from, const char *to, char *err, size_t errlen)
     ssize_t n = 0;
     if (in < 0 || (out = open(to, O_WRONLY | O_CREAT | O_EXCL, 0644)) < 0) {
         snprintf(err, errlen, "%s: cannot copy for appending: %s", in < 0 ? from : to, strerror(errno));
-        if (in >= 0) close(in);
+        if (in >= 0)
+            close(in);
         return -1;
     }
     while ((n = read(in, buf, sizeof buf)) > 0)
@@ -170,16 +177,20 @@ static tc_status open_existing(tc_store *s, const tc_model *m, char *err, size_t
     hid_t a = H5Aopen(s->file, "model_sha256", H5P_DEFAULT), t = a >= 0 ? H5Aget_type(a) : -1;
     if (t >= 0 && H5Tget_class(t) == H5T_STRING && H5Tget_size(t) == sizeof theirs)
         H5Aread(a, t, theirs);
-    if (t >= 0) H5Tclose(t);
-    if (a >= 0) H5Aclose(a);
+    if (t >= 0)
+        H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
     if (strcmp(mine, theirs) != 0) {
-        snprintf(err, errlen, "%s: holds forecasts of another model (sha256 %.12s..., this one %.12s...); "
-                 "write to another file", s->path, theirs, mine);
+        snprintf(err, errlen,
+                 "%s: holds forecasts of another model (sha256 %.12s..., this one %.12s...); "
+                 "write to another file",
+                 s->path, theirs, mine);
         return TC_ERR_INPUT;
     }
     int last = 0;
-    if (H5Literate_by_name(s->file, "forecasts", H5_INDEX_NAME, H5_ITER_NATIVE, NULL, find_last_epoch,
-                           &last, H5P_DEFAULT) < 0) {
+    if (H5Literate_by_name(s->file, "forecasts", H5_INDEX_NAME, H5_ITER_NATIVE, NULL, find_last_epoch, &last,
+                           H5P_DEFAULT) < 0) {
         snprintf(err, errlen, "%s: HDF5 failed to list /forecasts", s->path);
         return TC_ERR_RUNTIME;
     }
@@ -193,7 +204,8 @@ static tc_status create_new(tc_store *s, const tc_model *m, char *err, size_t er
     tc_status st = TC_ERR_RUNTIME;
     char created[32], title[512], sha[65];
     CHECK(fcpl = H5Pcreate(H5P_FILE_CREATE), "create a property list");
-    CHECK(H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), "set creation order");
+    CHECK(H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
+          "set creation order");
     CHECK(fapl = H5Pcreate(H5P_FILE_ACCESS), "create a property list");
     CHECK(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST), "set format bounds");
     if ((s->file = H5Fcreate(s->work, H5F_ACC_EXCL, fcpl, fapl)) < 0) {
@@ -214,9 +226,12 @@ static tc_status create_new(tc_store *s, const tc_model *m, char *err, size_t er
     CHECK(g = tc_h5_group(s->file, "forecasts"), "create /forecasts");
     st = TC_OK;
 fail:
-    if (g >= 0) H5Gclose(g);
-    if (fapl >= 0) H5Pclose(fapl);
-    if (fcpl >= 0) H5Pclose(fcpl);
+    if (g >= 0)
+        H5Gclose(g);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (fcpl >= 0)
+        H5Pclose(fcpl);
     return st;
 }
 
@@ -262,14 +277,15 @@ static void remove_stale(const char *path)
     free(dir);
 }
 
-tc_status tc_store_open(const char *path, const tc_model *m, int flags, tc_store **out,
-                        char *err, size_t errlen)
+tc_status tc_store_open(const char *path, const tc_model *m, int flags, tc_store **out, char *err,
+                        size_t errlen)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     tc_store *s = calloc(1, sizeof *s);
     size_t n = strlen(path);
     if (!s || !(s->path = malloc(n + 1)) || !(s->work = malloc(n + 96))) {
-        if (s) free(s->path);
+        if (s)
+            free(s->path);
         free(s);
         snprintf(err, errlen, "%s: out of memory", path);
         return TC_ERR_RUNTIME;
@@ -315,7 +331,8 @@ tc_status tc_store_end_epoch(tc_store *s, const tc_epoch_info *info, char *err, 
     int ranks = info->ranks, threads = info->threads;
     long long reps = info->replications;
     unsigned int seed = info->seed;
-    CHECK(tc_h5_text_dataset(g, "state_json", info->state_json ? info->state_json : "{}"), "write state_json");
+    CHECK(tc_h5_text_dataset(g, "state_json", info->state_json ? info->state_json : "{}"),
+          "write state_json");
     CHECK(tc_h5_str_attr(g, "as_of", info->as_of ? info->as_of : ""), "write epoch attributes");
     CHECK(tc_h5_scalar_attr(g, "horizon", H5T_NATIVE_DOUBLE, &info->horizon), "write epoch attributes");
     CHECK(tc_h5_str_attr(g, "time_unit", info->time_unit), "write epoch attributes");
@@ -323,12 +340,17 @@ tc_status tc_store_end_epoch(tc_store *s, const tc_epoch_info *info, char *err, 
     CHECK(tc_h5_scalar_attr(g, "replications", H5T_NATIVE_LLONG, &reps), "write epoch attributes");
     CHECK(tc_h5_scalar_attr(g, "ranks", H5T_NATIVE_INT, &ranks), "write epoch attributes");
     CHECK(tc_h5_scalar_attr(g, "threads", H5T_NATIVE_INT, &threads), "write epoch attributes");
-    CHECK(tc_h5_str_attr(g, "stop_reason", info->stop_reason ? info->stop_reason : "fixed"), "write epoch attributes");
+    CHECK(tc_h5_str_attr(g, "stop_reason", info->stop_reason ? info->stop_reason : "fixed"),
+          "write epoch attributes");
     CHECK(tc_h5_scalar_attr(g, "precision", H5T_NATIVE_DOUBLE, &info->precision), "write epoch attributes");
-    CHECK(tc_h5_str_attr(g, "random_numbers", "Philox4x32-10; scenarios share the streams of the same "
-                         "replication index (common random numbers)"), "write epoch attributes");
-    CHECK(tc_h5_scalar_attr(g, "wall_seconds", H5T_NATIVE_DOUBLE, &info->wall_seconds), "write epoch attributes");
-    CHECK(tc_h5_str_attr(g, "status", info->superseded ? "superseded" : "completed"), "write epoch attributes");
+    CHECK(tc_h5_str_attr(g, "random_numbers",
+                         "Philox4x32-10; scenarios share the streams of the same "
+                         "replication index (common random numbers)"),
+          "write epoch attributes");
+    CHECK(tc_h5_scalar_attr(g, "wall_seconds", H5T_NATIVE_DOUBLE, &info->wall_seconds),
+          "write epoch attributes");
+    CHECK(tc_h5_str_attr(g, "status", info->superseded ? "superseded" : "completed"),
+          "write epoch attributes");
     if (info->offsets_json) {
         long long events = info->events;
         CHECK(tc_h5_str_attr(g, "offsets", info->offsets_json), "write epoch attributes");
@@ -347,7 +369,8 @@ tc_status tc_store_end_epoch(tc_store *s, const tc_epoch_info *info, char *err, 
     if (H5Lexists(s->file, "forecasts/latest", H5P_DEFAULT) > 0)
         CHECK(H5Ldelete(s->file, "forecasts/latest", H5P_DEFAULT), "replace /forecasts/latest");
     snprintf(target, sizeof target, "/forecasts/%06d", s->epoch);
-    CHECK(H5Lcreate_soft(target, s->file, "forecasts/latest", H5P_DEFAULT, H5P_DEFAULT), "link /forecasts/latest");
+    CHECK(H5Lcreate_soft(target, s->file, "forecasts/latest", H5P_DEFAULT, H5P_DEFAULT),
+          "link /forecasts/latest");
     H5Gclose(s->epoch_group);
     s->epoch_group = H5I_INVALID_HID;
     CHECK(H5Fflush(s->file, H5F_SCOPE_GLOBAL), "flush");
@@ -381,7 +404,7 @@ tc_status tc_store_close(tc_store *s, int commit, char *err, size_t errlen)
         }
     }
     if (atomic && (st != TC_OK || !commit))
-        unlink(s->work);        /* the previous file stays as it was */
+        unlink(s->work); /* the previous file stays as it was */
     free(s->path);
     free(s->work);
     free(s);
@@ -405,13 +428,14 @@ static int has_room(const tc_store *s, const tc_scenario_data *d, char *err, siz
     else
         strcpy(dir, ".");
     if (statvfs(dir, &fs) != 0)
-        return 1;                          /* cannot tell: let the write decide */
+        return 1; /* cannot tell: let the write decide */
     double R = (double)d->sample->R, S = d->sample->S, T = d->sample->T;
     double need = 8.0 * (R * S * (TC_M_COUNT + 1) + T * S * (TC_NQ + 2) + S * 32) + (1 << 20);
     double avail = (double)fs.f_bavail * (double)fs.f_frsize;
     if (avail >= need)
         return 1;
-    snprintf(err, errlen, "%s: disk full: %.0f kB free in %s, the epoch needs up to %.0f kB; the file is unchanged",
+    snprintf(err, errlen,
+             "%s: disk full: %.0f kB free in %s, the epoch needs up to %.0f kB; the file is unchanged",
              s->path, avail / 1024, dir, need / 1024);
     return 0;
 }

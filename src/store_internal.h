@@ -14,7 +14,7 @@ hid_t tc_h5_group(hid_t loc, const char *name);
 hid_t tc_h5_summary_type(int is_baseline);
 
 #include "twincast/store.h"
-tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d, const char *path,
-                                   char *err, size_t errlen);
+tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d, const char *path, char *err,
+                                   size_t errlen);
 
 #endif

@@ -18,8 +18,10 @@ static void get_str_attr(hid_t obj, const char *name, char *out, size_t n)
     if (t >= 0 && H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t) && H5Tget_size(t) <= n)
         H5Aread(a, t, out);
     out[n - 1] = '\0';
-    if (t >= 0) H5Tclose(t);
-    if (a >= 0) H5Aclose(a);
+    if (t >= 0)
+        H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
 }
 
 static void get_num_attr(hid_t obj, const char *name, hid_t type, void *out)
@@ -42,7 +44,8 @@ static herr_t collect_group(hid_t g, const char *name, const H5L_info_t *info, v
 {
     names *nm = data;
     H5O_info_t oi;
-    if (info->type != H5L_TYPE_HARD || H5Oget_info_by_name(g, name, &oi, H5P_DEFAULT) < 0 || oi.type != H5O_TYPE_GROUP)
+    if (info->type != H5L_TYPE_HARD || H5Oget_info_by_name(g, name, &oi, H5P_DEFAULT) < 0 ||
+        oi.type != H5O_TYPE_GROUP)
         return 0;
     if (nm->n == nm->cap) {
         int ncap = nm->cap ? nm->cap * 2 : 8;
@@ -87,9 +90,12 @@ static int read_stations(hid_t g, tc_forecast_view *v)
     rc = 0;
 done:
     free(buf);
-    if (t >= 0) H5Tclose(t);
-    if (sp >= 0) H5Sclose(sp);
-    if (ds >= 0) H5Dclose(ds);
+    if (t >= 0)
+        H5Tclose(t);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (ds >= 0)
+        H5Dclose(ds);
     return rc;
 }
 
@@ -101,13 +107,15 @@ static int read_summary(hid_t g, int is_baseline, tc_station_summary *out, int S
     }
     hid_t ds = H5Dopen2(g, "summary", H5P_DEFAULT), t = tc_h5_summary_type(is_baseline);
     int rc = ds >= 0 && t >= 0 && H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0 ? 0 : -1;
-    if (t >= 0) H5Tclose(t);
-    if (ds >= 0) H5Dclose(ds);
+    if (t >= 0)
+        H5Tclose(t);
+    if (ds >= 0)
+        H5Dclose(ds);
     return rc;
 }
 
-tc_status tc_store_read(const char *path, int epoch, const char *scenario, tc_forecast_view **out,
-                        char *err, size_t errlen)
+tc_status tc_store_read(const char *path, int epoch, const char *scenario, tc_forecast_view **out, char *err,
+                        size_t errlen)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t f = H5I_INVALID_HID, eg = H5I_INVALID_HID;
@@ -129,7 +137,8 @@ tc_status tc_store_read(const char *path, int epoch, const char *scenario, tc_fo
     v->epoch = epoch > 0 ? epoch : latest_epoch(f);
     char gname[64];
     snprintf(gname, sizeof gname, "forecasts/%06d", v->epoch);
-    if (v->epoch <= 0 || H5Lexists(f, gname, H5P_DEFAULT) <= 0 || (eg = H5Gopen2(f, gname, H5P_DEFAULT)) < 0) {
+    if (v->epoch <= 0 || H5Lexists(f, gname, H5P_DEFAULT) <= 0 ||
+        (eg = H5Gopen2(f, gname, H5P_DEFAULT)) < 0) {
         snprintf(err, errlen, "%s: no epoch %06d", path, v->epoch);
         goto fail;
     }
@@ -167,14 +176,17 @@ tc_status tc_store_read(const char *path, int epoch, const char *scenario, tc_fo
     for (int i = 0; i < v->n_scenarios; i++) {
         hid_t g = H5Gopen2(eg, v->scenario[i], H5P_DEFAULT);
         int ok = g >= 0 && (i > 0 || read_stations(g, v) == 0);
-        if (ok && i == 0 && !(v->summary = calloc((size_t)v->n_scenarios * (size_t)v->S + 1, sizeof *v->summary)))
+        if (ok && i == 0 &&
+            !(v->summary = calloc((size_t)v->n_scenarios * (size_t)v->S + 1, sizeof *v->summary)))
             ok = 0;
         if (ok)
-            ok = read_summary(g, strcmp(v->scenario[i], "baseline") == 0, v->summary + (size_t)i * v->S, v->S) == 0;
+            ok = read_summary(g, strcmp(v->scenario[i], "baseline") == 0, v->summary + (size_t)i * v->S,
+                              v->S) == 0;
         if (g >= 0)
             H5Gclose(g);
         if (!ok) {
-            snprintf(err, errlen, "%s: cannot read scenario '%s' of epoch %06d", path, v->scenario[i], v->epoch);
+            snprintf(err, errlen, "%s: cannot read scenario '%s' of epoch %06d", path, v->scenario[i],
+                     v->epoch);
             goto fail;
         }
     }
@@ -184,8 +196,10 @@ tc_status tc_store_read(const char *path, int epoch, const char *scenario, tc_fo
     return TC_OK;
 fail:
     free(nm.v);
-    if (eg >= 0) H5Gclose(eg);
-    if (f >= 0) H5Fclose(f);
+    if (eg >= 0)
+        H5Gclose(eg);
+    if (f >= 0)
+        H5Fclose(f);
     tc_forecast_view_destroy(v);
     return st;
 }
@@ -206,13 +220,16 @@ static char *read_text_dataset(hid_t loc, const char *name)
     char *buf = NULL, *out = NULL;
     if (ds < 0)
         return NULL;
-    if ((t = H5Tcopy(H5T_C_S1)) >= 0 && H5Tset_size(t, H5T_VARIABLE) >= 0 && H5Tset_cset(t, H5T_CSET_UTF8) >= 0 &&
-        (sp = H5Dget_space(ds)) >= 0 && H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &buf) >= 0 && buf) {
+    if ((t = H5Tcopy(H5T_C_S1)) >= 0 && H5Tset_size(t, H5T_VARIABLE) >= 0 &&
+        H5Tset_cset(t, H5T_CSET_UTF8) >= 0 && (sp = H5Dget_space(ds)) >= 0 &&
+        H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &buf) >= 0 && buf) {
         out = strdup(buf);
         H5Dvlen_reclaim(t, sp, H5P_DEFAULT, &buf);
     }
-    if (sp >= 0) H5Sclose(sp);
-    if (t >= 0) H5Tclose(t);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (t >= 0)
+        H5Tclose(t);
     H5Dclose(ds);
     return out;
 }
@@ -230,12 +247,15 @@ static char *read_vstr_attr(hid_t obj, const char *name)
             out = NULL;
         }
     }
-    if (t >= 0) H5Tclose(t);
-    if (a >= 0) H5Aclose(a);
+    if (t >= 0)
+        H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
     return out;
 }
 
-tc_status tc_store_read_resume(const char *path, char **state, char **offsets, int *epoch, char *err, size_t errlen)
+tc_status tc_store_read_resume(const char *path, char **state, char **offsets, int *epoch, char *err,
+                               size_t errlen)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     *state = *offsets = NULL;
@@ -273,8 +293,10 @@ static int read_all(hid_t g, const char *name, hid_t type, void *buf, hssize_t n
     if (ds >= 0 && (sp = H5Dget_space(ds)) >= 0 && H5Sget_simple_extent_npoints(sp) == n &&
         (n == 0 || H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0))
         rc = 0;
-    if (sp >= 0) H5Sclose(sp);
-    if (ds >= 0) H5Dclose(ds);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (ds >= 0)
+        H5Dclose(ds);
     return rc;
 }
 
@@ -282,8 +304,10 @@ static hssize_t extent(hid_t g, const char *name)
 {
     hid_t ds = H5Dopen2(g, name, H5P_DEFAULT), sp = ds >= 0 ? H5Dget_space(ds) : -1;
     hssize_t n = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
-    if (sp >= 0) H5Sclose(sp);
-    if (ds >= 0) H5Dclose(ds);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (ds >= 0)
+        H5Dclose(ds);
     return n;
 }
 
@@ -329,8 +353,8 @@ tc_status tc_store_read_scenario(const char *path, int epoch, const char *scenar
     out->bottleneck_probability = malloc(sizeof(double) * (size_t)(T * S));
     out->time = malloc(sizeof(double) * (size_t)T);
     out->threshold = calloc((size_t)S, sizeof(int));
-    if (!out->sample || !out->waiting_quantiles || !out->bottleneck_probability || !out->time || !out->threshold ||
-        read_stations(g, &v) != 0) {
+    if (!out->sample || !out->waiting_quantiles || !out->bottleneck_probability || !out->time ||
+        !out->threshold || read_stations(g, &v) != 0) {
         snprintf(err, errlen, "%s: cannot read %s", path, name);
         free(v.station);
         goto done;
@@ -344,17 +368,18 @@ tc_status tc_store_read_scenario(const char *path, int epoch, const char *scenar
         }
     for (int k = 0; k < TC_B_COUNT; k++)
         for (hssize_t i = 0; i < R * T * S; i++)
-            out->sample->b[k][i] = NAN;             /* per-bin samples are not stored */
+            out->sample->b[k][i] = NAN; /* per-bin samples are not stored */
     if (read_all(g, "waiting_quantiles", H5T_NATIVE_DOUBLE, out->waiting_quantiles, T * S * TC_NQ) ||
         read_all(g, "bottleneck_probability", H5T_NATIVE_DOUBLE, out->bottleneck_probability, T * S) ||
         read_all(g, "time", H5T_NATIVE_DOUBLE, out->time, T)) {
         snprintf(err, errlen, "%s: cannot read the bands of %s", path, name);
         goto done;
     }
-    read_all(g, "threshold", H5T_NATIVE_INT, out->threshold, S);   /* older files have none */
+    read_all(g, "threshold", H5T_NATIVE_INT, out->threshold, S); /* older files have none */
     st = TC_OK;
 done:
-    if (g >= 0) H5Gclose(g);
+    if (g >= 0)
+        H5Gclose(g);
     H5Fclose(f);
     if (st != TC_OK)
         tc_scenario_read_clear(out);

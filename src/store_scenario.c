@@ -23,8 +23,8 @@ static hid_t make_scale(hid_t g, const char *name, hid_t type, hsize_t n, const 
     H5Sclose(space);
     if (ds < 0)
         return H5I_INVALID_HID;
-    if ((n > 0 && H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) || H5DSset_scale(ds, name) < 0 ||
-        (units && tc_h5_str_attr(ds, "units", units) < 0)) {
+    if ((n > 0 && H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) ||
+        H5DSset_scale(ds, name) < 0 || (units && tc_h5_str_attr(ds, "units", units) < 0)) {
         H5Dclose(ds);
         return H5I_INVALID_HID;
     }
@@ -47,7 +47,8 @@ static herr_t write_array(hid_t g, const char *name, const double *v, int rank, 
         chunk[0] = 4096;
     if ((space = H5Screate_simple(rank, dims, NULL)) < 0 || (dcpl = H5Pcreate(H5P_DATASET_CREATE)) < 0)
         goto done;
-    if (!empty && (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, 4) < 0))
+    if (!empty &&
+        (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, 4) < 0))
         goto done;
     if ((ds = H5Dcreate2(g, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)) < 0)
         goto done;
@@ -56,17 +57,23 @@ static herr_t write_array(hid_t g, const char *name, const double *v, int rank, 
     for (int i = 0; i < rank; i++)
         if (H5DSattach_scale(ds, scales[i], (unsigned)i) < 0)
             goto done;
-    if ((units && tc_h5_str_attr(ds, "units", units) < 0) || (comment && tc_h5_str_attr(ds, "comment", comment) < 0))
+    if ((units && tc_h5_str_attr(ds, "units", units) < 0) ||
+        (comment && tc_h5_str_attr(ds, "comment", comment) < 0))
         goto done;
     rc = 0;
 done:
-    if (ds >= 0) H5Dclose(ds);
-    if (dcpl >= 0) H5Pclose(dcpl);
-    if (space >= 0) H5Sclose(space);
+    if (ds >= 0)
+        H5Dclose(ds);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (space >= 0)
+        H5Sclose(space);
     return rc;
 }
 
-static const struct { const char *units, *comment; } measure_doc[TC_M_COUNT] = {
+static const struct {
+    const char *units, *comment;
+} measure_doc[TC_M_COUNT] = {
     [TC_M_ONSET] = {NULL, "first time the station's waiting count reached its threshold; "
                           "NaN: it did not within the horizon"},
     [TC_M_MEAN_WAITING] = {"1", "time-average number of jobs waiting"},
@@ -82,13 +89,38 @@ static const struct { const char *units, *comment; } measure_doc[TC_M_COUNT] = {
 /* The summary compound: one record per station. */
 hid_t tc_h5_summary_type(int is_baseline)
 {
-    static const struct { const char *name; size_t off; int is_long, diff; } f[] = {
+    static const struct {
+        const char *name;
+        size_t off;
+        int is_long, diff;
+    } f[] = {
 #define D(x) {#x, offsetof(tc_station_summary, x), 0, 0}
-#define L(x) {#x, offsetof(tc_station_summary, x), 1, 0}
-        D(p_form), D(p_form_lo), D(p_form_hi), D(onset_mean), D(onset_lo), D(onset_hi),
-        D(onset_q05), D(onset_q50), D(onset_q95), L(n_formed), D(onset_q50_lo), D(onset_q50_hi),
-        D(onset_median), D(waiting_mean), D(waiting_lo), D(waiting_hi), D(utilisation_mean),
-        D(utilisation_lo), D(utilisation_hi), D(throughput_mean), D(throughput_lo), D(throughput_hi),
+#define L(x)                                                                                                 \
+    {                                                                                                        \
+#x, offsetof(tc_station_summary, x), 1, 0                                                            \
+    }
+        D(p_form),
+        D(p_form_lo),
+        D(p_form_hi),
+        D(onset_mean),
+        D(onset_lo),
+        D(onset_hi),
+        D(onset_q05),
+        D(onset_q50),
+        D(onset_q95),
+        L(n_formed),
+        D(onset_q50_lo),
+        D(onset_q50_hi),
+        D(onset_median),
+        D(waiting_mean),
+        D(waiting_lo),
+        D(waiting_hi),
+        D(utilisation_mean),
+        D(utilisation_lo),
+        D(utilisation_hi),
+        D(throughput_mean),
+        D(throughput_lo),
+        D(throughput_hi),
         {"diff_onset_mean", offsetof(tc_station_summary, diff_onset_mean), 0, 1},
         {"diff_lo", offsetof(tc_station_summary, diff_lo), 0, 1},
         {"diff_hi", offsetof(tc_station_summary, diff_hi), 0, 1},
@@ -113,27 +145,34 @@ static herr_t write_summary(hid_t g, const tc_scenario_data *d, hid_t station_sc
     hid_t ds = H5I_INVALID_HID;
     herr_t rc = -1;
     char note[256];
-    if (mem < 0 || (file = H5Tcopy(mem)) < 0 || H5Tpack(file) < 0 || (space = H5Screate_simple(1, &n, NULL)) < 0)
+    if (mem < 0 || (file = H5Tcopy(mem)) < 0 || H5Tpack(file) < 0 ||
+        (space = H5Screate_simple(1, &n, NULL)) < 0)
         goto done;
     if ((ds = H5Dcreate2(g, "summary", file, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0)
         goto done;
     if (H5Dwrite(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, d->summary->station) < 0 ||
         H5DSattach_scale(ds, station_scale, 0) < 0)
         goto done;
-    snprintf(note, sizeof note, "%.0f%% intervals: Wilson for p_form, Student-t for means, order statistics "
+    snprintf(note, sizeof note,
+             "%.0f%% intervals: Wilson for p_form, Student-t for means, order statistics "
              "for the median; onset_q05..onset_q95 is a 90%% prediction band; onset statistics are over the "
-             "replications where the bottleneck formed", 100 * d->summary->level);
+             "replications where the bottleneck formed",
+             100 * d->summary->level);
     rc = tc_h5_str_attr(ds, "comment", note);
 done:
-    if (ds >= 0) H5Dclose(ds);
-    if (space >= 0) H5Sclose(space);
-    if (file >= 0) H5Tclose(file);
-    if (mem >= 0) H5Tclose(mem);
+    if (ds >= 0)
+        H5Dclose(ds);
+    if (space >= 0)
+        H5Sclose(space);
+    if (file >= 0)
+        H5Tclose(file);
+    if (mem >= 0)
+        H5Tclose(mem);
     return rc;
 }
 
-tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d, const char *path,
-                                   char *err, size_t errlen)
+tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d, const char *path, char *err,
+                                   size_t errlen)
 {
     const tc_sample *smp = d->sample;
     hsize_t R = (hsize_t)smp->R, S = (hsize_t)smp->S, T = (hsize_t)smp->T, Q = TC_NQ;
@@ -148,7 +187,8 @@ tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d,
     if ((g = tc_h5_group(epoch_group, d->name)) < 0)
         goto fail;
     what = "write the dimension scales";
-    if ((str = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_size(str, H5T_VARIABLE) < 0 || H5Tset_cset(str, H5T_CSET_UTF8) < 0)
+    if ((str = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_size(str, H5T_VARIABLE) < 0 ||
+        H5Tset_cset(str, H5T_CSET_UTF8) < 0)
         goto fail;
     if ((sc[0] = make_scale(g, "realization", H5T_NATIVE_LLONG, R, reals, NULL)) < 0 ||
         (sc[1] = make_scale(g, "station", str, S, d->stations, NULL)) < 0 ||
@@ -184,8 +224,10 @@ tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d,
         int ok = ds >= 0 && H5Dwrite(ds, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, d->threshold) >= 0 &&
                  H5DSattach_scale(ds, sc[1], 0) >= 0 &&
                  tc_h5_str_attr(ds, "comment", "waiting count at which the station's bottleneck forms") >= 0;
-        if (ds >= 0) H5Dclose(ds);
-        if (sp >= 0) H5Sclose(sp);
+        if (ds >= 0)
+            H5Dclose(ds);
+        if (sp >= 0)
+            H5Sclose(sp);
         if (!ok)
             goto fail;
     }
@@ -198,9 +240,12 @@ tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d,
 fail:
     snprintf(err, errlen, "%s: HDF5 failed to %s%s", path, strchr(what, ' ') ? "" : "write ", what);
     for (int i = 3; i >= 0; i--)
-        if (sc[i] >= 0) H5Dclose(sc[i]);
-    if (str >= 0) H5Tclose(str);
-    if (g >= 0) H5Gclose(g);
+        if (sc[i] >= 0)
+            H5Dclose(sc[i]);
+    if (str >= 0)
+        H5Tclose(str);
+    if (g >= 0)
+        H5Gclose(g);
     free(reals);
     return TC_ERR_RUNTIME;
 }

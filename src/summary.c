@@ -163,7 +163,8 @@ tc_summary *tc_summary_compute(const tc_sample *smp, const tc_sample *base, doub
     for (int s = 0; s < S; s++) {
         tc_station_summary *o = &sum->station[s];
         onset_stats(smp, base, s, level, buf, o);
-        mean_ci(smp->m[TC_M_MEAN_WAITING], smp->R, S, s, level, &o->waiting_mean, &o->waiting_lo, &o->waiting_hi);
+        mean_ci(smp->m[TC_M_MEAN_WAITING], smp->R, S, s, level, &o->waiting_mean, &o->waiting_lo,
+                &o->waiting_hi);
         mean_ci(smp->m[TC_M_UTILISATION], smp->R, S, s, level, &o->utilisation_mean, &o->utilisation_lo,
                 &o->utilisation_hi);
         mean_ci(smp->m[TC_M_THROUGHPUT], smp->R, S, s, level, &o->throughput_mean, &o->throughput_lo,

@@ -3,6 +3,7 @@
  * mutation.  Nothing is changed until every check of an event has passed.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 
 typedef struct in_service {
     char job[TC_EVENT_ID_MAX];
-    double start;               /* seconds since the epoch */
+    double start; /* seconds since the epoch */
 } in_service;
 
 typedef struct station_twin {
@@ -36,19 +37,19 @@ typedef struct pending {
  * replayed message carries the same id.  64-bit hashes in an open-addressing
  * table; the oldest of the last ID_RING ids is forgotten first.
  */
-#define ID_RING 65536
+#define ID_RING  65536
 #define ID_SLOTS (4 * ID_RING)
 
 typedef struct id_set {
-    uint64_t *slot;             /* 0 = empty, 1 = deleted */
+    uint64_t *slot; /* 0 = empty, 1 = deleted */
     uint64_t *ring;
     long next, count;
 } id_set;
 
 struct tc_twin {
     const tc_model *m;
-    tc_plant plant;             /* parameters as set by events */
-    char *overridden;           /* [n_params]: set by an event */
+    tc_plant plant;   /* parameters as set by events */
+    char *overridden; /* [n_params]: set by an event */
     station_twin *st;
     double time;
     tc_twin_counters c;
@@ -57,13 +58,13 @@ struct tc_twin {
     tc_twin_reject_fn on_reject;
     void *user;
     int keep_raw;
-    char triggers[512];         /* significant events since the last snapshot, for the record */
+    char triggers[512]; /* significant events since the last snapshot, for the record */
     id_set ids;
 };
 
 static uint64_t id_hash(const char *s)
 {
-    uint64_t h = 1469598103934665603ull;      /* FNV-1a */
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 1099511628211ull;
     return h < 2 ? h + 2 : h;
@@ -83,7 +84,7 @@ static long id_find(const id_set *ids, uint64_t h)
 /* Returns 1 if the id was seen already, else remembers it (-1: out of memory). */
 static int id_seen(id_set *ids, const char *id)
 {
-    if (!ids->slot) {                          /* only plants that send ids pay for the table */
+    if (!ids->slot) { /* only plants that send ids pay for the table */
         ids->slot = calloc(ID_SLOTS, sizeof *ids->slot);
         ids->ring = calloc(ID_RING, sizeof *ids->ring);
         if (!ids->slot || !ids->ring)
@@ -92,7 +93,7 @@ static int id_seen(id_set *ids, const char *id)
     uint64_t h = id_hash(id);
     if (id_find(ids, h) >= 0)
         return 1;
-    if (ids->count == ID_RING) {               /* forget the oldest */
+    if (ids->count == ID_RING) { /* forget the oldest */
         long old = id_find(ids, ids->ring[ids->next]);
         if (old >= 0)
             ids->slot[old] = 1;
@@ -156,16 +157,29 @@ void tc_twin_on_reject(tc_twin *t, tc_twin_reject_fn fn, void *user, int keep_ra
     t->keep_raw = keep_raw;
 }
 
-double tc_twin_time(const tc_twin *t) { return t->time; }
+double tc_twin_time(const tc_twin *t)
+{
+    return t->time;
+}
 
 void tc_twin_take_triggers(tc_twin *t, char *buf, size_t n)
 {
     snprintf(buf, n, "%s", t->triggers);
     t->triggers[0] = '\0';
 }
-const tc_twin_counters *tc_twin_get_counters(const tc_twin *t) { return &t->c; }
-long tc_twin_pending(const tc_twin *t) { return t->nq; }
-void tc_twin_count_rejected(tc_twin *t, tc_reject why) { t->c.offered++; t->c.rejected[why]++; }
+const tc_twin_counters *tc_twin_get_counters(const tc_twin *t)
+{
+    return &t->c;
+}
+long tc_twin_pending(const tc_twin *t)
+{
+    return t->nq;
+}
+void tc_twin_count_rejected(tc_twin *t, tc_reject why)
+{
+    t->c.offered++;
+    t->c.rejected[why]++;
+}
 
 static int find_job(const station_twin *st, const char *job)
 {
@@ -180,21 +194,27 @@ static int servers_now(const tc_twin *t, int s)
     return t->plant.stations[s].servers;
 }
 
-#define REJECT(code, ...) do { snprintf(why, whylen, __VA_ARGS__); return code; } while (0)
+#define REJECT(code, ...)                                                                                    \
+    do {                                                                                                     \
+        snprintf(why, whylen, __VA_ARGS__);                                                                  \
+        return code;                                                                                         \
+    } while (0)
 
 /* Checks everything first; the mutation at the end cannot fail. */
 tc_reject tc_twin_apply(tc_twin *t, const tc_event *ev, char *why, size_t whylen)
 {
     const tc_model *m = t->m;
     if (ev->type != TC_EV_SET && (ev->station < 0 || ev->station >= m->plant.n_stations))
-        REJECT(TC_REJ_UNKNOWN_STATION, "no such station");     /* the parser guarantees it; the switchboard checks */
+        REJECT(TC_REJ_UNKNOWN_STATION,
+               "no such station"); /* the parser guarantees it; the switchboard checks */
     if (ev->type == TC_EV_SET && (ev->param < 0 || ev->param >= m->n_params))
         REJECT(TC_REJ_UNKNOWN_PATH, "no such parameter");
     station_twin *st = ev->type != TC_EV_SET ? &t->st[ev->station] : NULL;
     int late = !isnan(t->time) && ev->ts < t->time;
     /* only an arrival counts something up: applied twice, it would count twice */
     if (late && ev->type == TC_EV_ARRIVE)
-        REJECT(TC_REJ_LATE, "arrival at %s older than the state; not idempotent", m->plant.stations[ev->station].name);
+        REJECT(TC_REJ_LATE, "arrival at %s older than the state; not idempotent",
+               m->plant.stations[ev->station].name);
     int k;
     switch (ev->type) {
     case TC_EV_DOWN:
@@ -203,19 +223,18 @@ tc_reject tc_twin_apply(tc_twin *t, const tc_event *ev, char *why, size_t whylen
             st->down_since = ev->ts;
         }
         break;
-    case TC_EV_UP:
-        st->up = 1;
-        break;
+    case TC_EV_UP: st->up = 1; break;
     case TC_EV_ARRIVE: {
         int buffer = t->plant.stations[ev->station].buffer;
         if (buffer != TC_UNLIMITED && st->waiting >= buffer)
-            REJECT(TC_REJ_OVER_CAPACITY, "%s: arrival beyond its buffer of %d", m->plant.stations[ev->station].name, buffer);
+            REJECT(TC_REJ_OVER_CAPACITY, "%s: arrival beyond its buffer of %d",
+                   m->plant.stations[ev->station].name, buffer);
         st->waiting++;
         break;
     }
     case TC_EV_START:
         if (find_job(st, ev->job) >= 0)
-            break;                        /* seen already: idempotent */
+            break; /* seen already: idempotent */
         if (st->n >= servers_now(t, ev->station))
             REJECT(TC_REJ_OVER_CAPACITY, "%s: job %s starts but all %d servers are busy",
                    m->plant.stations[ev->station].name, ev->job, servers_now(t, ev->station));
@@ -235,38 +254,40 @@ tc_reject tc_twin_apply(tc_twin *t, const tc_event *ev, char *why, size_t whylen
     case TC_EV_FINISH:
         if ((k = find_job(st, ev->job)) < 0) {
             if (late)
-                break;                    /* finished already: idempotent */
-            REJECT(TC_REJ_UNKNOWN_JOB, "%s: job %s is not in service there", m->plant.stations[ev->station].name, ev->job);
+                break; /* finished already: idempotent */
+            REJECT(TC_REJ_UNKNOWN_JOB, "%s: job %s is not in service there",
+                   m->plant.stations[ev->station].name, ev->job);
         }
         st->svc[k] = st->svc[--st->n];
         break;
     case TC_EV_WAITING: {
         int buffer = t->plant.stations[ev->station].buffer;
         if (buffer != TC_UNLIMITED && ev->value > buffer)
-            REJECT(TC_REJ_OVER_CAPACITY, "%s: %g waiting exceeds its buffer of %d", m->plant.stations[ev->station].name,
-                   ev->value, buffer);
+            REJECT(TC_REJ_OVER_CAPACITY, "%s: %g waiting exceeds its buffer of %d",
+                   m->plant.stations[ev->station].name, ev->value, buffer);
         st->waiting = (int)ev->value;
         break;
     }
     case TC_EV_SET: {
         const tc_param *q = &m->params[ev->param];
         if (q->field == TC_FIELD_SERVERS && ev->value < 1)
-            REJECT(TC_REJ_OUT_OF_RANGE, "%s: a station keeps at least one server (use a down event)", q->path);
+            REJECT(TC_REJ_OUT_OF_RANGE, "%s: a station keeps at least one server (use a down event)",
+                   q->path);
         char reason[256];
-        if (tc_plant_set(&t->plant, q, ev->value, reason, sizeof reason) != TC_OK)   /* atomic by itself */
+        if (tc_plant_set(&t->plant, q, ev->value, reason, sizeof reason) != TC_OK) /* atomic by itself */
             REJECT(TC_REJ_OUT_OF_RANGE, "%s", reason);
         t->overridden[ev->param] = 1;
         break;
     }
-    default:
-        REJECT(TC_REJ_UNKNOWN_TYPE, "unknown type");
+    default: REJECT(TC_REJ_UNKNOWN_TYPE, "unknown type");
     }
     if (tc_event_is_significant(ev->type)) {
         char iso[40], one[160];
         size_t used = strlen(t->triggers);
         tc_iso_format(ev->ts, iso, sizeof iso);
         snprintf(one, sizeof one, "%s%s %s at %s", used ? "; " : "", tc_event_type_name(ev->type),
-                 ev->type == TC_EV_SET ? m->params[ev->param].path : m->plant.stations[ev->station].name, iso);
+                 ev->type == TC_EV_SET ? m->params[ev->param].path : m->plant.stations[ev->station].name,
+                 iso);
         if (used + strlen(one) < sizeof t->triggers - 4)
             strcat(t->triggers, one);
         else if (used < sizeof t->triggers - 4 && !strstr(t->triggers, "..."))
@@ -306,7 +327,7 @@ tc_status tc_twin_offer(tc_twin *t, const tc_event *ev, const char *raw, size_t 
     p->seq = t->seq++;
     p->len = raw ? len : 0;
     p->raw = NULL;
-    if (raw && t->keep_raw) {             /* a copy only if rejected messages go somewhere */
+    if (raw && t->keep_raw) { /* a copy only if rejected messages go somewhere */
         if (!(p->raw = malloc(len + 1)))
             return TC_ERR_RUNTIME;
         memcpy(p->raw, raw, len);
@@ -329,7 +350,7 @@ long tc_twin_settle(tc_twin *t)
 {
     long applied = 0;
     if (t->nq == 0)
-        return 0;                         /* qsort(NULL, 0) is undefined behaviour (found by fuzzing) */
+        return 0; /* qsort(NULL, 0) is undefined behaviour (found by fuzzing) */
     qsort(t->q, (size_t)t->nq, sizeof *t->q, cmp_pending);
     for (long i = 0; i < t->nq; i++) {
         char why[256];
@@ -358,7 +379,6 @@ typedef struct sbuf {
 } sbuf;
 
 static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-#include <stdarg.h>
 static void sb_printf(sbuf *b, const char *fmt, ...)
 {
     for (;;) {
@@ -366,7 +386,8 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
             return;
         va_list ap;
         va_start(ap, fmt);
-        int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized): started just above
+        // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): started just above
+        int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
         va_end(ap);
         if (n < 0) {
             b->bad = 1;
@@ -438,7 +459,8 @@ char *tc_twin_snapshot_json(const tc_twin *t, double at)
     int first = 1;
     for (int i = 0; i < m->n_params; i++)
         if (t->overridden[i]) {
-            sb_printf(&b, "%s\"%s\": %.17g", first ? "" : ", ", m->params[i].path, tc_plant_get(&t->plant, &m->params[i]));
+            sb_printf(&b, "%s\"%s\": %.17g", first ? "" : ", ", m->params[i].path,
+                      tc_plant_get(&t->plant, &m->params[i]));
             first = 0;
         }
     sb_printf(&b, "}}\n");

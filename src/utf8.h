@@ -15,7 +15,7 @@ static inline int tc_utf8_len(const unsigned char *p, const unsigned char *end)
         if ((p[i] & 0xC0) != 0x80)
             return 0;
     if (n == 3 && ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0)))
-        return 0;   /* overlong, or a surrogate */
+        return 0; /* overlong, or a surrogate */
     if (n == 4 && ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90)))
         return 0;
     return n;

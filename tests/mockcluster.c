@@ -45,7 +45,8 @@ int main(int argc, char **argv)
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", argv[1]);
     FILE *f = fopen(tmp, "w");
-    if (!f || fprintf(f, "%s\n", rd_kafka_mock_cluster_bootstraps(mc)) < 0 || fclose(f) != 0 || rename(tmp, argv[1])) {
+    if (!f || fprintf(f, "%s\n", rd_kafka_mock_cluster_bootstraps(mc)) < 0 || fclose(f) != 0 ||
+        rename(tmp, argv[1])) {
         fprintf(stderr, "mockcluster: cannot write %s\n", argv[1]);
         return 1;
     }

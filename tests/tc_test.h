@@ -2,6 +2,7 @@
 #ifndef TC_TEST_H
 #define TC_TEST_H
 
+#include <cmocka.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,20 +10,19 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <cmocka.h>
 
 #include "twincast/engine.h"
 #include "twincast/model.h"
 #include "twincast/stats.h"
 
 /* Absolute closeness, printing both values when it fails. */
-#define assert_close(a, b, tol)                                                          \
-    do {                                                                                 \
-        double a_ = (a), b_ = (b), t_ = (tol);                                           \
-        if (!(fabs(a_ - b_) <= t_)) {                                                    \
-            print_error("%s = %.17g, expected %s = %.17g within %g\n", #a, a_, #b, b_, t_); \
-            fail();                                                                      \
-        }                                                                                \
+#define assert_close(a, b, tol)                                                                              \
+    do {                                                                                                     \
+        double a_ = (a), b_ = (b), t_ = (tol);                                                               \
+        if (!(fabs(a_ - b_) <= t_)) {                                                                        \
+            print_error("%s = %.17g, expected %s = %.17g within %g\n", #a, a_, #b, b_, t_);                  \
+            fail();                                                                                          \
+        }                                                                                                    \
     } while (0)
 
 /* The truth must lie in the confidence interval computed from the data. */
@@ -37,7 +37,8 @@ static inline void tc_assert_ci_(const tc_moments *m, double truth, double level
         fail();
     }
 }
-#define assert_ci_contains(m, truth, level, what) tc_assert_ci_((m), (truth), (level), (what), __FILE__, __LINE__)
+#define assert_ci_contains(m, truth, level, what)                                                            \
+    tc_assert_ci_((m), (truth), (level), (what), __FILE__, __LINE__)
 
 static inline tc_model *tc_test_model(const char *yaml)
 {

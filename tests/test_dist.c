@@ -61,17 +61,66 @@ static void check_moments(const tc_dist *d, uint32_t stream)
         assert_true(fabs(var - truth) <= 3.29 * se);
 }
 
-
-static void test_constant(void **s) { (void)s; tc_dist d = make(TC_DIST_CONSTANT, 2.5, 0, 0); check_moments(&d, 1); }
-static void test_exponential(void **s) { (void)s; tc_dist d = make(TC_DIST_EXPONENTIAL, 1.6, 0, 0); check_moments(&d, 2); }
-static void test_uniform(void **s) { (void)s; tc_dist d = make(TC_DIST_UNIFORM, 1, 3, 0); check_moments(&d, 3); }
-static void test_triangular(void **s) { (void)s; tc_dist d = make(TC_DIST_TRIANGULAR, 1, 1.5, 3); check_moments(&d, 4); }
-static void test_normal(void **s) { (void)s; tc_dist d = make(TC_DIST_NORMAL, 1.0, 0.8, 0); check_moments(&d, 5); }
-static void test_lognormal(void **s) { (void)s; tc_dist d = make(TC_DIST_LOGNORMAL, 1.8, 0.4, 0); check_moments(&d, 6); }
-static void test_gamma(void **s) { (void)s; tc_dist d = make(TC_DIST_GAMMA, 1.9, 0.5, 0); check_moments(&d, 7); }
-static void test_gamma_small_shape(void **s) { (void)s; tc_dist d = make(TC_DIST_GAMMA, 1.0, 2.0, 0); check_moments(&d, 8); }
-static void test_erlang(void **s) { (void)s; tc_dist d = make(TC_DIST_ERLANG, 3, 2.4, 0); check_moments(&d, 9); }
-static void test_weibull(void **s) { (void)s; tc_dist d = make(TC_DIST_WEIBULL, 1.5, 2.0, 0); check_moments(&d, 10); }
+static void test_constant(void **s)
+{
+    (void)s;
+    tc_dist d = make(TC_DIST_CONSTANT, 2.5, 0, 0);
+    check_moments(&d, 1);
+}
+static void test_exponential(void **s)
+{
+    (void)s;
+    tc_dist d = make(TC_DIST_EXPONENTIAL, 1.6, 0, 0);
+    check_moments(&d, 2);
+}
+static void test_uniform(void **s)
+{
+    (void)s;
+    tc_dist d = make(TC_DIST_UNIFORM, 1, 3, 0);
+    check_moments(&d, 3);
+}
+static void test_triangular(void **s)
+{
+    (void)s;
+    tc_dist d = make(TC_DIST_TRIANGULAR, 1, 1.5, 3);
+    check_moments(&d, 4);
+}
+static void test_normal(void **s)
+{
+    (void)s;
+    tc_dist d = make(TC_DIST_NORMAL, 1.0, 0.8, 0);
+    check_moments(&d, 5);
+}
+static void test_lognormal(void **s)
+{
+    (void)s;
+    tc_dist d = make(TC_DIST_LOGNORMAL, 1.8, 0.4, 0);
+    check_moments(&d, 6);
+}
+static void test_gamma(void **s)
+{
+    (void)s;
+    tc_dist d = make(TC_DIST_GAMMA, 1.9, 0.5, 0);
+    check_moments(&d, 7);
+}
+static void test_gamma_small_shape(void **s)
+{
+    (void)s;
+    tc_dist d = make(TC_DIST_GAMMA, 1.0, 2.0, 0);
+    check_moments(&d, 8);
+}
+static void test_erlang(void **s)
+{
+    (void)s;
+    tc_dist d = make(TC_DIST_ERLANG, 3, 2.4, 0);
+    check_moments(&d, 9);
+}
+static void test_weibull(void **s)
+{
+    (void)s;
+    tc_dist d = make(TC_DIST_WEIBULL, 1.5, 2.0, 0);
+    check_moments(&d, 10);
+}
 
 static void test_empirical(void **s)
 {
@@ -121,14 +170,22 @@ static void test_residuals(void **s)
 {
     (void)s;
     tc_dist d;
-    d = make(TC_DIST_EXPONENTIAL, 2, 0, 0); check_residual(&d, 3, 20);
-    d = make(TC_DIST_UNIFORM, 1, 3, 0); check_residual(&d, 2, 21);
-    d = make(TC_DIST_TRIANGULAR, 1, 1.5, 3); check_residual(&d, 1.7, 22);
-    d = make(TC_DIST_NORMAL, 2, 1, 0); check_residual(&d, 2.5, 23);
-    d = make(TC_DIST_LOGNORMAL, 40, 15, 0); check_residual(&d, 30, 24);
-    d = make(TC_DIST_GAMMA, 1.9, 0.5, 0); check_residual(&d, 2.0, 25);
-    d = make(TC_DIST_ERLANG, 2, 4, 0); check_residual(&d, 5, 26);
-    d = make(TC_DIST_WEIBULL, 2, 3, 0); check_residual(&d, 2, 27);
+    d = make(TC_DIST_EXPONENTIAL, 2, 0, 0);
+    check_residual(&d, 3, 20);
+    d = make(TC_DIST_UNIFORM, 1, 3, 0);
+    check_residual(&d, 2, 21);
+    d = make(TC_DIST_TRIANGULAR, 1, 1.5, 3);
+    check_residual(&d, 1.7, 22);
+    d = make(TC_DIST_NORMAL, 2, 1, 0);
+    check_residual(&d, 2.5, 23);
+    d = make(TC_DIST_LOGNORMAL, 40, 15, 0);
+    check_residual(&d, 30, 24);
+    d = make(TC_DIST_GAMMA, 1.9, 0.5, 0);
+    check_residual(&d, 2.0, 25);
+    d = make(TC_DIST_ERLANG, 2, 4, 0);
+    check_residual(&d, 5, 26);
+    d = make(TC_DIST_WEIBULL, 2, 3, 0);
+    check_residual(&d, 2, 27);
     /* beyond the support: nothing is left */
     tc_rng r;
     tc_rng_init(&r, 1, 0, 0, 0);
@@ -141,13 +198,14 @@ static void test_residuals(void **s)
 static void test_rejects_bad_parameters(void **s)
 {
     (void)s;
-    struct { tc_dist_type t; double a, b, c; } bad[] = {
-        {TC_DIST_EXPONENTIAL, 0, 0, 0},  {TC_DIST_EXPONENTIAL, -1, 0, 0},
-        {TC_DIST_UNIFORM, 3, 1, 0},      {TC_DIST_TRIANGULAR, 1, 4, 3},
-        {TC_DIST_NORMAL, -1, 1, 0},      {TC_DIST_LOGNORMAL, 1, -0.1, 0},
-        {TC_DIST_GAMMA, 1, 0, 0},        {TC_DIST_ERLANG, 2.5, 1, 0},
-        {TC_DIST_ERLANG, 0, 1, 0},       {TC_DIST_WEIBULL, 0, 1, 0},
-        {TC_DIST_EXPONENTIAL, NAN, 0, 0}, {TC_DIST_UNIFORM, 0, INFINITY, 0},
+    struct {
+        tc_dist_type t;
+        double a, b, c;
+    } bad[] = {
+        {TC_DIST_EXPONENTIAL, 0, 0, 0}, {TC_DIST_EXPONENTIAL, -1, 0, 0},  {TC_DIST_UNIFORM, 3, 1, 0},
+        {TC_DIST_TRIANGULAR, 1, 4, 3},  {TC_DIST_NORMAL, -1, 1, 0},       {TC_DIST_LOGNORMAL, 1, -0.1, 0},
+        {TC_DIST_GAMMA, 1, 0, 0},       {TC_DIST_ERLANG, 2.5, 1, 0},      {TC_DIST_ERLANG, 0, 1, 0},
+        {TC_DIST_WEIBULL, 0, 1, 0},     {TC_DIST_EXPONENTIAL, NAN, 0, 0}, {TC_DIST_UNIFORM, 0, INFINITY, 0},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         tc_dist d;
@@ -183,13 +241,20 @@ static void test_streams_are_addressed(void **s)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_constant),    cmocka_unit_test(test_exponential),
-        cmocka_unit_test(test_uniform),     cmocka_unit_test(test_triangular),
-        cmocka_unit_test(test_normal),      cmocka_unit_test(test_lognormal),
-        cmocka_unit_test(test_gamma),       cmocka_unit_test(test_gamma_small_shape),
-        cmocka_unit_test(test_erlang),      cmocka_unit_test(test_weibull),
-        cmocka_unit_test(test_empirical),   cmocka_unit_test(test_residuals),
-        cmocka_unit_test(test_rejects_bad_parameters), cmocka_unit_test(test_streams_are_addressed),
+        cmocka_unit_test(test_constant),
+        cmocka_unit_test(test_exponential),
+        cmocka_unit_test(test_uniform),
+        cmocka_unit_test(test_triangular),
+        cmocka_unit_test(test_normal),
+        cmocka_unit_test(test_lognormal),
+        cmocka_unit_test(test_gamma),
+        cmocka_unit_test(test_gamma_small_shape),
+        cmocka_unit_test(test_erlang),
+        cmocka_unit_test(test_weibull),
+        cmocka_unit_test(test_empirical),
+        cmocka_unit_test(test_residuals),
+        cmocka_unit_test(test_rejects_bad_parameters),
+        cmocka_unit_test(test_streams_are_addressed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -300,12 +300,9 @@ static void test_reproducible(void **s)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_onset_exact),
-        cmocka_unit_test(test_shrink_never_interrupts),
-        cmocka_unit_test(test_preempt_resume),
-        cmocka_unit_test(test_start_state),
-        cmocka_unit_test(test_blocking),
-        cmocka_unit_test(test_dynamic_capacity_storm),
+        cmocka_unit_test(test_onset_exact),    cmocka_unit_test(test_shrink_never_interrupts),
+        cmocka_unit_test(test_preempt_resume), cmocka_unit_test(test_start_state),
+        cmocka_unit_test(test_blocking),       cmocka_unit_test(test_dynamic_capacity_storm),
         cmocka_unit_test(test_reproducible),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,11 +47,11 @@ static void test_loads_the_schema(void **s)
     assert_int_equal(b->buffer, 30);
     assert_int_equal(b->threshold, 12);
     assert_true(b->has_failure);
-    assert_close(b->ttf.p[0], 600, 1e-12);                     /* 10h in minutes */
+    assert_close(b->ttf.p[0], 600, 1e-12);                       /* 10h in minutes */
     assert_close(m->plant.stations[2].process.p[0], 1.5, 1e-12); /* 90s */
     assert_int_equal(m->plant.stations[0].buffer, TC_UNLIMITED);
-    assert_int_equal(m->plant.stations[0].threshold, 10);       /* default without a buffer */
-    assert_int_equal(m->plant.stations[4].servers, 1);          /* default */
+    assert_int_equal(m->plant.stations[0].threshold, 10); /* default without a buffer */
+    assert_int_equal(m->plant.stations[4].servers, 1);    /* default */
     /* route: A, [B, C], D, E */
     const tc_source *o = &m->plant.sources[0];
     assert_int_equal(o->n_steps, 4);
@@ -69,9 +69,9 @@ static void test_registry_paths(void **s)
 {
     (void)s;
     tc_model *m = tc_test_model(good);
-    const char *paths[] = {"A.servers", "B.buffer", "B.threshold", "B.process.mean", "B.process.sd",
-                           "B.failure.ttr.mean", "B.failure.ttf.mean", "D.process.mode",
-                           "orders.interarrival.mean"};
+    const char *paths[] = {"A.servers",          "B.buffer",       "B.threshold",
+                           "B.process.mean",     "B.process.sd",   "B.failure.ttr.mean",
+                           "B.failure.ttf.mean", "D.process.mode", "orders.interarrival.mean"};
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
         int k = tc_model_param_find(m, paths[i]);
         if (k < 0)
@@ -79,7 +79,7 @@ static void test_registry_paths(void **s)
         assert_true(k >= 0);
         assert_string_equal(m->params[k].path, paths[i]);
     }
-    assert_int_equal(tc_model_param_find(m, "A.failure.ttr.mean"), -1);  /* A never fails */
+    assert_int_equal(tc_model_param_find(m, "A.failure.ttr.mean"), -1); /* A never fails */
     assert_int_equal(tc_model_param_find(m, "E.process.values"), -1);
     assert_true(m->params[tc_model_param_find(m, "A.servers")].is_integer);
     assert_true(m->params[tc_model_param_find(m, "B.process.mean")].is_duration);
@@ -123,7 +123,7 @@ static void expect_error(const char *yaml, const char *want)
 }
 
 #define PLANT "stations:\n  A: {process: {dist: exponential, mean: 1}}\n"
-#define SRC "sources:\n  s: {interarrival: {dist: exponential, mean: 1}, route: [A]}\n"
+#define SRC   "sources:\n  s: {interarrival: {dist: exponential, mean: 1}, route: [A]}\n"
 
 static void test_bad_models(void **s)
 {
@@ -131,31 +131,39 @@ static void test_bad_models(void **s)
     expect_error(PLANT SRC "horizn: 8h\n", "bad.yaml:5:1: unknown key 'horizn' in the model");
     expect_error("stations:\n  A: {procss: {dist: exponential, mean: 1}}\n" SRC,
                  "bad.yaml:2:7: unknown key 'procss' in station A");
-    expect_error("stations:\n  A: {process: {dist: expo, mean: 1}}\n" SRC, "bad.yaml:2:23: station A process: unknown distribution 'expo'");
-    expect_error("stations:\n  A: {process: {dist: exponential, mean: -1}}\n" SRC, "2:42: 'mean' must not be negative");
-    expect_error("stations:\n  A: {process: {dist: exponential, mean: 0}}\n" SRC, "exponential: mean must be > 0");
+    expect_error("stations:\n  A: {process: {dist: expo, mean: 1}}\n" SRC,
+                 "bad.yaml:2:23: station A process: unknown distribution 'expo'");
+    expect_error("stations:\n  A: {process: {dist: exponential, mean: -1}}\n" SRC,
+                 "2:42: 'mean' must not be negative");
+    expect_error("stations:\n  A: {process: {dist: exponential, mean: 0}}\n" SRC,
+                 "exponential: mean must be > 0");
     expect_error("stations:\n  A: {process: {dist: exponential, mean: 1e999}}\n" SRC, "not a finite number");
     expect_error("stations:\n  A: {process: {dist: exponential, mean: .nan}}\n" SRC, "not a finite number");
     expect_error("stations:\n  A: {process: {dist: exponential}}\n" SRC, "missing parameter 'mean'");
-    expect_error("stations:\n  A: {servers: two, process: {dist: exponential, mean: 1}}\n" SRC, "'servers' must be a whole number");
-    expect_error("stations:\n  A: {servers: 0, process: {dist: exponential, mean: 1}}\n" SRC, "'servers' must be from 1");
+    expect_error("stations:\n  A: {servers: two, process: {dist: exponential, mean: 1}}\n" SRC,
+                 "'servers' must be a whole number");
+    expect_error("stations:\n  A: {servers: 0, process: {dist: exponential, mean: 1}}\n" SRC,
+                 "'servers' must be from 1");
     expect_error("stations:\n  A: {buffer: 5, threshold: 6, process: {dist: exponential, mean: 1}}\n" SRC,
                  "threshold 6 exceeds buffer 5");
     expect_error(PLANT "sources:\n  s: {interarrival: {dist: exponential, mean: 1}, route: [A, X]}\n",
                  "4:62: source s: route names unknown station 'X'");
     expect_error(PLANT "sources:\n  s: {interarrival: {dist: exponential, mean: 1}, route: [A, A]}\n",
                  "appears twice in the route (a route cycle)");
-    expect_error("stations:\n  A: {process: {dist: exponential, mean: 1}}\n  B: {process: {dist: exponential, mean: 1}}\n" SRC,
+    expect_error("stations:\n  A: {process: {dist: exponential, mean: 1}}\n  B: {process: {dist: "
+                 "exponential, mean: 1}}\n" SRC,
                  "3:3: station B is on no source's route");
     expect_error(PLANT "sources:\n  A: {interarrival: {dist: exponential, mean: 1}, route: [A]}\n",
                  "duplicate name 'A'");
-    expect_error(PLANT SRC "stations: {}\n", "");   /* duplicate key: the YAML parser's own message */
+    expect_error(PLANT SRC "stations: {}\n", ""); /* duplicate key: the YAML parser's own message */
     expect_error(PLANT, "missing 'sources'");
     expect_error(SRC, "missing 'stations'");
     expect_error(PLANT SRC "horizon: 5 weeks\n", "unknown duration suffix 'weeks'");
     expect_error(PLANT SRC "time_unit: fortnight\n", "unknown time_unit 'fortnight'");
-    expect_error(PLANT SRC "scenarios:\n  x: [{at: 1h, set: A.servrs, value: 2}]\n", "unknown parameter path 'A.servrs'");
-    expect_error(PLANT SRC "scenarios:\n  x: [{at: 1h, set: A.servers, value: 0.5}]\n", "must be a whole number");
+    expect_error(PLANT SRC "scenarios:\n  x: [{at: 1h, set: A.servrs, value: 2}]\n",
+                 "unknown parameter path 'A.servrs'");
+    expect_error(PLANT SRC "scenarios:\n  x: [{at: 1h, set: A.servers, value: 0.5}]\n",
+                 "must be a whole number");
     expect_error(PLANT SRC "scenarios:\n  x: [{at: 1h, up: A, down: A}]\n", "exactly one of");
     expect_error(PLANT SRC "scenarios:\n  baseline: []\n", "reserved");
     expect_error("stations: [A, B]\n" SRC, "'stations' must be a mapping");

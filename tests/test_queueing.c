@@ -67,10 +67,10 @@ static void test_mmc_erlang_c(void **s)
     const double lambda = 2.4, mu = 1.0, a = lambda / mu, rho = a / c;
     double sum = 0, term = 1;
     for (int k = 0; k < c; k++) {
-        sum += term;                          /* a^k / k! */
+        sum += term; /* a^k / k! */
         term *= a / (k + 1);
     }
-    double tail = term / (1 - rho);           /* a^c / c! / (1 - rho) */
+    double tail = term / (1 - rho); /* a^c / c! / (1 - rho) */
     double p_wait = tail / (sum + tail), lq = p_wait * rho / (1 - rho);
     ensemble e;
     run_ensemble("stations:\n  S: {servers: 3, process: {dist: exponential, mean: 1.0}}\n"
@@ -106,10 +106,11 @@ static void test_availability(void **s)
     (void)s;
     const double mttf = 100, mttr = 10, lambda = 0.5, mu = 1.0;
     ensemble e;
-    run_ensemble("stations:\n  S: {process: {dist: exponential, mean: 1.0},\n"
-                 "      failure: {ttf: {dist: exponential, mean: 100}, ttr: {dist: lognormal, mean: 10, sd: 5}}}\n"
-                 "sources:\n  c: {interarrival: {dist: exponential, mean: 2.0}, route: [S]}\n",
-                 40, 101000, 1000, &e);
+    run_ensemble(
+        "stations:\n  S: {process: {dist: exponential, mean: 1.0},\n"
+        "      failure: {ttf: {dist: exponential, mean: 100}, ttr: {dist: lognormal, mean: 10, sd: 5}}}\n"
+        "sources:\n  c: {interarrival: {dist: exponential, mean: 2.0}, route: [S]}\n",
+        40, 101000, 1000, &e);
     double av = mttf / (mttf + mttr);
     assert_ci_contains(&e.avail[0], av, LEVEL, "availability MTTF/(MTTF+MTTR)");
     assert_ci_contains(&e.util[0], lambda / (mu * av), LEVEL, "utilisation of available time");

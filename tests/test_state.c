@@ -28,12 +28,13 @@ static void test_good_snapshot(void **unused)
     tc_model *m = tc_test_model(plant);
     char err[512];
     tc_status st;
-    tc_state *s = parse(m,
-                        "{\"as_of\": \"2026-12-01T08:00:00Z\",\n"
-                        " \"stations\": {\"B\": {\"up\": false, \"down_for\": 5.0, \"waiting\": 12, \"in_service\": []},\n"
-                        "              \"C\": {\"up\": true, \"servers\": 1, \"waiting\": 4, \"in_service\": [0.7]}},\n"
-                        " \"params\": {\"C.process.mean\": 0.95, \"B.failure.ttr.mean\": \"1h\"}}",
-                        err, sizeof err, &st);
+    tc_state *s = parse(
+        m,
+        "{\"as_of\": \"2026-12-01T08:00:00Z\",\n"
+        " \"stations\": {\"B\": {\"up\": false, \"down_for\": 5.0, \"waiting\": 12, \"in_service\": []},\n"
+        "              \"C\": {\"up\": true, \"servers\": 1, \"waiting\": 4, \"in_service\": [0.7]}},\n"
+        " \"params\": {\"C.process.mean\": 0.95, \"B.failure.ttr.mean\": \"1h\"}}",
+        err, sizeof err, &st);
     if (st != TC_OK)
         print_error("%s\n", err);
     assert_int_equal(st, TC_OK);
@@ -43,10 +44,10 @@ static void test_good_snapshot(void **unused)
     assert_int_equal(s->stations[1].waiting, 12);
     assert_int_equal(s->stations[2].n_in_service, 1);
     assert_close(s->stations[2].in_service[0], 0.7, 0);
-    assert_true(s->stations[0].up);                   /* not listed: empty and up */
+    assert_true(s->stations[0].up); /* not listed: empty and up */
     assert_int_equal(s->stations[0].waiting, 0);
     assert_int_equal(s->n_overrides, 2);
-    assert_close(s->overrides[1].value, 60, 1e-12);    /* "1h" in minutes */
+    assert_close(s->overrides[1].value, 60, 1e-12); /* "1h" in minutes */
     tc_state_destroy(s);
     tc_model_destroy(m);
 }
@@ -67,7 +68,7 @@ static void test_bad_snapshots(void **unused)
 {
     (void)unused;
     tc_model *m = tc_test_model(plant);
-    expect(m, "{\"stations\": {\"B\": {\"up\": false}", "state.json:2:1: missing comma");  /* truncated */
+    expect(m, "{\"stations\": {\"B\": {\"up\": false}", "state.json:2:1: missing comma"); /* truncated */
     expect(m, "not json at all", "state.json");
     expect(m, "", "state.json");
     expect(m, "[1, 2]", "a state snapshot must be a JSON object");
@@ -77,12 +78,16 @@ static void test_bad_snapshots(void **unused)
     expect(m, "{\"stations\": {\"B\": {\"waiting\": 1.5}}}", "'waiting' must be a whole number");
     expect(m, "{\"stations\": {\"B\": {\"waiting\": \"3\"}}}", "'waiting' must be a whole number");
     expect(m, "{\"stations\": {\"B\": {\"waiting\": -1}}}", "'waiting' must be from 0");
-    expect(m, "{\"stations\": {\"B\": {\"waiting\": 31}}}", "stations.B.waiting: 31 exceeds the buffer of 30");
-    expect(m, "{\"stations\": {\"B\": {\"in_service\": [1, 2]}}}", "stations.B.in_service: 2 jobs in service but only 1 servers");
-    expect(m, "{\"stations\": {\"B\": {\"servers\": 1, \"in_service\": [1, 2]}}}", "2 jobs in service but only 1 servers");
+    expect(m, "{\"stations\": {\"B\": {\"waiting\": 31}}}",
+           "stations.B.waiting: 31 exceeds the buffer of 30");
+    expect(m, "{\"stations\": {\"B\": {\"in_service\": [1, 2]}}}",
+           "stations.B.in_service: 2 jobs in service but only 1 servers");
+    expect(m, "{\"stations\": {\"B\": {\"servers\": 1, \"in_service\": [1, 2]}}}",
+           "2 jobs in service but only 1 servers");
     expect(m, "{\"stations\": {\"B\": {\"in_service\": [-1]}}}", "'in_service' must not be negative");
     expect(m, "{\"stations\": {\"B\": {\"in_service\": 3}}}", "in_service must be a list");
-    expect(m, "{\"stations\": {\"B\": {\"up\": true, \"down_for\": 3}}}", "down_for: given, but the station is up");
+    expect(m, "{\"stations\": {\"B\": {\"up\": true, \"down_for\": 3}}}",
+           "down_for: given, but the station is up");
     expect(m, "{\"stations\": {\"B\": {\"wating\": 3}}}", "unknown key 'wating' in stations.B");
     expect(m, "{\"stations\": {\"B\": {\"waiting\": null}}}", "'waiting' must be a whole number");
     expect(m, "{\"params\": {\"C.process.maen\": 1}}", "params: unknown parameter path 'C.process.maen'");

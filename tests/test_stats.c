@@ -29,7 +29,7 @@ static void test_textbook_values(void **s)
     tc_moments_init(&m);
     tc_moments_add(&m, 0);
     tc_moments_add(&m, 2);
-    tc_moments_add(&m, NAN);                    /* skipped */
+    tc_moments_add(&m, NAN); /* skipped */
     assert_int_equal(m.n, 2);
     assert_close(tc_t_halfwidth(&m, 0.95), 12.7062 * sqrt(2.0) / sqrt(2.0), 1e-3);
     double x[] = {1, 2, 3, 4};
@@ -47,7 +47,7 @@ static void test_select_matches_sort(void **s)
         size_t n = 1 + (size_t)(tc_rng_uniform(&r) * 300);
         double a[300], b[300], got[7];
         for (size_t i = 0; i < n; i++)
-            a[i] = b[i] = floor(tc_rng_uniform(&r) * (trial % 2 ? 5 : 1e6));   /* with and without ties */
+            a[i] = b[i] = floor(tc_rng_uniform(&r) * (trial % 2 ? 5 : 1e6)); /* with and without ties */
         qsort(b, n, sizeof *b, cmp);
         tc_quantiles_select(a, n, p, 7, got);
         for (int q = 0; q < 7; q++)
@@ -79,7 +79,7 @@ static void test_summary_by_hand(void **s)
     assert_close(o->p_form, 4.0 / 6, 1e-15);
     assert_close(o->onset_mean, 25, 1e-12);
     assert_close(o->onset_q50, 25, 1e-12);
-    assert_close(o->onset_median, 35, 1e-12);     /* 10 20 30 40 inf inf: halfway between 30 and 40 */
+    assert_close(o->onset_median, 35, 1e-12); /* 10 20 30 40 inf inf: halfway between 30 and 40 */
     assert_true(isnan(o->diff_onset_mean));
     /* pairs where both formed: (12-10), (21-20), (43-40) */
     assert_int_equal(sb->station[0].n_pairs, 3);
@@ -89,8 +89,12 @@ static void test_summary_by_hand(void **s)
     tc_sample *c = sample_of(few, 3);
     tc_summary *sc2 = tc_summary_compute(c, NULL, 0.95);
     assert_true(isnan(sc2->station[0].onset_median));
-    tc_summary_destroy(sa); tc_summary_destroy(sb); tc_summary_destroy(sc2);
-    tc_sample_destroy(a); tc_sample_destroy(b); tc_sample_destroy(c);
+    tc_summary_destroy(sa);
+    tc_summary_destroy(sb);
+    tc_summary_destroy(sc2);
+    tc_sample_destroy(a);
+    tc_sample_destroy(b);
+    tc_sample_destroy(c);
 }
 
 /* The median interval for n = 100 is X(40) .. X(61) (1-based), a textbook value. */
@@ -99,7 +103,7 @@ static void test_median_interval_ranks(void **s)
     (void)s;
     double on[100];
     for (int i = 0; i < 100; i++)
-        on[i] = 99 - i;                      /* unsorted on purpose */
+        on[i] = 99 - i; /* unsorted on purpose */
     tc_sample *a = sample_of(on, 100);
     tc_summary *sa = tc_summary_compute(a, NULL, 0.95);
     assert_close(sa->station[0].onset_q50_lo, 39, 0);
@@ -154,10 +158,8 @@ static void test_coverage(void **s)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_textbook_values),
-        cmocka_unit_test(test_select_matches_sort),
-        cmocka_unit_test(test_summary_by_hand),
-        cmocka_unit_test(test_median_interval_ranks),
+        cmocka_unit_test(test_textbook_values), cmocka_unit_test(test_select_matches_sort),
+        cmocka_unit_test(test_summary_by_hand), cmocka_unit_test(test_median_interval_ranks),
         cmocka_unit_test(test_coverage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,12 +15,11 @@
 #include "twincast/store.h"
 #include "twincast/summary.h"
 
-static const char plant[] =
-    "name: tiny\n"
-    "stations:\n  A: {threshold: 3, process: {dist: exponential, mean: 0.9}}\n"
-    "  B: {threshold: 3, process: {dist: exponential, mean: 0.8}}\n"
-    "sources:\n  o: {interarrival: {dist: exponential, mean: 1.0}, route: [A, B]}\n"
-    "scenarios:\n  fast: [{at: 0, set: A.process.mean, value: 0.5}]\n";
+static const char plant[] = "name: tiny\n"
+                            "stations:\n  A: {threshold: 3, process: {dist: exponential, mean: 0.9}}\n"
+                            "  B: {threshold: 3, process: {dist: exponential, mean: 0.8}}\n"
+                            "sources:\n  o: {interarrival: {dist: exponential, mean: 1.0}, route: [A, B]}\n"
+                            "scenarios:\n  fast: [{at: 0, set: A.process.mean, value: 0.5}]\n";
 
 static char path[256];
 
@@ -41,7 +40,8 @@ static int write_forecast(tc_model *m, int flags, int commit, long R)
     for (int k = 0; k < 2; k++) {
         smp[k] = tc_sample_create(R, S, T);
         assert_int_equal(tc_ensemble_run(m, NULL, k ? &m->scenarios[0] : NULL, &cfg, 0, R, 2, smp[k], 0, NULL,
-                                         err, sizeof err), TC_OK);
+                                         err, sizeof err),
+                         TC_OK);
         smp[k]->R = R;
         sum[k] = tc_summary_compute(smp[k], k ? smp[0] : NULL, 0.95);
     }
@@ -57,7 +57,8 @@ static int write_forecast(tc_model *m, int flags, int commit, long R)
         tc_scenario_data d = {k ? "fast" : "baseline", names, time, smp[k], sum[k], k == 0, thr};
         assert_int_equal(tc_store_write_scenario(st, &d, err, sizeof err), TC_OK);
     }
-    tc_epoch_info info = {"2026-12-01T08:00:00Z", 200, "min", cfg.seed, R, 1, 2, "fixed", 0, 0.5, NULL, 0, NULL, NULL, 0, NULL};
+    tc_epoch_info info = {
+        "2026-12-01T08:00:00Z", 200, "min", cfg.seed, R, 1, 2, "fixed", 0, 0.5, NULL, 0, NULL, NULL, 0, NULL};
     assert_int_equal(tc_store_end_epoch(st, &info, err, sizeof err), TC_OK);
     rc = tc_store_close(st, commit, err, sizeof err);
 out:
@@ -96,12 +97,13 @@ static void test_layout(void **s)
     assert_int_equal(write_forecast(m, TC_STORE_ATOMIC, 1, 40), 1);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(f >= 0);
-    const char *root_attrs[] = {"Conventions", "title", "twincast_version", "model_name", "model_sha256", "created"};
+    const char *root_attrs[] = {"Conventions", "title",        "twincast_version",
+                                "model_name",  "model_sha256", "created"};
     for (size_t i = 0; i < 6; i++)
         assert_true(H5Aexists(f, root_attrs[i]) > 0);
     hsize_t rs[2] = {40, 2}, tsq[3] = {10, 2, 5}, ts[2] = {10, 2}, s1[1] = {2};
-    const char *rs_names[] = {"onset_time", "mean_waiting", "max_waiting", "utilisation", "throughput",
-                              "blocked", "starved", "availability", "bottleneck_share"};
+    const char *rs_names[] = {"onset_time", "mean_waiting", "max_waiting",  "utilisation",     "throughput",
+                              "blocked",    "starved",      "availability", "bottleneck_share"};
     char name[128];
     for (size_t i = 0; i < 9; i++) {
         snprintf(name, sizeof name, "/forecasts/000001/baseline/%s", rs_names[i]);
@@ -110,8 +112,8 @@ static void test_layout(void **s)
     dims_of(f, "/forecasts/latest/fast/waiting_quantiles", 3, tsq);
     dims_of(f, "/forecasts/latest/fast/bottleneck_probability", 2, ts);
     dims_of(f, "/forecasts/000001/fast/summary", 1, s1);
-    const char *epoch_attrs[] = {"as_of", "horizon", "time_unit", "seed", "replications", "ranks", "threads",
-                                 "stop_reason", "wall_seconds"};
+    const char *epoch_attrs[] = {"as_of", "horizon", "time_unit",   "seed",        "replications",
+                                 "ranks", "threads", "stop_reason", "wall_seconds"};
     hid_t g = H5Gopen2(f, "/forecasts/000001", H5P_DEFAULT);
     for (size_t i = 0; i < 9; i++)
         assert_true(H5Aexists(g, epoch_attrs[i]) > 0);
@@ -153,13 +155,15 @@ static int same_bytes(const char *a, const char *b)
     FILE *x = fopen(a, "rb"), *y = fopen(b, "rb");
     int same = x && y;
     while (same) {
-        int c1 = fgetc(x), c2 = fgetc(y);   /* both read each time: equal lengths too */
+        int c1 = fgetc(x), c2 = fgetc(y); /* both read each time: equal lengths too */
         same = c1 == c2;
         if (c1 == EOF || c2 == EOF)
             break;
     }
-    if (x) fclose(x);
-    if (y) fclose(y);
+    if (x)
+        fclose(x);
+    if (y)
+        fclose(y);
     return same;
 }
 
@@ -198,9 +202,9 @@ static void test_append_and_atomicity(void **s)
     assert_int_equal(v->replications, 40);
     tc_forecast_view_destroy(v);
     /* another model's forecasts do not go into this file */
-    tc_model *other = tc_test_model(
-        "stations:\n  A: {process: {dist: exponential, mean: 1}}\n"
-        "sources:\n  o: {interarrival: {dist: exponential, mean: 2}, route: [A]}\n");
+    tc_model *other =
+        tc_test_model("stations:\n  A: {process: {dist: exponential, mean: 1}}\n"
+                      "sources:\n  o: {interarrival: {dist: exponential, mean: 2}, route: [A]}\n");
     tc_store *st = NULL;
     assert_int_equal(tc_store_open(path, other, TC_STORE_ATOMIC, &st, err, sizeof err), TC_ERR_INPUT);
     assert_non_null(strstr(err, "another model"));

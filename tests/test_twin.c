@@ -11,11 +11,10 @@
 #include "twincast/event.h"
 #include "twincast/twin.h"
 
-static const char plant[] =
-    "stations:\n"
-    "  A: {servers: 2, process: {dist: exponential, mean: 1.6}}\n"
-    "  B: {buffer: 3, threshold: 3, process: {dist: lognormal, mean: 1.8, sd: 0.4}}\n"
-    "sources:\n  o: {interarrival: {dist: exponential, mean: 1.0}, route: [A, B]}\n";
+static const char plant[] = "stations:\n"
+                            "  A: {servers: 2, process: {dist: exponential, mean: 1.6}}\n"
+                            "  B: {buffer: 3, threshold: 3, process: {dist: lognormal, mean: 1.8, sd: 0.4}}\n"
+                            "sources:\n  o: {interarrival: {dist: exponential, mean: 1.0}, route: [A, B]}\n";
 
 static tc_reject parse(const tc_model *m, const char *msg, tc_event *ev)
 {
@@ -28,20 +27,30 @@ static void test_parse_good(void **s)
     (void)s;
     tc_model *m = tc_test_model(plant);
     tc_event ev;
-    assert_int_equal(parse(m, "{\"ts\": \"2026-12-01T08:03:12Z\", \"type\": \"down\", \"station\": \"B\"}", &ev), TC_REJ_NONE);
+    assert_int_equal(
+        parse(m, "{\"ts\": \"2026-12-01T08:03:12Z\", \"type\": \"down\", \"station\": \"B\"}", &ev),
+        TC_REJ_NONE);
     assert_int_equal(ev.type, TC_EV_DOWN);
     assert_int_equal(ev.station, 1);
     double t;
     assert_int_equal(tc_iso_parse("2026-12-01T08:03:12Z", &t), 0);
     assert_close(ev.ts, t, 0);
-    assert_close(t, 1796112192.0, 0);                   /* days from civil, by hand: 20788 d + 8:03:12 */
-    assert_int_equal(parse(m, "{\"ts\": \"2026-12-01T09:03:12.5+01:00\", \"type\": \"start\", \"station\": \"A\", "
-                              "\"job\": \"J\\u00e917\", \"extra\": {\"nested\": [1, 2, {\"x\": null}]}}", &ev), TC_REJ_NONE);
+    assert_close(t, 1796112192.0, 0); /* days from civil, by hand: 20788 d + 8:03:12 */
+    assert_int_equal(
+        parse(m,
+              "{\"ts\": \"2026-12-01T09:03:12.5+01:00\", \"type\": \"start\", \"station\": \"A\", "
+              "\"job\": \"J\\u00e917\", \"extra\": {\"nested\": [1, 2, {\"x\": null}]}}",
+              &ev),
+        TC_REJ_NONE);
     assert_close(ev.ts, t + 0.5, 1e-9);
-    assert_string_equal(ev.job, "J\xc3\xa9" "17");
-    assert_int_equal(parse(m, "{\"ts\": 100, \"type\": \"waiting\", \"station\": \"B\", \"value\": 2}", &ev), TC_REJ_NONE);
-    assert_close(ev.ts, 6000, 0);                       /* 100 min */
-    assert_int_equal(parse(m, "  {\"type\": \"set\", \"path\": \"A.servers\", \"value\": 3, \"ts\": 1}\n", &ev), TC_REJ_NONE);
+    assert_string_equal(ev.job, "J\xc3\xa9"
+                                "17");
+    assert_int_equal(parse(m, "{\"ts\": 100, \"type\": \"waiting\", \"station\": \"B\", \"value\": 2}", &ev),
+                     TC_REJ_NONE);
+    assert_close(ev.ts, 6000, 0); /* 100 min */
+    assert_int_equal(
+        parse(m, "  {\"type\": \"set\", \"path\": \"A.servers\", \"value\": 3, \"ts\": 1}\n", &ev),
+        TC_REJ_NONE);
     assert_int_equal(ev.param, tc_model_param_find(m, "A.servers"));
     tc_model_destroy(m);
 }
@@ -51,15 +60,18 @@ static void test_parse_rejections(void **s)
     (void)s;
     tc_model *m = tc_test_model(plant);
     tc_event ev;
-    struct { const char *msg; tc_reject want; } cases[] = {
+    struct {
+        const char *msg;
+        tc_reject want;
+    } cases[] = {
         {"", TC_REJ_NOT_JSON},
         {"[1]", TC_REJ_NOT_JSON},
         {"{\"ts\": 1, \"type\": \"down\", \"station\": \"B\"", TC_REJ_NOT_JSON},
         {"{\"ts\": 1, \"type\": \"down\", \"station\": \"B\"} trailing", TC_REJ_NOT_JSON},
         {"{\"ts\": 1, \"type\": \"down\", \"station\": \"B\", \"type\": \"up\"}", TC_REJ_NOT_JSON},
-        {"{\"ts\": 1, \"type\": \"down\", \"station\": \"\xff\"}", TC_REJ_NOT_JSON},            /* invalid UTF-8 */
-        {"{\"ts\": 1, \"type\": \"down\", \"station\": \"\xed\xa0\x80\"}", TC_REJ_NOT_JSON},    /* a surrogate */
-        {"{\"ts\": 1, \"type\": \"down\", \"station\": \"B\\ud800\"}", TC_REJ_NOT_JSON},        /* lone surrogate */
+        {"{\"ts\": 1, \"type\": \"down\", \"station\": \"\xff\"}", TC_REJ_NOT_JSON}, /* invalid UTF-8 */
+        {"{\"ts\": 1, \"type\": \"down\", \"station\": \"\xed\xa0\x80\"}", TC_REJ_NOT_JSON}, /* a surrogate */
+        {"{\"ts\": 1, \"type\": \"down\", \"station\": \"B\\ud800\"}", TC_REJ_NOT_JSON}, /* lone surrogate */
         {"{\"ts\": 01, \"type\": \"down\", \"station\": \"B\"}", TC_REJ_NOT_JSON},
         {"{\"ts\": 1, \"station\": \"B\"}", TC_REJ_MISSING_FIELD},
         {"{\"type\": \"down\", \"station\": \"B\"}", TC_REJ_MISSING_FIELD},
@@ -110,33 +122,57 @@ static void test_switchboard(void **s)
     (void)s;
     tc_model *m = tc_test_model(plant);
     tc_twin *t = tc_twin_create(m);
-    assert_int_equal(offer_apply(t, m, "{\"ts\": 10, \"type\": \"arrive\", \"station\": \"A\", \"job\": \"J1\"}"), TC_REJ_NONE);
-    assert_int_equal(offer_apply(t, m, "{\"ts\": 11, \"type\": \"start\", \"station\": \"A\", \"job\": \"J1\"}"), TC_REJ_NONE);
-    assert_int_equal(offer_apply(t, m, "{\"ts\": 11, \"type\": \"start\", \"station\": \"A\", \"job\": \"J1\"}"), TC_REJ_NONE); /* again: once */
-    assert_int_equal(offer_apply(t, m, "{\"ts\": 12, \"type\": \"start\", \"station\": \"A\", \"job\": \"J2\"}"), TC_REJ_NONE);
-    assert_int_equal(offer_apply(t, m, "{\"ts\": 13, \"type\": \"start\", \"station\": \"A\", \"job\": \"J3\"}"), TC_REJ_OVER_CAPACITY);
-    assert_int_equal(offer_apply(t, m, "{\"ts\": 14, \"type\": \"finish\", \"station\": \"A\", \"job\": \"J9\"}"), TC_REJ_UNKNOWN_JOB);
-    assert_int_equal(offer_apply(t, m, "{\"ts\": 15, \"type\": \"waiting\", \"station\": \"B\", \"value\": 4}"), TC_REJ_OVER_CAPACITY);
-    assert_int_equal(offer_apply(t, m, "{\"ts\": 15, \"type\": \"waiting\", \"station\": \"B\", \"value\": 3}"), TC_REJ_NONE);
-    assert_int_equal(offer_apply(t, m, "{\"ts\": 16, \"type\": \"arrive\", \"station\": \"B\"}"), TC_REJ_OVER_CAPACITY);
+    assert_int_equal(
+        offer_apply(t, m, "{\"ts\": 10, \"type\": \"arrive\", \"station\": \"A\", \"job\": \"J1\"}"),
+        TC_REJ_NONE);
+    assert_int_equal(
+        offer_apply(t, m, "{\"ts\": 11, \"type\": \"start\", \"station\": \"A\", \"job\": \"J1\"}"),
+        TC_REJ_NONE);
+    assert_int_equal(
+        offer_apply(t, m, "{\"ts\": 11, \"type\": \"start\", \"station\": \"A\", \"job\": \"J1\"}"),
+        TC_REJ_NONE); /* again: once */
+    assert_int_equal(
+        offer_apply(t, m, "{\"ts\": 12, \"type\": \"start\", \"station\": \"A\", \"job\": \"J2\"}"),
+        TC_REJ_NONE);
+    assert_int_equal(
+        offer_apply(t, m, "{\"ts\": 13, \"type\": \"start\", \"station\": \"A\", \"job\": \"J3\"}"),
+        TC_REJ_OVER_CAPACITY);
+    assert_int_equal(
+        offer_apply(t, m, "{\"ts\": 14, \"type\": \"finish\", \"station\": \"A\", \"job\": \"J9\"}"),
+        TC_REJ_UNKNOWN_JOB);
+    assert_int_equal(
+        offer_apply(t, m, "{\"ts\": 15, \"type\": \"waiting\", \"station\": \"B\", \"value\": 4}"),
+        TC_REJ_OVER_CAPACITY);
+    assert_int_equal(
+        offer_apply(t, m, "{\"ts\": 15, \"type\": \"waiting\", \"station\": \"B\", \"value\": 3}"),
+        TC_REJ_NONE);
+    assert_int_equal(offer_apply(t, m, "{\"ts\": 16, \"type\": \"arrive\", \"station\": \"B\"}"),
+                     TC_REJ_OVER_CAPACITY);
     assert_int_equal(offer_apply(t, m, "{\"ts\": 17, \"type\": \"down\", \"station\": \"B\"}"), TC_REJ_NONE);
-    assert_int_equal(offer_apply(t, m, "{\"ts\": 18, \"type\": \"down\", \"station\": \"B\"}"), TC_REJ_NONE);   /* still down since 17 */
-    assert_int_equal(offer_apply(t, m, "{\"ts\": 19, \"type\": \"set\", \"path\": \"B.process.sd\", \"value\": 0.5}"), TC_REJ_NONE);
-    assert_int_equal(offer_apply(t, m, "{\"ts\": 19, \"type\": \"set\", \"path\": \"A.servers\", \"value\": 0}"), TC_REJ_OUT_OF_RANGE);
+    assert_int_equal(offer_apply(t, m, "{\"ts\": 18, \"type\": \"down\", \"station\": \"B\"}"),
+                     TC_REJ_NONE); /* still down since 17 */
+    assert_int_equal(
+        offer_apply(t, m, "{\"ts\": 19, \"type\": \"set\", \"path\": \"B.process.sd\", \"value\": 0.5}"),
+        TC_REJ_NONE);
+    assert_int_equal(
+        offer_apply(t, m, "{\"ts\": 19, \"type\": \"set\", \"path\": \"A.servers\", \"value\": 0}"),
+        TC_REJ_OUT_OF_RANGE);
     /* late: an arrival would count twice, a waiting count is absolute */
     assert_int_equal(offer_apply(t, m, "{\"ts\": 5, \"type\": \"arrive\", \"station\": \"A\"}"), TC_REJ_LATE);
-    assert_int_equal(offer_apply(t, m, "{\"ts\": 5, \"type\": \"waiting\", \"station\": \"A\", \"value\": 2}"), TC_REJ_NONE);
+    assert_int_equal(
+        offer_apply(t, m, "{\"ts\": 5, \"type\": \"waiting\", \"station\": \"A\", \"value\": 2}"),
+        TC_REJ_NONE);
     assert_close(tc_twin_time(t), 19 * 60, 0);
     char *json = tc_twin_snapshot_json(t, 20 * 60);
     tc_state *st = NULL;
     char err[256];
     assert_int_equal(tc_state_parse_json(m, json, strlen(json), "snapshot", &st, err, sizeof err), TC_OK);
     assert_false(st->stations[1].up);
-    assert_close(st->stations[1].down_for, 3, 1e-12);          /* down since 17 min, snapshot at 20 */
+    assert_close(st->stations[1].down_for, 3, 1e-12); /* down since 17 min, snapshot at 20 */
     assert_int_equal(st->stations[1].waiting, 3);
     assert_int_equal(st->stations[0].waiting, 2);
     assert_int_equal(st->stations[0].n_in_service, 2);
-    assert_close(st->stations[0].in_service[0], 9, 1e-12);     /* J1 started at 11 */
+    assert_close(st->stations[0].in_service[0], 9, 1e-12); /* J1 started at 11 */
     assert_string_equal(st->stations[0].jobs[1], "J2");
     assert_int_equal(st->n_overrides, 1);
     assert_close(st->overrides[0].value, 0.5, 0);
@@ -159,7 +195,8 @@ static void test_settle_orders_by_time(void **s)
     tc_model *m = tc_test_model(plant);
     tc_twin *t = tc_twin_create(m);
     const char *msgs[] = {
-        "{\"ts\": 30, \"type\": \"finish\", \"station\": \"A\", \"job\": \"J1\"}",   /* arrives first, happened last */
+        "{\"ts\": 30, \"type\": \"finish\", \"station\": \"A\", \"job\": \"J1\"}", /* arrives first, happened
+                                                                                      last */
         "{\"ts\": 10, \"type\": \"start\", \"station\": \"A\", \"job\": \"J1\"}",
         "{\"ts\": 20, \"type\": \"up\", \"station\": \"B\"}",
     };
@@ -187,7 +224,8 @@ static void test_duplicates_by_id(void **s)
     char msg[160];
     for (int round = 0; round < 2; round++)
         for (int i = 0; i < 100; i++) {
-            snprintf(msg, sizeof msg, "{\"ts\": %d, \"type\": \"arrive\", \"station\": \"A\", \"id\": \"e%d\"}", i, i);
+            snprintf(msg, sizeof msg,
+                     "{\"ts\": %d, \"type\": \"arrive\", \"station\": \"A\", \"id\": \"e%d\"}", i, i);
             tc_event ev;
             assert_int_equal(parse(m, msg, &ev), TC_REJ_NONE);
             assert_int_equal(tc_twin_offer(t, &ev, msg, strlen(msg)), TC_OK);
@@ -198,7 +236,9 @@ static void test_duplicates_by_id(void **s)
     assert_int_equal(c->rejected[TC_REJ_DUPLICATE], 100);
     /* 200,000 distinct ids later, the first ones are forgotten, not the memory exhausted */
     for (int i = 100; i < 200100; i++) {
-        snprintf(msg, sizeof msg, "{\"ts\": %d, \"type\": \"waiting\", \"station\": \"A\", \"value\": 1, \"id\": \"e%d\"}", 1000 + i, i);
+        snprintf(msg, sizeof msg,
+                 "{\"ts\": %d, \"type\": \"waiting\", \"station\": \"A\", \"value\": 1, \"id\": \"e%d\"}",
+                 1000 + i, i);
         tc_event ev;
         parse(m, msg, &ev);
         tc_twin_offer(t, &ev, NULL, 0);
@@ -214,10 +254,8 @@ static void test_duplicates_by_id(void **s)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_good),
-        cmocka_unit_test(test_parse_rejections),
-        cmocka_unit_test(test_switchboard),
-        cmocka_unit_test(test_settle_orders_by_time),
+        cmocka_unit_test(test_parse_good),       cmocka_unit_test(test_parse_rejections),
+        cmocka_unit_test(test_switchboard),      cmocka_unit_test(test_settle_orders_by_time),
         cmocka_unit_test(test_duplicates_by_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,15 +22,15 @@
 
 typedef struct tc_job {
     char *model_text, *model_origin;
-    char *state_text, *state_origin;  /* NULL: an empty plant */
+    char *state_text, *state_origin; /* NULL: an empty plant */
     int n_scenarios;
-    char **scenarios;                 /* what-if scenarios besides the baseline */
+    char **scenarios; /* what-if scenarios besides the baseline */
     double horizon, bin_width;
     uint32_t seed;
-    long replications;                /* the count, or the maximum with precision */
+    long replications; /* the count, or the maximum with precision */
     long min_replications;
-    double precision;                 /* 0: a fixed count */
-    int threads;                      /* per rank */
+    double precision; /* 0: a fixed count */
+    int threads;      /* per rank */
     int rank0_works;
 } tc_job;
 
@@ -45,7 +45,7 @@ void tc_share(long first, long count, int rank, int nranks, int rank0_works, lon
  * Gathers every rank's rows [0, n_local) of `local` into rows
  * [row, row + count) of `global` on rank 0, in rank (= replication) order.
  */
-tc_status tc_sample_gather(const tc_sample *local, long n_local, tc_sample *global, long row,
-                           MPI_Comm comm, char *err, size_t errlen);
+tc_status tc_sample_gather(const tc_sample *local, long n_local, tc_sample *global, long row, MPI_Comm comm,
+                           char *err, size_t errlen);
 
 #endif

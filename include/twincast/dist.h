@@ -10,20 +10,20 @@
 #ifndef TWINCAST_DIST_H
 #define TWINCAST_DIST_H
 
-#include <stddef.h>
 #include "twincast/rng.h"
+#include <stddef.h>
 
 typedef enum tc_dist_type {
     TC_DIST_CONSTANT = 0,
     TC_DIST_EXPONENTIAL,
     TC_DIST_UNIFORM,
     TC_DIST_TRIANGULAR,
-    TC_DIST_NORMAL,      /* of the underlying normal, truncated at 0 */
-    TC_DIST_LOGNORMAL,   /* mean and sd of the variable itself */
-    TC_DIST_GAMMA,       /* mean and sd */
-    TC_DIST_ERLANG,      /* k phases, overall mean */
-    TC_DIST_WEIBULL,     /* shape, scale */
-    TC_DIST_EMPIRICAL,   /* values with optional weights */
+    TC_DIST_NORMAL,    /* of the underlying normal, truncated at 0 */
+    TC_DIST_LOGNORMAL, /* mean and sd of the variable itself */
+    TC_DIST_GAMMA,     /* mean and sd */
+    TC_DIST_ERLANG,    /* k phases, overall mean */
+    TC_DIST_WEIBULL,   /* shape, scale */
+    TC_DIST_EMPIRICAL, /* values with optional weights */
     TC_DIST_NTYPES
 } tc_dist_type;
 
@@ -31,8 +31,8 @@ typedef enum tc_dist_type {
 
 typedef struct tc_dist {
     tc_dist_type type;
-    double p[TC_DIST_MAXP];   /* user parameters, in tc_dist_param_name order */
-    double d[4];              /* derived constants */
+    double p[TC_DIST_MAXP]; /* user parameters, in tc_dist_param_name order */
+    double d[4];            /* derived constants */
     /* empirical: n values with cumulative probabilities; owned elsewhere */
     int n;
     const double *values;

@@ -18,7 +18,6 @@ int tc_time_unit_parse(const char *s, tc_time_unit *u);
  * ms, s, min, h or d.  Returns 0 and sets *out (in `unit`), or -1 with a reason
  * in err.
  */
-int tc_duration_parse(const char *s, tc_time_unit unit, double *out,
-                      char *err, size_t errlen);
+int tc_duration_parse(const char *s, tc_time_unit unit, double *out, char *err, size_t errlen);
 
 #endif

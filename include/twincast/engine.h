@@ -20,12 +20,12 @@
 #include "twincast/state.h"
 
 typedef struct tc_run_cfg {
-    double horizon;         /* simulated time, model units */
-    double warmup;          /* aggregate measures ignore [0, warmup) */
-    double bin_width;       /* width of the time bins */
+    double horizon;   /* simulated time, model units */
+    double warmup;    /* aggregate measures ignore [0, warmup) */
+    double bin_width; /* width of the time bins */
     uint32_t seed;
-    uint32_t crn_key;       /* same key = common random numbers */
-    long max_departures;    /* stop after this many jobs left the plant; 0 = no limit */
+    uint32_t crn_key;    /* same key = common random numbers */
+    long max_departures; /* stop after this many jobs left the plant; 0 = no limit */
 } tc_run_cfg;
 
 /* Fills a configuration from the model's defaults. */
@@ -35,8 +35,8 @@ int tc_run_cfg_bins(const tc_run_cfg *cfg);
 /* Per replication.  Arrays indexed [station], [source] or [bin * S + station]. */
 typedef struct tc_result {
     int n_stations, n_sources, n_bins;
-    double *onset;            /* first time waiting >= threshold; NaN if not by the horizon */
-    double *mean_waiting;     /* time-average number waiting */
+    double *onset;        /* first time waiting >= threshold; NaN if not by the horizon */
+    double *mean_waiting; /* time-average number waiting */
     double *max_waiting;
     double *utilisation;      /* busy server-time / available server-time */
     double *blocked;          /* blocked server-time / available server-time */

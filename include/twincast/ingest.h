@@ -14,14 +14,14 @@
 #include "twincast/status.h"
 
 typedef struct tc_ingest_cfg {
-    const char *brokers;          /* host:port[,...], or "mock" for an in-process mock cluster */
-    const char *topic;            /* events */
+    const char *brokers; /* host:port[,...], or "mock" for an in-process mock cluster */
+    const char *topic;   /* events */
     const char *forecast_topic;
-    const char *dlq_topic;        /* NULL: no dead-letter copies */
+    const char *dlq_topic; /* NULL: no dead-letter copies */
     const char *group;
-    const char *config_file;      /* name=value librdkafka properties, # comments; may be NULL */
-    const char *resume_offsets;   /* {"topic/partition": offset, ...} from the output file, or NULL */
-    size_t queue_capacity;        /* messages held between the consumer thread and the main thread */
+    const char *config_file;    /* name=value librdkafka properties, # comments; may be NULL */
+    const char *resume_offsets; /* {"topic/partition": offset, ...} from the output file, or NULL */
+    size_t queue_capacity;      /* messages held between the consumer thread and the main thread */
 } tc_ingest_cfg;
 
 typedef struct tc_message {
@@ -51,14 +51,16 @@ void tc_ingest_produce(tc_ingest *in, const char *topic, const char *key, const 
                        const char *reason);
 /* Waits until every produced message is delivered (or the timeout passes). */
 void tc_ingest_flush(tc_ingest *in, int timeout_ms);
-/* Produces a recorded log (one message per line) into the events topic, paced by its ts at `speed` (0: at once). */
+/* Produces a recorded log (one message per line) into the events topic, paced by its ts at `speed` (0: at
+ * once). */
 tc_status tc_ingest_replay_file(tc_ingest *in, const char *path, double speed, char *err, size_t errlen);
 /* Counters for the outage report. */
 long tc_ingest_errors(tc_ingest *in);
-void tc_ingest_stop(tc_ingest *in);       /* asks the consumer thread to stop */
-void tc_ingest_destroy(tc_ingest *in);    /* flushes the producer, closes the consumer */
+void tc_ingest_stop(tc_ingest *in);    /* asks the consumer thread to stop */
+void tc_ingest_destroy(tc_ingest *in); /* flushes the producer, closes the consumer */
 
 /* Reads a librdkafka properties file: name=value per line.  Values are never logged. */
-tc_status tc_kafka_config_read(const char *path, char ***names, char ***values, int *n, char *err, size_t errlen);
+tc_status tc_kafka_config_read(const char *path, char ***names, char ***values, int *n, char *err,
+                               size_t errlen);
 
 #endif

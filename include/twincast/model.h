@@ -20,20 +20,20 @@
 #define TC_UNLIMITED (-1)
 
 typedef struct tc_station {
-    const char *name;       /* owned by the model */
+    const char *name; /* owned by the model */
     int servers;
-    int buffer;             /* waiting places, TC_UNLIMITED if none set */
-    int threshold;          /* bottleneck forms when waiting first reaches it */
+    int buffer;    /* waiting places, TC_UNLIMITED if none set */
+    int threshold; /* bottleneck forms when waiting first reaches it */
     int has_failure;
     tc_dist process;
-    tc_dist ttf;            /* time to failure, calendar time */
-    tc_dist ttr;            /* time to repair */
+    tc_dist ttf; /* time to failure, calendar time */
+    tc_dist ttr; /* time to repair */
 } tc_station;
 
 typedef struct tc_source {
     const char *name;
     tc_dist interarrival;
-    int first_step;         /* into tc_model.steps */
+    int first_step; /* into tc_model.steps */
     int n_steps;
 } tc_source;
 
@@ -46,7 +46,7 @@ typedef struct tc_plant {
 
 /* One step of a route: a station, or alternatives to choose between. */
 typedef struct tc_route_step {
-    int first_alt;          /* into tc_model.alts */
+    int first_alt; /* into tc_model.alts */
     int n_alts;
 } tc_route_step;
 
@@ -63,11 +63,11 @@ typedef enum tc_param_field {
 typedef struct tc_param {
     char *path;
     int is_integer;
-    int is_duration;        /* accepts "45min" style strings */
+    int is_duration; /* accepts "45min" style strings */
     double min, max;
-    int owner;              /* station or source index */
+    int owner; /* station or source index */
     tc_param_field field;
-    int index;              /* distribution parameter index */
+    int index; /* distribution parameter index */
 } tc_param;
 
 typedef enum tc_change_kind { TC_CHANGE_SET, TC_CHANGE_UP, TC_CHANGE_DOWN } tc_change_kind;
@@ -76,24 +76,24 @@ typedef enum tc_change_kind { TC_CHANGE_SET, TC_CHANGE_UP, TC_CHANGE_DOWN } tc_c
 typedef struct tc_change {
     double at;
     tc_change_kind kind;
-    int target;             /* param index for SET, station index otherwise */
+    int target; /* param index for SET, station index otherwise */
     double value;
 } tc_change;
 
 typedef struct tc_scenario {
     char *name;
     int n_changes;
-    tc_change *changes;     /* sorted by time, stable */
+    tc_change *changes; /* sorted by time, stable */
 } tc_scenario;
 
 typedef struct tc_model {
     char *name;
     char *path;
-    char *text;             /* the model file as read, for provenance */
+    char *text; /* the model file as read, for provenance */
     size_t text_len;
     tc_time_unit unit;
     double horizon;
-    double bin_width;       /* 0 = horizon / 96 */
+    double bin_width; /* 0 = horizon / 96 */
     long replications;
     uint32_t seed;
     tc_plant plant;
@@ -106,7 +106,7 @@ typedef struct tc_model {
     int n_scenarios;
     tc_scenario *scenarios;
     int n_owned;
-    void **owned;           /* empirical tables and names, freed with the model */
+    void **owned; /* empirical tables and names, freed with the model */
 } tc_model;
 
 /*
@@ -115,8 +115,8 @@ typedef struct tc_model {
  */
 tc_status tc_model_load(const char *path, tc_model **out, char *err, size_t errlen);
 /* The same from text in memory; `origin` names it in messages. */
-tc_status tc_model_load_string(const char *text, const char *origin, tc_model **out,
-                               char *err, size_t errlen);
+tc_status tc_model_load_string(const char *text, const char *origin, tc_model **out, char *err,
+                               size_t errlen);
 void tc_model_destroy(tc_model *m);
 
 int tc_model_station_index(const tc_model *m, const char *name);
@@ -134,7 +134,6 @@ double tc_plant_get(const tc_plant *p, const tc_param *param);
  * range, re-derives the distribution, and leaves the plant unchanged on
  * failure (returning TC_ERR_INPUT with the reason in err).
  */
-tc_status tc_plant_set(tc_plant *p, const tc_param *param, double value,
-                       char *err, size_t errlen);
+tc_status tc_plant_set(tc_plant *p, const tc_param *param, double value, char *err, size_t errlen);
 
 #endif

@@ -10,24 +10,24 @@
 #ifndef TWINCAST_RNG_H
 #define TWINCAST_RNG_H
 
-#include <stdint.h>
 #include <Random123/philox.h>
+#include <stdint.h>
 
 typedef struct tc_rng {
     philox4x32_key_t key;
-    philox4x32_ctr_t ctr;   /* v[0]=replication, v[1]=stream, v[2..3]=block */
+    philox4x32_ctr_t ctr; /* v[0]=replication, v[1]=stream, v[2..3]=block */
     uint64_t buf[2];
     int avail;
 } tc_rng;
 
 /* Stream ids: one per source of randomness. */
-#define TC_STREAM_ARRIVALS(src)  (0x10000000u | (uint32_t)(src))
-#define TC_STREAM_PROCESS(st)    (0x20000000u | (uint32_t)(st))
-#define TC_STREAM_FAILURE(st)    (0x30000000u | (uint32_t)(st))
-#define TC_STREAM_INITIAL(st)    (0x40000000u | (uint32_t)(st))
+#define TC_STREAM_ARRIVALS(src) (0x10000000u | (uint32_t)(src))
+#define TC_STREAM_PROCESS(st)   (0x20000000u | (uint32_t)(st))
+#define TC_STREAM_FAILURE(st)   (0x30000000u | (uint32_t)(st))
+#define TC_STREAM_INITIAL(st)   (0x40000000u | (uint32_t)(st))
 
-static inline void tc_rng_init(tc_rng *r, uint32_t seed, uint32_t crn_key,
-                               uint32_t replication, uint32_t stream)
+static inline void tc_rng_init(tc_rng *r, uint32_t seed, uint32_t crn_key, uint32_t replication,
+                               uint32_t stream)
 {
     r->key.v[0] = seed;
     r->key.v[1] = crn_key;

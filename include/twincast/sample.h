@@ -10,17 +10,25 @@
 
 /* The (replication, station) measures, in the order they are stored. */
 enum {
-    TC_M_ONSET, TC_M_MEAN_WAITING, TC_M_MAX_WAITING, TC_M_UTILISATION, TC_M_THROUGHPUT,
-    TC_M_BLOCKED, TC_M_STARVED, TC_M_AVAILABILITY, TC_M_BOTTLENECK_SHARE, TC_M_COUNT
+    TC_M_ONSET,
+    TC_M_MEAN_WAITING,
+    TC_M_MAX_WAITING,
+    TC_M_UTILISATION,
+    TC_M_THROUGHPUT,
+    TC_M_BLOCKED,
+    TC_M_STARVED,
+    TC_M_AVAILABILITY,
+    TC_M_BOTTLENECK_SHARE,
+    TC_M_COUNT
 };
 /* The (replication, bin, station) measures. */
 enum { TC_B_WAITING, TC_B_BOTTLENECK, TC_B_COUNT };
 
 typedef struct tc_sample {
-    long R, cap;                /* replications held, room for */
+    long R, cap; /* replications held, room for */
     int S, T;
-    double *m[TC_M_COUNT];      /* each [R * S] */
-    double *b[TC_B_COUNT];      /* each [R * T * S] */
+    double *m[TC_M_COUNT]; /* each [R * S] */
+    double *b[TC_B_COUNT]; /* each [R * T * S] */
 } tc_sample;
 
 const char *tc_sample_measure_name(int k);

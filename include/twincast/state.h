@@ -7,26 +7,26 @@
 #ifndef TWINCAST_STATE_H
 #define TWINCAST_STATE_H
 
-#include <stddef.h>
 #include "twincast/model.h"
+#include <stddef.h>
 
 typedef struct tc_station_state {
     int up;
-    double down_for;        /* elapsed down time when !up */
-    int servers;            /* -1: as in the model (after overrides) */
+    double down_for; /* elapsed down time when !up */
+    int servers;     /* -1: as in the model (after overrides) */
     int waiting;
     int n_in_service;
-    double *in_service;     /* elapsed service times */
-    char (*jobs)[64];       /* ids of the jobs in service, or NULL when not known */
+    double *in_service; /* elapsed service times */
+    char (*jobs)[64];   /* ids of the jobs in service, or NULL when not known */
 } tc_station_state;
 
 typedef struct tc_param_override {
-    int param;              /* index into tc_model.params */
+    int param; /* index into tc_model.params */
     double value;
 } tc_param_override;
 
 typedef struct tc_state {
-    char as_of[64];         /* ISO-8601 text as given, or "" */
+    char as_of[64]; /* ISO-8601 text as given, or "" */
     int n_stations;
     tc_station_state *stations;
     int n_overrides;
@@ -44,13 +44,13 @@ tc_status tc_state_add_override(tc_state *s, int param, double value);
  *    "stations": {"B": {"up": false, "down_for": 5.0, "waiting": 12, "in_service": []}},
  *    "params": {"C.process.mean": 0.95}}
  * A station may also give "in_service_jobs": ["J17", ...], the ids of the
- * jobs in service (as many as in_service).  Times are in model units (or duration strings such as "90s").  Errors
- * name the file, line, column and field; TC_ERR_INPUT.
+ * jobs in service (as many as in_service).  Times are in model units (or duration strings such as "90s").
+ * Errors name the file, line, column and field; TC_ERR_INPUT.
  */
 tc_status tc_state_parse_json(const tc_model *m, const char *text, size_t len, const char *origin,
                               tc_state **out, char *err, size_t errlen);
-tc_status tc_state_load_json(const tc_model *m, const char *path, tc_state **out, char **text,
-                             char *err, size_t errlen);
+tc_status tc_state_load_json(const tc_model *m, const char *path, tc_state **out, char **text, char *err,
+                             size_t errlen);
 /* Checks the state against the model; TC_ERR_INPUT names the field. */
 tc_status tc_state_validate(const tc_state *s, const tc_model *m, char *err, size_t errlen);
 

@@ -12,7 +12,7 @@
 typedef struct tc_moments {
     long n;
     double mean;
-    double m2;      /* sum of squared deviations (Welford) */
+    double m2; /* sum of squared deviations (Welford) */
 } tc_moments;
 
 typedef struct tc_interval {
@@ -20,8 +20,8 @@ typedef struct tc_interval {
 } tc_interval;
 
 void tc_moments_init(tc_moments *m);
-void tc_moments_add(tc_moments *m, double x);      /* NaN is skipped */
-double tc_moments_variance(const tc_moments *m);   /* sample variance, NaN if n < 2 */
+void tc_moments_add(tc_moments *m, double x);    /* NaN is skipped */
+double tc_moments_variance(const tc_moments *m); /* sample variance, NaN if n < 2 */
 
 /* Half-width of the Student-t interval for the mean at `level` (e.g. 0.95). */
 double tc_t_halfwidth(const tc_moments *m, double level);

@@ -7,8 +7,8 @@
 
 typedef enum tc_status {
     TC_OK = 0,
-    TC_ERR_RUNTIME = 1,   /* I/O failure, out of memory, library error */
-    TC_ERR_INPUT = 2      /* the user's input is wrong; the message says where */
+    TC_ERR_RUNTIME = 1, /* I/O failure, out of memory, library error */
+    TC_ERR_INPUT = 2    /* the user's input is wrong; the message says where */
 } tc_status;
 
 #endif

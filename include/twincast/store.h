@@ -40,26 +40,26 @@ typedef struct tc_epoch_info {
     uint32_t seed;
     long replications;
     int ranks, threads;
-    const char *stop_reason;    /* "fixed", "precision reached", "maximum replications" */
-    double precision;           /* 0 when fixed */
+    const char *stop_reason; /* "fixed", "precision reached", "maximum replications" */
+    double precision;        /* 0 when fixed */
     double wall_seconds;
-    const char *state_json;     /* NULL: "{}" (an empty plant) */
+    const char *state_json; /* NULL: "{}" (an empty plant) */
     /* the live twin's epochs (serve, replay); NULL or 0 for a plain forecast */
-    int superseded;             /* abandoned for a newer state: no data, 'latest' stays */
-    const char *offsets_json;   /* the Kafka offsets (or input lines) the state reflects */
-    const char *counters_json;  /* events applied and rejected by reason, up to this epoch */
-    long events;                /* events applied up to this epoch */
-    const char *trigger;        /* what set it off: the significant events, or "interval" */
+    int superseded;            /* abandoned for a newer state: no data, 'latest' stays */
+    const char *offsets_json;  /* the Kafka offsets (or input lines) the state reflects */
+    const char *counters_json; /* events applied and rejected by reason, up to this epoch */
+    long events;               /* events applied up to this epoch */
+    const char *trigger;       /* what set it off: the significant events, or "interval" */
 } tc_epoch_info;
 
 typedef struct tc_scenario_data {
     const char *name;
-    const char *const *stations;    /* [S] */
-    const double *time;             /* [T] bin centres */
+    const char *const *stations; /* [S] */
+    const double *time;          /* [T] bin centres */
     const tc_sample *sample;
     const tc_summary *summary;
     int is_baseline;
-    const int *threshold;           /* [S] the onset thresholds (NULL: not written) */
+    const int *threshold; /* [S] the onset thresholds (NULL: not written) */
 } tc_scenario_data;
 
 enum { TC_STORE_ATOMIC = 1 };
@@ -68,8 +68,8 @@ enum { TC_STORE_ATOMIC = 1 };
  * Creates the file, or opens an existing twincast file of the same model
  * to append to it (TC_ERR_INPUT if it is not one, or of another model).
  */
-tc_status tc_store_open(const char *path, const tc_model *m, int flags, tc_store **out,
-                        char *err, size_t errlen);
+tc_status tc_store_open(const char *path, const tc_model *m, int flags, tc_store **out, char *err,
+                        size_t errlen);
 /* Creates the next epoch's group; *epoch receives its number. */
 tc_status tc_store_begin_epoch(tc_store *s, int *epoch, char *err, size_t errlen);
 tc_status tc_store_write_scenario(tc_store *s, const tc_scenario_data *d, char *err, size_t errlen);
@@ -87,14 +87,14 @@ typedef struct tc_forecast_view {
     int ranks, threads;
     unsigned seed;
     int n_scenarios, S;
-    char (*scenario)[64];            /* [n_scenarios], baseline first */
-    char (*station)[64];             /* [S] */
-    tc_station_summary *summary;     /* [n_scenarios * S]; diff fields NaN for the baseline */
+    char (*scenario)[64];        /* [n_scenarios], baseline first */
+    char (*station)[64];         /* [S] */
+    tc_station_summary *summary; /* [n_scenarios * S]; diff fields NaN for the baseline */
 } tc_forecast_view;
 
 /* Reads epoch `epoch` (0: the latest), all scenarios or just `scenario`. */
-tc_status tc_store_read(const char *path, int epoch, const char *scenario, tc_forecast_view **out,
-                        char *err, size_t errlen);
+tc_status tc_store_read(const char *path, int epoch, const char *scenario, tc_forecast_view **out, char *err,
+                        size_t errlen);
 void tc_forecast_view_destroy(tc_forecast_view *v);
 
 /*
@@ -102,7 +102,8 @@ void tc_forecast_view_destroy(tc_forecast_view *v);
  * completed epoch (both malloc'd; *offsets NULL if the epoch has none).
  * TC_OK with *state NULL when the file holds no completed epoch.
  */
-tc_status tc_store_read_resume(const char *path, char **state, char **offsets, int *epoch, char *err, size_t errlen);
+tc_status tc_store_read_resume(const char *path, char **state, char **offsets, int *epoch, char *err,
+                               size_t errlen);
 
 /* One scenario of an epoch read back in full (for `merge`): the per-replication
  * measures in a sample (its per-bin arrays are not stored: left NaN), and the

@@ -13,15 +13,15 @@
 #include "twincast/sample.h"
 
 #define TC_NQ 5
-extern const double tc_quantile_levels[TC_NQ];   /* 0.05 0.25 0.5 0.75 0.95 */
+extern const double tc_quantile_levels[TC_NQ]; /* 0.05 0.25 0.5 0.75 0.95 */
 
 typedef struct tc_station_summary {
-    double p_form, p_form_lo, p_form_hi;       /* Wilson interval */
-    double onset_mean, onset_lo, onset_hi;     /* among formed; Student-t interval */
-    double onset_q05, onset_q50, onset_q95;    /* among formed; q05..q95 = 90% prediction band */
-    double onset_q50_lo, onset_q50_hi;         /* order-statistic interval of the median */
-    double onset_median;                       /* unconditional; NaN unless p_form >= 0.5 */
-    double diff_onset_mean, diff_lo, diff_hi;  /* scenario - baseline, paired; NaN for the baseline */
+    double p_form, p_form_lo, p_form_hi;      /* Wilson interval */
+    double onset_mean, onset_lo, onset_hi;    /* among formed; Student-t interval */
+    double onset_q05, onset_q50, onset_q95;   /* among formed; q05..q95 = 90% prediction band */
+    double onset_q50_lo, onset_q50_hi;        /* order-statistic interval of the median */
+    double onset_median;                      /* unconditional; NaN unless p_form >= 0.5 */
+    double diff_onset_mean, diff_lo, diff_hi; /* scenario - baseline, paired; NaN for the baseline */
     double waiting_mean, waiting_lo, waiting_hi;
     double utilisation_mean, utilisation_lo, utilisation_hi;
     double throughput_mean, throughput_lo, throughput_hi;
@@ -30,10 +30,10 @@ typedef struct tc_station_summary {
 
 typedef struct tc_summary {
     int S, T;
-    double level;                     /* of every interval, e.g. 0.95 */
-    tc_station_summary *station;      /* [S] */
-    double *waiting_quantiles;        /* [T][S][TC_NQ] */
-    double *bottleneck_probability;   /* [T][S] */
+    double level;                   /* of every interval, e.g. 0.95 */
+    tc_station_summary *station;    /* [S] */
+    double *waiting_quantiles;      /* [T][S][TC_NQ] */
+    double *bottleneck_probability; /* [T][S] */
 } tc_summary;
 
 /* baseline: the baseline sample for paired differences, or NULL. */

@@ -14,11 +14,11 @@
 #include "twincast/state.h"
 
 typedef struct tc_twin_counters {
-    long offered;                       /* events handed to the twin */
+    long offered; /* events handed to the twin */
     long applied;
-    long late;                          /* older than the state, applied (idempotent) or rejected */
-    long by_type[TC_EV_NTYPES];         /* applied, per type */
-    long rejected[TC_REJ_COUNT];        /* per reason, parse rejections included */
+    long late;                   /* older than the state, applied (idempotent) or rejected */
+    long by_type[TC_EV_NTYPES];  /* applied, per type */
+    long rejected[TC_REJ_COUNT]; /* per reason, parse rejections included */
 } tc_twin_counters;
 
 typedef struct tc_twin tc_twin;
@@ -44,7 +44,8 @@ tc_reject tc_twin_apply(tc_twin *t, const tc_event *ev, char *why, size_t whylen
 
 double tc_twin_time(const tc_twin *t);
 /* The significant events applied since the last call ("down B at ...; set C.servers at ..."). */
-void tc_twin_take_triggers(tc_twin *t, char *buf, size_t n);   /* latest applied ts, seconds since the epoch; NAN before any */
+void tc_twin_take_triggers(tc_twin *t, char *buf,
+                           size_t n); /* latest applied ts, seconds since the epoch; NAN before any */
 const tc_twin_counters *tc_twin_get_counters(const tc_twin *t);
 
 /* The state at time `at` as a JSON snapshot (malloc'd), exact to the bit. */

@@ -95,7 +95,7 @@ static void bench_line5(const char *dir, int tries)
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : "inputs";
-    const char *only = argc > 2 ? argv[2] : "";     /* mm1 or line5: one alone, e.g. for a profiler */
+    const char *only = argc > 2 ? argv[2] : ""; /* mm1 or line5: one alone, e.g. for a profiler */
     if (strcmp(only, "line5") != 0)
         bench_mm1(dir, 5);
     if (strcmp(only, "mm1") != 0)

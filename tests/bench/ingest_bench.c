@@ -51,7 +51,8 @@ static long mem_switchboard(const tc_model *m, long N)
     }
     tc_twin_settle(t);
     double dt = now() - t0;
-    printf("switchboard, in memory     : %ld events in %.3f s = %.0f events/s (parse + apply, one core); %ld applied\n",
+    printf("switchboard, in memory     : %ld events in %.3f s = %.0f events/s (parse + apply, one core); %ld "
+           "applied\n",
            N, dt, N / dt, tc_twin_get_counters(t)->applied);
     tc_twin_destroy(t);
     return ok;
@@ -84,7 +85,7 @@ static void from_mock(const tc_model *m, long N)
         tc_ingest_flush(in, 30000);
         produced += k;
         tc_message mm;
-        if (got == 0 && tc_ingest_pop(in, &mm, 30.0) == 1) {   /* the group join is not timed */
+        if (got == 0 && tc_ingest_pop(in, &mm, 30.0) == 1) { /* the group join is not timed */
             last_offset = mm.offset;
             tc_message_clear(&mm);
             got++;
@@ -109,7 +110,8 @@ static void from_mock(const tc_model *m, long N)
         busy += now() - t0;
     }
     printf("from the mock cluster      : %ld events consumed, parsed and applied in %.3f s = %.0f events/s "
-           "(%ld applied, %ld gaps in the offsets)\n", got, busy, got / busy, tc_twin_get_counters(t)->applied, gaps);
+           "(%ld applied, %ld gaps in the offsets)\n",
+           got, busy, got / busy, tc_twin_get_counters(t)->applied, gaps);
     tc_twin_destroy(t);
     tc_ingest_destroy(in);
 }

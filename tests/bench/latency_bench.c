@@ -45,7 +45,7 @@ int main(int argc, char **argv)
     rd_kafka_topic_partition_list_add(l, "plant.forecasts", 0)->offset = RD_KAFKA_OFFSET_END;
     rd_kafka_assign(c, l);
     rd_kafka_topic_partition_list_destroy(l);
-    for (int i = 0; i < 20; i++) {          /* let the assignment settle */
+    for (int i = 0; i < 20; i++) { /* let the assignment settle */
         rd_kafka_message_t *m = rd_kafka_consumer_poll(c, 100);
         if (m)
             rd_kafka_message_destroy(m);
@@ -59,7 +59,8 @@ int main(int argc, char **argv)
         gmtime_r(&wall, &tm);
         char ts[64];
         strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        snprintf(msg, sizeof msg, "{\"ts\": \"%s\", \"type\": \"%s\", \"station\": \"B\"}", ts, t % 2 ? "up" : "down");
+        snprintf(msg, sizeof msg, "{\"ts\": \"%s\", \"type\": \"%s\", \"station\": \"B\"}", ts,
+                 t % 2 ? "up" : "down");
         double t0 = now();
         rd_kafka_producev(p, RD_KAFKA_V_TOPIC("plant.events"), RD_KAFKA_V_VALUE(msg, strlen(msg)),
                           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
@@ -67,7 +68,8 @@ int main(int argc, char **argv)
         for (;;) {
             rd_kafka_message_t *m = rd_kafka_consumer_poll(c, 1000);
             if (!m) {
-                if (now() - t0 > 30) break;
+                if (now() - t0 > 30)
+                    break;
                 continue;
             }
             int ok = !m->err;
@@ -82,8 +84,10 @@ int main(int argc, char **argv)
     }
     qsort(lat, (size_t)n, sizeof *lat, cmp);
     if (n)
-        printf("reaction latency, event produced -> forecast readable: median %.0f ms, min %.0f ms, max %.0f ms "
-               "over %d trials\n", 1000 * lat[n / 2], 1000 * lat[0], 1000 * lat[n - 1], n);
+        printf(
+            "reaction latency, event produced -> forecast readable: median %.0f ms, min %.0f ms, max %.0f ms "
+            "over %d trials\n",
+            1000 * lat[n / 2], 1000 * lat[0], 1000 * lat[n - 1], n);
     else
         printf("reaction latency: no forecast arrived\n");
     rd_kafka_consumer_close(c);

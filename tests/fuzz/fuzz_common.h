@@ -1,8 +1,8 @@
 /* fuzz_common.h - the demo plant, loaded once, for the state and event fuzzers. */
 #ifndef TC_FUZZ_COMMON_H
 #define TC_FUZZ_COMMON_H
-#include <stdlib.h>
 #include "twincast/model.h"
+#include <stdlib.h>
 
 static const char fuzz_plant[] =
     "stations:\n"

@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tc_state *s = NULL;
     char err[1024];
     if (!json || tc_state_parse_json(m, json, strlen(json), "snapshot", &s, err, sizeof err) != TC_OK)
-        abort();                                  /* the switchboard never builds an invalid state */
+        abort(); /* the switchboard never builds an invalid state */
     tc_state_destroy(s);
     free(json);
     tc_twin_destroy(t);

@@ -17,11 +17,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tc_reject r = tc_event_parse(m, (const char *)data, size, &ev, why, sizeof why);
     if (r == TC_REJ_NONE) {
         /* what parses is well formed: a known type, a station or a parameter, finite numbers */
-        if (ev.type >= TC_EV_NTYPES || (ev.type == TC_EV_SET ? ev.param < 0 : ev.station < 0) || ev.ts != ev.ts ||
-            ev.value != ev.value || memchr(ev.job, '\0', sizeof ev.job) == NULL)
+        if (ev.type >= TC_EV_NTYPES || (ev.type == TC_EV_SET ? ev.param < 0 : ev.station < 0) ||
+            ev.ts != ev.ts || ev.value != ev.value || memchr(ev.job, '\0', sizeof ev.job) == NULL)
             abort();
     } else if (!why[0] || r >= TC_REJ_COUNT) {
-        abort();                                  /* a refusal always says why */
+        abort(); /* a refusal always says why */
     }
     return 0;
 }

@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (void)tc_plant_get(&m->plant, &m->params[i]);
         tc_model_destroy(m);
     } else if (!err[0]) {
-        abort();                                  /* a refusal always says why */
+        abort(); /* a refusal always says why */
     }
     free(text);
     return 0;

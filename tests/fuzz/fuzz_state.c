@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[1024] = "";
     if (tc_state_parse_json(m, (const char *)data, size, "fuzz.json", &s, err, sizeof err) == TC_OK) {
         if (tc_state_validate(s, m, err, sizeof err) != TC_OK)
-            abort();                              /* what parses is valid */
+            abort(); /* what parses is valid */
         tc_state_destroy(s);
     } else if (!err[0]) {
         abort();

@@ -29,16 +29,11 @@ _Static_assert(sizeof(once_flag) == sizeof(pthread_once_t), "once_flag layout");
 static int status(int rc)
 {
     switch (rc) {
-    case 0:
-        return thrd_success;
-    case ETIMEDOUT:
-        return thrd_timedout;
-    case EBUSY:
-        return thrd_busy;
-    case ENOMEM:
-        return thrd_nomem;
-    default:
-        return thrd_error;
+    case 0: return thrd_success;
+    case ETIMEDOUT: return thrd_timedout;
+    case EBUSY: return thrd_busy;
+    case ENOMEM: return thrd_nomem;
+    default: return thrd_error;
     }
 }
 
