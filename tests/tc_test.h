@@ -2,7 +2,6 @@
 #ifndef TC_TEST_H
 #define TC_TEST_H
 
-#include <cmocka.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +9,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+/* after the headers above, which cmocka.h needs and does not include */
+#include <cmocka.h>
 
 #include "twincast/engine.h"
 #include "twincast/model.h"

@@ -1,8 +1,9 @@
 /* fuzz_common.h - the demo plant, loaded once, for the state and event fuzzers. */
 #ifndef TC_FUZZ_COMMON_H
 #define TC_FUZZ_COMMON_H
-#include "twincast/model.h"
 #include <stdlib.h>
+
+#include "twincast/model.h"
 
 static const char fuzz_plant[] =
     "stations:\n"
