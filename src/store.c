@@ -250,14 +250,13 @@ static void host_name(char *out, size_t n)
  * Requeued twins would fill the disk with them, so each opening removes
  * those of this host whose process is gone; another host's are left alone.
  */
-static void remove_stale(const char *path)
+static void remove_stale(const char *path, const char *host)
 {
-    char host[64], prefix[512];
+    char prefix[512];
     const char *slash = strrchr(path, '/');
     const char *base = slash ? slash + 1 : path;
     char *dir = slash ? strndup(path, (size_t)(slash - path + 1)) : strdup("./");
     DIR *d = dir ? opendir(dir) : NULL;
-    host_name(host, sizeof host);
     size_t np = (size_t)snprintf(prefix, sizeof prefix, "%s.tmp-%s-", base, host);
     for (struct dirent *e; d && np < sizeof prefix && (e = readdir(d));) {
         const char *pid = e->d_name + np;
@@ -266,8 +265,12 @@ static void remove_stale(const char *path)
         long p = strtol(pid, NULL, 10);
         if (p <= 0 || p == (long)getpid() || kill((pid_t)p, 0) == 0 || errno != ESRCH)
             continue;
-        char *full = malloc(strlen(dir) + strlen(e->d_name) + 1);
-        if (full && (strcpy(full, dir), strcat(full, e->d_name), unlink(full) == 0))
+        size_t len = strlen(dir) + strlen(e->d_name) + 1;
+        char *full = malloc(len);
+        if (!full)
+            continue;
+        snprintf(full, len, "%s%s", dir, e->d_name);
+        if (unlink(full) == 0)
             fprintf(stderr, "twincast: removed %s, left by a run that was killed (process %ld is gone)\n",
                     full, p);
         free(full);
@@ -294,7 +297,7 @@ tc_status tc_store_open(const char *path, const tc_model *m, int flags, tc_store
     if (flags & TC_STORE_ATOMIC) {
         char host[64];
         host_name(host, sizeof host);
-        remove_stale(path);
+        remove_stale(path, host);
         snprintf(s->work, n + 96, "%s.tmp-%s-%ld", path, host, (long)getpid());
     } else
         strcpy(s->work, path);
