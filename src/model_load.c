@@ -1,5 +1,5 @@
 /*
- * model_load.c - reads a plant model from YAML (libfyaml).
+ * model_load.c - reads a plant model from YAML (libyaml, through doc.h).
  *
  * Every complaint names the file, line and column of the offending node,
  * and every key is checked against the schema: a misspelt key is an error,
@@ -12,8 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <libfyaml.h>
 
 #include "doc.h"
 #include "model_internal.h"
@@ -46,7 +44,7 @@ static void *own(loader *L, size_t size)
     return p;
 }
 
-static int check_name(loader *L, struct fy_node *k, const char *name, const char *what)
+static int check_name(loader *L, tc_node *k, const char *name, const char *what)
 {
     size_t n = strlen(name);
     if (n == 0 || n > TC_NAME_MAX)
@@ -84,13 +82,13 @@ static int cmp_weighted(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int parse_empirical(loader *L, struct fy_node *n, const char *what, tc_dist *d)
+static int parse_empirical(loader *L, tc_node *n, const char *what, tc_dist *d)
 {
-    struct fy_node *vals = tc_doc_find(n, "values", NULL), *wts = tc_doc_find(n, "weights", NULL);
-    if (!vals || !fy_node_is_sequence(vals) || fy_node_sequence_item_count(vals) < 1)
+    tc_node *vals = tc_doc_find(n, "values", NULL), *wts = tc_doc_find(n, "weights", NULL);
+    if (!vals || !tc_doc_is(vals, TC_NODE_SEQUENCE) || vals->count < 1)
         return tc_doc_fail(&L->d, vals ? vals : n, "%s: empirical needs 'values', a non-empty list", what);
-    int cnt = fy_node_sequence_item_count(vals);
-    if (wts && (!fy_node_is_sequence(wts) || fy_node_sequence_item_count(wts) != cnt))
+    int cnt = vals->count;
+    if (wts && (!tc_doc_is(wts, TC_NODE_SEQUENCE) || wts->count != cnt))
         return tc_doc_fail(&L->d, wts, "%s: 'weights' must be a list as long as 'values' (%d)", what, cnt);
     weighted *t = calloc((size_t)cnt, sizeof *t);
     double *values = own(L, sizeof(double) * (size_t)cnt), *cum = own(L, sizeof(double) * (size_t)cnt);
@@ -98,11 +96,9 @@ static int parse_empirical(loader *L, struct fy_node *n, const char *what, tc_di
         free(t);
         return tc_doc_fail(&L->d, n, "out of memory");
     }
-    void *it = NULL, *wit = NULL;
     double total = 0;
     for (int i = 0; i < cnt; i++) {
-        struct fy_node *v = fy_node_sequence_iterate(vals, &it);
-        struct fy_node *w = wts ? fy_node_sequence_iterate(wts, &wit) : NULL;
+        tc_node *v = tc_node_item(vals, i), *w = wts ? tc_node_item(wts, i) : NULL;
         t[i].w = 1;
         if (tc_doc_duration(&L->d, v, "values", &t[i].v) ||
             (w && tc_doc_real(&L->d, w, "weights", &t[i].w))) {
@@ -134,11 +130,11 @@ static int parse_empirical(loader *L, struct fy_node *n, const char *what, tc_di
     return 0;
 }
 
-static int parse_dist(loader *L, struct fy_node *n, struct fy_node *at, const char *what, tc_dist *d)
+static int parse_dist(loader *L, tc_node *n, tc_node *at, const char *what, tc_dist *d)
 {
     if (tc_doc_expect_mapping(&L->d, n, at, what))
         return -1;
-    struct fy_node *tn = tc_doc_find(n, "dist", NULL);
+    tc_node *tn = tc_doc_find(n, "dist", NULL);
     if (!tn)
         return tc_doc_fail(&L->d, n,
                            "%s: missing 'dist' (one of constant, exponential, uniform, triangular, "
@@ -168,7 +164,7 @@ static int parse_dist(loader *L, struct fy_node *n, struct fy_node *at, const ch
         return -1;
     for (int i = 0; i < tc_dist_nparams(d->type); i++) {
         const char *pn = tc_dist_param_name(d->type, i);
-        struct fy_node *v = tc_doc_find(n, pn, NULL);
+        tc_node *v = tc_doc_find(n, pn, NULL);
         if (!v)
             return tc_doc_fail(&L->d, n, "%s: missing parameter '%s'", ctx, pn);
         int rc = tc_dist_param_is_duration(d->type, i) ? tc_doc_duration(&L->d, v, pn, &d->p[i])
@@ -186,7 +182,7 @@ static int parse_dist(loader *L, struct fy_node *n, struct fy_node *at, const ch
 
 /* ---- stations and sources ----------------------------------------------- */
 
-static int parse_station(loader *L, struct fy_node *k, struct fy_node *v, tc_station *s)
+static int parse_station(loader *L, tc_node *k, tc_node *v, tc_station *s)
 {
     static const char *const keys[] = {"servers", "process", "buffer", "threshold", "failure", NULL};
     char what[128];
@@ -194,7 +190,7 @@ static int parse_station(loader *L, struct fy_node *k, struct fy_node *v, tc_sta
     if (tc_doc_expect_mapping(&L->d, v, k, what) || tc_doc_check_keys(&L->d, v, what, keys))
         return -1;
     long x;
-    struct fy_node *n = tc_doc_find(v, "servers", NULL);
+    tc_node *n = tc_doc_find(v, "servers", NULL);
     s->servers = 1;
     if (n) {
         if (tc_doc_int(&L->d, n, "servers", 1, 1000000, &x))
@@ -217,7 +213,7 @@ static int parse_station(loader *L, struct fy_node *k, struct fy_node *v, tc_sta
                                what, x, s->buffer);
         s->threshold = (int)x;
     }
-    struct fy_node *pk = NULL;
+    tc_node *pk = NULL;
     n = tc_doc_find(v, "process", &pk);
     if (!n)
         return tc_doc_fail(&L->d, k, "%s: missing 'process' (its process-time distribution)", what);
@@ -225,13 +221,13 @@ static int parse_station(loader *L, struct fy_node *k, struct fy_node *v, tc_sta
     snprintf(sub, sizeof sub, "%s process", what);
     if (parse_dist(L, n, pk, sub, &s->process))
         return -1;
-    struct fy_node *fk = NULL;
+    tc_node *fk = NULL;
     if ((n = tc_doc_find(v, "failure", &fk))) {
         static const char *const fkeys[] = {"ttf", "ttr", NULL};
         snprintf(sub, sizeof sub, "%s failure", what);
         if (tc_doc_expect_mapping(&L->d, n, fk, sub) || tc_doc_check_keys(&L->d, n, sub, fkeys))
             return -1;
-        struct fy_node *ttf = tc_doc_find(n, "ttf", &pk), *ttr;
+        tc_node *ttf = tc_doc_find(n, "ttf", &pk), *ttr;
         if (!ttf)
             return tc_doc_fail(&L->d, n, "%s: missing 'ttf' (time to failure)", sub);
         snprintf(sub, sizeof sub, "%s ttf", what);
@@ -272,7 +268,7 @@ static int push_step(loader *L, int *cap_steps, int *cap_alts, const int *alts, 
     return 0;
 }
 
-static int route_station(loader *L, struct fy_node *n, const char *src, char *seen)
+static int route_station(loader *L, tc_node *n, const char *src, char *seen)
 {
     const char *name = tc_doc_scalar(&L->d, n, "route");
     if (!name)
@@ -287,10 +283,10 @@ static int route_station(loader *L, struct fy_node *n, const char *src, char *se
     return idx;
 }
 
-static int parse_route(loader *L, struct fy_node *r, struct fy_node *at, tc_source *src, char *reached)
+static int parse_route(loader *L, tc_node *r, tc_node *at, tc_source *src, char *reached)
 {
     tc_model *m = L->m;
-    if (!r || !fy_node_is_sequence(r) || fy_node_sequence_item_count(r) < 1)
+    if (!r || !tc_doc_is(r, TC_NODE_SEQUENCE) || r->count < 1)
         return tc_doc_fail(&L->d, r ? r : at, "source %s: 'route' must be a non-empty list of stations",
                            src->name);
     int S = m->plant.n_stations, rc = 0;
@@ -302,17 +298,14 @@ static int parse_route(loader *L, struct fy_node *r, struct fy_node *at, tc_sour
         return tc_doc_fail(&L->d, r, "out of memory");
     }
     src->first_step = m->n_steps;
-    void *it = NULL;
-    struct fy_node *item;
-    while (rc == 0 && (item = fy_node_sequence_iterate(r, &it))) {
+    for (int i = 0; rc == 0 && i < r->count; i++) {
+        tc_node *item = tc_node_item(r, i);
         int n = 0;
-        if (fy_node_is_sequence(item)) {
-            void *ait = NULL;
-            struct fy_node *a;
-            if (fy_node_sequence_item_count(item) < 1)
+        if (tc_doc_is(item, TC_NODE_SEQUENCE)) {
+            if (item->count < 1)
                 rc = tc_doc_fail(&L->d, item, "source %s: an alternatives list must not be empty", src->name);
-            while (rc == 0 && (a = fy_node_sequence_iterate(item, &ait))) {
-                int idx = route_station(L, a, src->name, seen);
+            for (int j = 0; rc == 0 && j < item->count; j++) {
+                int idx = route_station(L, tc_node_item(item, j), src->name, seen);
                 if (idx < 0)
                     rc = -1;
                 else
@@ -336,15 +329,15 @@ static int parse_route(loader *L, struct fy_node *r, struct fy_node *at, tc_sour
     return rc;
 }
 
-static int parse_source(loader *L, struct fy_node *k, struct fy_node *v, tc_source *src, char *reached)
+static int parse_source(loader *L, tc_node *k, tc_node *v, tc_source *src, char *reached)
 {
     static const char *const keys[] = {"interarrival", "route", NULL};
     char what[128];
     snprintf(what, sizeof what, "source %s", src->name);
     if (tc_doc_expect_mapping(&L->d, v, k, what) || tc_doc_check_keys(&L->d, v, what, keys))
         return -1;
-    struct fy_node *ik = NULL, *rk = NULL;
-    struct fy_node *ia = tc_doc_find(v, "interarrival", &ik), *route = tc_doc_find(v, "route", &rk);
+    tc_node *ik = NULL, *rk = NULL;
+    tc_node *ia = tc_doc_find(v, "interarrival", &ik), *route = tc_doc_find(v, "route", &rk);
     if (!ia)
         return tc_doc_fail(&L->d, k, "%s: missing 'interarrival' (its inter-arrival time distribution)",
                            what);
@@ -360,8 +353,7 @@ static int parse_source(loader *L, struct fy_node *k, struct fy_node *v, tc_sour
 }
 
 /* Stations first (routes refer to them), then sources. */
-static int parse_plant(loader *L, struct fy_node *stations, struct fy_node *sk, struct fy_node *sources,
-                       struct fy_node *rk)
+static int parse_plant(loader *L, tc_node *stations, tc_node *sk, tc_node *sources, tc_node *rk)
 {
     tc_model *m = L->m;
     if (!stations)
@@ -372,7 +364,7 @@ static int parse_plant(loader *L, struct fy_node *stations, struct fy_node *sk, 
         return tc_doc_fail(&L->d, stations, "missing 'sources' (nothing would ever arrive)");
     if (tc_doc_expect_mapping(&L->d, sources, rk, "'sources'"))
         return -1;
-    int ns = fy_node_mapping_item_count(stations), nr = fy_node_mapping_item_count(sources);
+    int ns = stations->count, nr = sources->count;
     if (ns < 1 || nr < 1)
         return tc_doc_fail(&L->d, ns < 1 ? stations : sources, "need at least one station and one source");
     m->plant.stations = calloc((size_t)ns, sizeof *m->plant.stations);
@@ -382,11 +374,9 @@ static int parse_plant(loader *L, struct fy_node *stations, struct fy_node *sk, 
         free(reached);
         return tc_doc_fail(&L->d, stations, "out of memory");
     }
-    void *it = NULL;
-    struct fy_node_pair *p;
     int rc = 0;
-    while (rc == 0 && (p = fy_node_mapping_iterate(stations, &it))) {
-        struct fy_node *k = fy_node_pair_key(p);
+    for (int i = 0; rc == 0 && i < ns; i++) {
+        tc_node *k = tc_node_key(stations, i);
         const char *name = tc_doc_scalar(&L->d, k, "station name");
         if (!name || check_name(L, k, name, "station")) {
             rc = -1;
@@ -398,11 +388,10 @@ static int parse_plant(loader *L, struct fy_node *stations, struct fy_node *sk, 
             break;
         }
         m->plant.n_stations++;
-        rc = parse_station(L, k, fy_node_pair_value(p), s);
+        rc = parse_station(L, k, tc_node_value(stations, i), s);
     }
-    it = NULL;
-    while (rc == 0 && (p = fy_node_mapping_iterate(sources, &it))) {
-        struct fy_node *k = fy_node_pair_key(p);
+    for (int i = 0; rc == 0 && i < nr; i++) {
+        tc_node *k = tc_node_key(sources, i);
         const char *name = tc_doc_scalar(&L->d, k, "source name");
         if (!name || check_name(L, k, name, "source")) {
             rc = -1;
@@ -414,12 +403,11 @@ static int parse_plant(loader *L, struct fy_node *stations, struct fy_node *sk, 
             break;
         }
         m->plant.n_sources++;
-        rc = parse_source(L, k, fy_node_pair_value(p), src, reached);
+        rc = parse_source(L, k, tc_node_value(sources, i), src, reached);
     }
     for (int i = 0; rc == 0 && i < ns; i++)
         if (!reached[i]) {
-            it = NULL;
-            struct fy_node *k = NULL;
+            tc_node *k = NULL;
             tc_doc_find(stations, m->plant.stations[i].name, &k);
             rc = tc_doc_fail(&L->d, k, "station %s is on no source's route, so no job can ever reach it",
                              m->plant.stations[i].name);
@@ -438,14 +426,14 @@ static int cmp_change(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int parse_change(loader *L, struct fy_node *c, const char *what, tc_plant *scratch, tc_change *out)
+static int parse_change(loader *L, tc_node *c, const char *what, tc_plant *scratch, tc_change *out)
 {
     static const char *const keys[] = {"at", "set", "value", "up", "down", NULL};
     if (tc_doc_expect_mapping(&L->d, c, c, what) || tc_doc_check_keys(&L->d, c, what, keys))
         return -1;
-    struct fy_node *at = tc_doc_find(c, "at", NULL), *set = tc_doc_find(c, "set", NULL),
-                   *val = tc_doc_find(c, "value", NULL);
-    struct fy_node *up = tc_doc_find(c, "up", NULL), *down = tc_doc_find(c, "down", NULL);
+    tc_node *at = tc_doc_find(c, "at", NULL), *set = tc_doc_find(c, "set", NULL),
+            *val = tc_doc_find(c, "value", NULL);
+    tc_node *up = tc_doc_find(c, "up", NULL), *down = tc_doc_find(c, "down", NULL);
     if (!at)
         return tc_doc_fail(&L->d, c, "%s: missing 'at' (when the change happens)", what);
     if (tc_doc_duration(&L->d, at, "at", &out->at))
@@ -475,7 +463,7 @@ static int parse_change(loader *L, struct fy_node *c, const char *what, tc_plant
     }
     if (val)
         return tc_doc_fail(&L->d, val, "%s: 'value' goes only with 'set'", what);
-    struct fy_node *sn = up ? up : down;
+    tc_node *sn = up ? up : down;
     const char *name = tc_doc_scalar(&L->d, sn, up ? "up" : "down");
     if (!name)
         return -1;
@@ -485,12 +473,12 @@ static int parse_change(loader *L, struct fy_node *c, const char *what, tc_plant
     return 0;
 }
 
-static int parse_scenarios(loader *L, struct fy_node *n, struct fy_node *at)
+static int parse_scenarios(loader *L, tc_node *n, tc_node *at)
 {
     tc_model *m = L->m;
     if (tc_doc_expect_mapping(&L->d, n, at, "'scenarios'"))
         return -1;
-    int cnt = fy_node_mapping_item_count(n);
+    int cnt = n->count;
     m->scenarios = calloc((size_t)cnt + 1, sizeof *m->scenarios);
     tc_plant scratch = {0};
     scratch.stations = calloc((size_t)m->plant.n_stations, sizeof *scratch.stations);
@@ -501,10 +489,8 @@ static int parse_scenarios(loader *L, struct fy_node *n, struct fy_node *at)
         free(scratch.sources);
         return tc_doc_fail(&L->d, n, "out of memory");
     }
-    void *it = NULL;
-    struct fy_node_pair *p;
-    while (rc == 0 && (p = fy_node_mapping_iterate(n, &it))) {
-        struct fy_node *k = fy_node_pair_key(p), *v = fy_node_pair_value(p);
+    for (int i = 0; rc == 0 && i < cnt; i++) {
+        tc_node *k = tc_node_key(n, i), *v = tc_node_value(n, i);
         const char *name = tc_doc_scalar(&L->d, k, "scenario name");
         if (!name) {
             rc = -1;
@@ -516,12 +502,12 @@ static int parse_scenarios(loader *L, struct fy_node *n, struct fy_node *at)
         }
         char what[160];
         snprintf(what, sizeof what, "scenario %s", name);
-        if (!v || !fy_node_is_sequence(v)) {
+        if (!v || !tc_doc_is(v, TC_NODE_SEQUENCE)) {
             rc = tc_doc_fail(&L->d, v ? v : k, "%s: must be a list of changes like {at: 1h, up: B}", what);
             break;
         }
         tc_scenario *sc = &m->scenarios[m->n_scenarios];
-        int nc = fy_node_sequence_item_count(v);
+        int nc = v->count;
         sc->name = malloc(strlen(name) + 1);
         sc->changes = calloc((size_t)nc + 1, sizeof *sc->changes);
         m->n_scenarios++;
@@ -530,10 +516,8 @@ static int parse_scenarios(loader *L, struct fy_node *n, struct fy_node *at)
             break;
         }
         strcpy(sc->name, name);
-        void *cit = NULL;
-        struct fy_node *c;
-        while (rc == 0 && (c = fy_node_sequence_iterate(v, &cit)))
-            rc = parse_change(L, c, what, &scratch, &sc->changes[sc->n_changes++]);
+        for (int j = 0; rc == 0 && j < nc; j++)
+            rc = parse_change(L, tc_node_item(v, j), what, &scratch, &sc->changes[sc->n_changes++]);
         qsort(sc->changes, (size_t)sc->n_changes, sizeof *sc->changes, cmp_change);
     }
     free(scratch.stations);
@@ -543,16 +527,16 @@ static int parse_scenarios(loader *L, struct fy_node *n, struct fy_node *at)
 
 /* ---- the document ------------------------------------------------------- */
 
-static int parse_root(loader *L, struct fy_node *root)
+static int parse_root(loader *L, tc_node *root)
 {
     static const char *const keys[] = {"name",      "time_unit", "horizon", "replications", "seed",
                                        "bin_width", "stations",  "sources", "scenarios",    NULL};
     tc_model *m = L->m;
-    if (!root || !fy_node_is_mapping(root))
+    if (!root || !tc_doc_is(root, TC_NODE_MAPPING))
         return tc_doc_fail(&L->d, root, "a model must be a mapping with stations and sources");
     if (tc_doc_check_keys(&L->d, root, "the model", keys))
         return -1;
-    struct fy_node *n, *k1 = NULL, *k2 = NULL;
+    tc_node *n, *k1 = NULL, *k2 = NULL;
     const char *s;
     m->unit = TC_UNIT_MIN;
     if ((n = tc_doc_find(root, "time_unit", NULL))) {
@@ -596,7 +580,7 @@ static int parse_root(loader *L, struct fy_node *root)
             return -1;
         m->seed = (uint32_t)x;
     }
-    struct fy_node *st = tc_doc_find(root, "stations", &k1), *so = tc_doc_find(root, "sources", &k2);
+    tc_node *st = tc_doc_find(root, "stations", &k1), *so = tc_doc_find(root, "sources", &k2);
     if (parse_plant(L, st, k1, so, k2))
         return -1;
     if (tc_model_build_registry_(m) != 0)

@@ -9,7 +9,7 @@
 
 #define TC_STATE_MAX_BYTES (16u << 20)
 
-static int parse_station(tc_doc *d, const tc_model *m, struct fy_node *k, struct fy_node *v, tc_state *s)
+static int parse_station(tc_doc *d, const tc_model *m, tc_node *k, tc_node *v, tc_state *s)
 {
     static const char *const keys[] = {"up",         "down_for",        "servers", "waiting",
                                        "in_service", "in_service_jobs", NULL};
@@ -24,7 +24,7 @@ static int parse_station(tc_doc *d, const tc_model *m, struct fy_node *k, struct
     if (tc_doc_expect_mapping(d, v, k, what) || tc_doc_check_keys(d, v, what, keys))
         return -1;
     tc_station_state *st = &s->stations[i];
-    struct fy_node *n, *df;
+    tc_node *n, *df;
     long x;
     if ((n = tc_doc_find(v, "up", NULL)) && tc_doc_bool(d, n, "up", &st->up))
         return -1;
@@ -45,9 +45,9 @@ static int parse_station(tc_doc *d, const tc_model *m, struct fy_node *k, struct
         st->waiting = (int)x;
     }
     if ((n = tc_doc_find(v, "in_service", NULL))) {
-        if (!fy_node_is_sequence(n))
+        if (!tc_doc_is(n, TC_NODE_SEQUENCE))
             return tc_doc_fail(d, n, "%s.in_service must be a list of elapsed times", what);
-        int cnt = fy_node_sequence_item_count(n);
+        int cnt = n->count;
         int servers = st->servers >= 0 ? st->servers : m->plant.stations[i].servers;
         if (cnt > servers && st->servers >= 0)
             return tc_doc_fail(d, n, "%s.in_service: %d jobs in service but only %d servers", what, cnt,
@@ -55,9 +55,8 @@ static int parse_station(tc_doc *d, const tc_model *m, struct fy_node *k, struct
         double *el = calloc((size_t)cnt + 1, sizeof *el);
         if (!el)
             return tc_doc_fail(d, n, "out of memory");
-        void *it = NULL;
         for (int k2 = 0; k2 < cnt; k2++)
-            if (tc_doc_duration(d, fy_node_sequence_iterate(n, &it), "in_service", &el[k2])) {
+            if (tc_doc_duration(d, tc_node_item(n, k2), "in_service", &el[k2])) {
                 free(el);
                 return -1;
             }
@@ -66,17 +65,16 @@ static int parse_station(tc_doc *d, const tc_model *m, struct fy_node *k, struct
         if (rc != TC_OK)
             return tc_doc_fail(d, n, "out of memory");
     }
-    struct fy_node *jn = tc_doc_find(v, "in_service_jobs", NULL);
+    tc_node *jn = tc_doc_find(v, "in_service_jobs", NULL);
     if (jn) {
-        if (!fy_node_is_sequence(jn) || fy_node_sequence_item_count(jn) != st->n_in_service)
+        if (!tc_doc_is(jn, TC_NODE_SEQUENCE) || jn->count != st->n_in_service)
             return tc_doc_fail(d, jn, "%s.in_service_jobs must list as many ids as in_service (%d)", what,
                                st->n_in_service);
         free(st->jobs);
         if (!(st->jobs = calloc((size_t)st->n_in_service + 1, sizeof *st->jobs)))
             return tc_doc_fail(d, jn, "out of memory");
-        void *it = NULL;
         for (int k2 = 0; k2 < st->n_in_service; k2++) {
-            struct fy_node *e = fy_node_sequence_iterate(jn, &it);
+            tc_node *e = tc_node_item(jn, k2);
             const char *id = tc_doc_scalar(d, e, "in_service_jobs");
             if (!id)
                 return -1;
@@ -88,7 +86,7 @@ static int parse_station(tc_doc *d, const tc_model *m, struct fy_node *k, struct
     return 0;
 }
 
-static int parse_params(tc_doc *d, const tc_model *m, struct fy_node *p, struct fy_node *at, tc_state *s)
+static int parse_params(tc_doc *d, const tc_model *m, tc_node *p, tc_node *at, tc_state *s)
 {
     if (tc_doc_expect_mapping(d, p, at, "params"))
         return -1;
@@ -98,10 +96,8 @@ static int parse_params(tc_doc *d, const tc_model *m, struct fy_node *p, struct 
     int rc = scratch.stations && scratch.sources ? 0 : tc_doc_fail(d, p, "out of memory");
     if (rc == 0)
         tc_plant_copy(&scratch, &m->plant);
-    void *it = NULL;
-    struct fy_node_pair *pr;
-    while (rc == 0 && (pr = fy_node_mapping_iterate(p, &it))) {
-        struct fy_node *k = fy_node_pair_key(pr), *v = fy_node_pair_value(pr);
+    for (int i = 0; rc == 0 && i < p->count; i++) {
+        tc_node *k = tc_node_key(p, i), *v = tc_node_value(p, i);
         const char *path = tc_doc_scalar(d, k, "parameter path");
         int pi = path ? tc_model_param_find(m, path) : -1;
         if (!path) {
@@ -131,14 +127,14 @@ static int parse_params(tc_doc *d, const tc_model *m, struct fy_node *p, struct 
     return rc;
 }
 
-static int parse_root(tc_doc *d, const tc_model *m, struct fy_node *root, tc_state *s)
+static int parse_root(tc_doc *d, const tc_model *m, tc_node *root, tc_state *s)
 {
     static const char *const keys[] = {"as_of", "stations", "params", NULL};
-    if (!root || !fy_node_is_mapping(root))
+    if (!root || !tc_doc_is(root, TC_NODE_MAPPING))
         return tc_doc_fail(d, root, "a state snapshot must be a JSON object");
     if (tc_doc_check_keys(d, root, "the state", keys))
         return -1;
-    struct fy_node *n, *k = NULL;
+    tc_node *n, *k = NULL;
     if ((n = tc_doc_find(root, "as_of", NULL))) {
         const char *a = tc_doc_scalar(d, n, "as_of");
         if (!a)
@@ -150,10 +146,8 @@ static int parse_root(tc_doc *d, const tc_model *m, struct fy_node *root, tc_sta
     if ((n = tc_doc_find(root, "stations", &k))) {
         if (tc_doc_expect_mapping(d, n, k, "stations"))
             return -1;
-        void *it = NULL;
-        struct fy_node_pair *p;
-        while ((p = fy_node_mapping_iterate(n, &it)))
-            if (parse_station(d, m, fy_node_pair_key(p), fy_node_pair_value(p), s))
+        for (int i = 0; i < n->count; i++)
+            if (parse_station(d, m, tc_node_key(n, i), tc_node_value(n, i), s))
                 return -1;
     }
     if ((n = tc_doc_find(root, "params", &k)) && parse_params(d, m, n, k, s))

@@ -49,6 +49,18 @@ static void test_good_snapshot(void **unused)
     assert_int_equal(s->n_overrides, 2);
     assert_close(s->overrides[1].value, 60, 1e-12); /* "1h" in minutes */
     tc_state_destroy(s);
+    /* compact JSON, as other programs write it */
+    s = parse(
+        m,
+        "{\"stations\":{\"B\":{\"up\":false,\"waiting\":3,\"in_service\":[1.5e0]}},\"as_of\":\"t\\u00e9\"}",
+        err, sizeof err, &st);
+    if (st != TC_OK)
+        print_error("%s\n", err);
+    assert_int_equal(st, TC_OK);
+    assert_string_equal(s->as_of, "t\xc3\xa9");
+    assert_int_equal(s->stations[1].waiting, 3);
+    assert_close(s->stations[1].in_service[0], 1.5, 0);
+    tc_state_destroy(s);
     tc_model_destroy(m);
 }
 
@@ -68,12 +80,13 @@ static void test_bad_snapshots(void **unused)
 {
     (void)unused;
     tc_model *m = tc_test_model(plant);
-    expect(m, "{\"stations\": {\"B\": {\"up\": false}", "state.json:2:1: missing comma"); /* truncated */
+    expect(m, "{\"stations\": {\"B\": {\"up\": false}",
+           "state.json:2:1: did not find expected ',' or '}'"); /* truncated */
     expect(m, "not json at all", "state.json");
     expect(m, "", "state.json");
     expect(m, "[1, 2]", "a state snapshot must be a JSON object");
-    expect(m, "{\"statons\": {}}", "state.json:1:3: unknown key 'statons' in the state");
-    expect(m, "{\"stations\": {\"X\": {}}}", "state.json:1:16: stations: unknown station 'X'");
+    expect(m, "{\"statons\": {}}", "state.json:1:2: unknown key 'statons' in the state");
+    expect(m, "{\"stations\": {\"X\": {}}}", "state.json:1:15: stations: unknown station 'X'");
     expect(m, "{\"stations\": {\"B\": {\"up\": \"false\"}}}", "'up' must be true or false");
     expect(m, "{\"stations\": {\"B\": {\"waiting\": 1.5}}}", "'waiting' must be a whole number");
     expect(m, "{\"stations\": {\"B\": {\"waiting\": \"3\"}}}", "'waiting' must be a whole number");
@@ -94,7 +107,17 @@ static void test_bad_snapshots(void **unused)
     expect(m, "{\"params\": {\"C.process.mean\": -1}}", "'C.process.mean' must not be negative");
     expect(m, "{\"params\": {\"C.servers\": 2.5}}", "C.servers: value 2.5 must be a whole number");
     expect(m, "{\"params\": {\"C.process.sd\": 1e999}}", "is not a finite number");
-    expect(m, "{\"stations\": {\"B\": {\"waiting\": 1}, \"B\": {\"waiting\": 2}}}", "duplicate key");
+    expect(m, "{\"stations\": {\"B\": {\"waiting\": 1}, \"B\": {\"waiting\": 2}}}",
+           "state.json:1:36: duplicate key 'B'");
+    /* JSON, not YAML: the reader of a JSON file refuses what only YAML allows */
+    expect(m, "stations: {}", "state.json:1:1: not JSON: a YAML block list or mapping");
+    expect(m, "{\"stations\": {B: {}}}", "state.json:1:15: not JSON: text must be in double quotes, got 'B'");
+    expect(m, "{\"as_of\": 'x'}", "not JSON: text must be in double quotes");
+    expect(m, "{\"params\": {\"C.servers\": 0x2}}", "not JSON: text must be in double quotes, got '0x2'");
+    expect(m, "{\"params\": {\"C.servers\": 2.}}", "got '2.'");
+    expect(m, "{\"stations\": {\"B\": &b {}, \"C\": *b}}", "not JSON: an alias 'b'");
+    expect(m, "{\"as_of\": \"a\\u0000b\"}", "state.json:1:11: a value holds a NUL character");
+    expect(m, "{} {}", "state.json:1:4: did not find expected <document start>");
     tc_model_destroy(m);
 }
 
