@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "json_quote.h"
 #include "twincast/version.h"
 
 static const char usage_main[] =
@@ -109,17 +110,15 @@ static void json_num(FILE *f, const char *key, double x, int last)
 
 static void json_str(FILE *f, const char *s)
 {
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
+    size_t n = tc_json_quote(NULL, 0, s);
+    char *q = malloc(n + 1);
+    if (q) {
+        tc_json_quote(q, n + 1, s);
+        fputs(q, f);
+    } else {
+        fputs("null", f); /* out of memory: still valid JSON */
     }
-    fputc('"', f);
+    free(q);
 }
 
 void tc_cli_print_json(FILE *f, const tc_forecast_view *v)

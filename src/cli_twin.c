@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "cli_twin.h"
+#include "json_quote.h"
 #include "twincast/clock.h"
 #include "twincast/ensemble.h"
 #include "twincast/store.h"
@@ -250,16 +251,22 @@ static char *forecast_message(twin_run *tr, int epoch, const char *as_of, const 
 {
     if (!sum)
         return NULL;
-    size_t cap = 4096 + (size_t)sum->S * 512 + strlen(offsets);
-    char *b = malloc(cap);
-    if (!b)
+    /* The model's name is free text; station names are letters, digits, '_' and '-'. */
+    size_t qn = tc_json_quote(NULL, 0, tr->m->name);
+    size_t cap = 4096 + (size_t)sum->S * 512 + strlen(offsets) + qn;
+    char *b = malloc(cap), *model = malloc(qn + 1);
+    if (!b || !model) {
+        free(b);
+        free(model);
         return NULL;
+    }
+    tc_json_quote(model, qn + 1, tr->m->name);
     size_t n =
         (size_t)snprintf(b, cap,
-                         "{\"epoch\": %d, \"as_of\": \"%s\", \"model\": \"%s\", \"offsets\": %s, "
+                         "{\"epoch\": %d, \"as_of\": \"%s\", \"model\": %s, \"offsets\": %s, "
                          "\"events\": %ld, \"replications\": %ld, \"horizon\": %.10g, \"time_unit\": \"%s\", "
                          "\"scenario\": \"baseline\", \"stations\": [",
-                         epoch, as_of, tr->m->name, offsets, tc_twin_get_counters(tr->twin)->applied,
+                         epoch, as_of, model, offsets, tc_twin_get_counters(tr->twin)->applied,
                          tr->job.replications, tr->job.horizon, tc_time_unit_name(tr->m->unit));
     for (int s = 0; s < sum->S && n < cap; s++) {
         const tc_station_summary *o = &sum->station[s];
@@ -280,6 +287,7 @@ static char *forecast_message(twin_run *tr, int epoch, const char *as_of, const 
     }
     if (n < cap)
         snprintf(b + n, cap - n, "]}");
+    free(model);
     return b;
 }
 

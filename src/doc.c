@@ -313,6 +313,30 @@ static tc_status check_utf8(builder *b, const char *text, size_t len)
     return fail_at(b, &mk, msg, NULL);
 }
 
+/*
+ * JSON lets U+0085, U+2028 and U+2029 stand raw in a string, but YAML (and so
+ * libyaml) reads them as line breaks and would fold a job id silently; refuse
+ * them with the escape to write instead.
+ */
+static tc_status check_json_breaks(builder *b, const char *text, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)text;
+    for (size_t i = 0; i + 1 < len; i++) {
+        unsigned cp = 0;
+        if (u[i] == 0xC2 && u[i + 1] == 0x85)
+            cp = 0x85;
+        else if (i + 2 < len && u[i] == 0xE2 && u[i + 1] == 0x80 && (u[i + 2] == 0xA8 || u[i + 2] == 0xA9))
+            cp = u[i + 2] == 0xA8 ? 0x2028 : 0x2029;
+        else
+            continue;
+        char msg[96];
+        snprintf(msg, sizeof msg, "U+%04X written raw: write it as \\u%04x", cp, cp);
+        yaml_mark_t mk = mark_of(text, i);
+        return fail_at(b, &mk, msg, NULL);
+    }
+    return TC_OK;
+}
+
 tc_status tc_doc_parse(tc_doc *d, const char *text, size_t len)
 {
     d->root = NULL;
@@ -320,6 +344,8 @@ tc_status tc_doc_parse(tc_doc *d, const char *text, size_t len)
     d->n_nodes = 0;
     builder b = {.d = d};
     tc_status st = check_utf8(&b, text, len);
+    if (st == TC_OK && d->json)
+        st = check_json_breaks(&b, text, len);
     if (st != TC_OK)
         return st;
     yaml_parser_t p;

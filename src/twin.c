@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_quote.h"
 #include "twincast/clock.h"
 #include "twincast/twin.h"
 
@@ -410,20 +411,17 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
     }
 }
 
-/* A JSON string of an id we checked to be valid UTF-8; escape what JSON needs. */
 static void sb_string(sbuf *b, const char *s)
 {
-    sb_printf(b, "\"");
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            sb_printf(b, "\\%c", c);
-        else if (c < 0x20)
-            sb_printf(b, "\\u%04x", c);
-        else
-            sb_printf(b, "%c", c);
+    size_t n = tc_json_quote(NULL, 0, s);
+    char *q = malloc(n + 1);
+    if (!q) {
+        b->bad = 1;
+        return;
     }
-    sb_printf(b, "\"");
+    tc_json_quote(q, n + 1, s);
+    sb_printf(b, "%s", q);
+    free(q);
 }
 
 char *tc_twin_snapshot_json(const tc_twin *t, double at)

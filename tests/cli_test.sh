@@ -60,4 +60,13 @@ check "epoch 000002 announced"    has "epoch 000002 in"
 check "epoch 1 unchanged"         h5diff -q "$WORK/a0.h5" "$WORK/a.h5" /forecasts/000001 /forecasts/000001
 check "latest -> 000002"          bash -c "h5dump -H -g /forecasts/latest '$WORK/a.h5' | grep -q '( 32, 4 )'"
 
+# A model name is free text: JSON output escapes it so that any JSON or YAML reader takes it back.
+printf 'name: "Line \\"5\\" \\\\ \\x7f\\u2028"\nstations:\n  A: {process: {dist: exponential, mean: 1}}\nsources:\n  s: {interarrival: {dist: exponential, mean: 1.5}, route: [A]}\n' >"$WORK/odd.yaml"
+check "odd model name"            run 0 "$TC" forecast "$WORK/odd.yaml" -n 8 -q -o "$WORK/odd.h5"
+check "odd name in report json"   bash -c "'$TC' report '$WORK/odd.h5' --format json | $PY -c \"
+import json, sys
+raw = sys.stdin.buffer.read()  # a raw DEL or U+2028 would trouble YAML readers
+sys.exit(b'\\x7f' in raw or b'\\xe2\\x80\\xa8' in raw or
+         json.loads(raw)['model'] != 'Line \\\"5\\\" \\\\\\\\ \\x7f\\u2028')\""
+
 finish cli_test

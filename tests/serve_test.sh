@@ -30,6 +30,11 @@ for i in $(seq 50); do [ -s "$WORK/bs" ] && break; sleep 0.1; done
 BS=$(cat "$WORK/bs")
 check "mock cluster up" test -n "$BS"
 
+# the demo plant under a name that needs escaping in every JSON message
+MODEL=$WORK/factory.yaml
+sed 's/^name: .*/name: "factory \\"north\\" \\\\ hall"/' "$IN/factory.yaml" >"$MODEL"
+check "model renamed" grep -q 'north' "$MODEL"
+
 SECRET=s3cret-never-logged-$$
 cat >"$WORK/kafka.conf" <<CONF
 # test settings: the mock cluster rejoins groups slowly otherwise
@@ -46,7 +51,7 @@ tail -n +20 "$IN/events/b_breakdown.jsonl" >"$WORK/part2.jsonl"
 kcat -P -b "$BS" -t plant.events -l "$WORK/part1.jsonl"
 kcat -P -b "$BS" -t plant.events -l "$WORK/bad.jsonl"
 
-SERVE=(serve "$IN/factory.yaml" --brokers "$BS" --kafka-config "$WORK/kafka.conf" --dlq -n 400 --threads 2
+SERVE=(serve "$MODEL" --brokers "$BS" --kafka-config "$WORK/kafka.conf" --dlq -n 400 --threads 2
        --exit-when-idle 3s -o "$WORK/twin.h5")
 timeout 120 "$TC" "${SERVE[@]}" >"$WORK/log1" 2>&1
 check "serve exits 0 when idle" test $? -eq 0
@@ -71,13 +76,13 @@ check "message: C forms in most futures after B broke" $PY -c "
 import json, sys
 d = json.loads(open('$WORK/fc1').readline())
 c = [s for s in d['stations'] if s['station'] == 'C'][0]
-sys.exit(not (d['epoch'] == 1 and c['p_form'] > 0.5 and c['onset_ci'][0] < c['onset_mean'] < c['onset_ci'][1]))"
+sys.exit(not (d['epoch'] == 1 and d['model'] == 'factory \"north\" \\\\ hall' and c['p_form'] > 0.5 and c['onset_ci'][0] < c['onset_mean'] < c['onset_ci'][1]))"
 
 # the same state through `forecast`: bit-identical samples
 $PY -c "
 import h5py
 open('$WORK/state.json', 'w').write(h5py.File('$WORK/twin.h5', 'r')['forecasts/latest/state_json'][()].decode())"
-check "forecast from the snapshot" bash -c "'$TC' forecast '$IN/factory.yaml' --state '$WORK/state.json' -n 400 -q -o '$WORK/f.h5' >/dev/null 2>&1"
+check "forecast from the snapshot" bash -c "'$TC' forecast '$MODEL' --state '$WORK/state.json' -n 400 -q -o '$WORK/f.h5' >/dev/null 2>&1"
 check "same onsets as serve's epoch" h5diff -q "$WORK/twin.h5" "$WORK/f.h5" /forecasts/000001/baseline/onset_time /forecasts/000001/baseline/onset_time
 check "same summary" h5diff -q "$WORK/twin.h5" "$WORK/f.h5" /forecasts/000001/baseline/summary /forecasts/000001/baseline/summary
 
@@ -111,7 +116,7 @@ check "SIGTERM: file readable" bash -c "'$TC' report '$WORK/twin.h5' >/dev/null"
 
 # a newer significant event abandons a running epoch: recorded as superseded, then a completed one
 rm -f "$WORK/long.h5"
-"$TC" serve "$IN/factory.yaml" --brokers "$BS" --kafka-config "$WORK/kafka.conf" --group long -n 200000 \
+"$TC" serve "$MODEL" --brokers "$BS" --kafka-config "$WORK/kafka.conf" --group long -n 200000 \
     --threads 2 --exit-when-idle 2s -o "$WORK/long.h5" >"$WORK/log5" 2>&1 &
 LPID=$!
 for i in $(seq 300); do grep -q "re-forecasting" "$WORK/log5" && break; sleep 0.1; done
@@ -128,7 +133,7 @@ sys.exit(not (st and st[0] == 'superseded' and 'baseline' not in f['forecasts'][
 
 # under mpirun: two ranks, same numbers as one
 kcat -P -b "$BS" -t plant.events -l "$WORK/part1.jsonl" >/dev/null
-timeout 120 "$MPIEXEC" -n 2 "$TC" serve "$IN/factory.yaml" --brokers "$BS" --kafka-config "$WORK/kafka.conf" \
+timeout 120 "$MPIEXEC" -n 2 "$TC" serve "$MODEL" --brokers "$BS" --kafka-config "$WORK/kafka.conf" \
     --group other -n 400 --threads 1 --exit-when-idle 3s -q -o "$WORK/mpi.h5" >"$WORK/log4" 2>&1
 check "serve under mpirun -np 2" test $? -eq 0
 

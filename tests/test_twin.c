@@ -2,7 +2,7 @@
  * test_twin - the telemetry parser (each rejection reason, strict JSON,
  * UTF-8, sizes) and the switchboard (each event type's mutation, rejected
  * events leave the state untouched, timestamp order within a window, late
- * events, snapshots that restore exactly).
+ * events, snapshots that restore exactly, whatever the job ids).
  */
 #include <string.h>
 
@@ -117,6 +117,18 @@ static tc_reject offer_apply(tc_twin *t, const tc_model *m, const char *msg)
     return r != TC_REJ_NONE ? r : tc_twin_apply(t, &ev, why, sizeof why);
 }
 
+/* A snapshot restored into a fresh twin gives the same snapshot, to the byte. */
+static void assert_restores(const tc_model *m, const char *json, double at)
+{
+    char err[256];
+    tc_twin *u = tc_twin_create(m);
+    assert_int_equal(tc_twin_restore(u, json, "snapshot", err, sizeof err), TC_OK);
+    char *again = tc_twin_snapshot_json(u, at);
+    assert_string_equal(json, again);
+    free(again);
+    tc_twin_destroy(u);
+}
+
 static void test_switchboard(void **s)
 {
     (void)s;
@@ -176,15 +188,9 @@ static void test_switchboard(void **s)
     assert_string_equal(st->stations[0].jobs[1], "J2");
     assert_int_equal(st->n_overrides, 1);
     assert_close(st->overrides[0].value, 0.5, 0);
-    /* restore into a fresh twin: the same snapshot, to the bit */
-    tc_twin *u = tc_twin_create(m);
-    assert_int_equal(tc_twin_restore(u, json, "snapshot", err, sizeof err), TC_OK);
-    char *again = tc_twin_snapshot_json(u, 20 * 60);
-    assert_string_equal(json, again);
-    free(again);
+    assert_restores(m, json, 20 * 60);
     free(json);
     tc_state_destroy(st);
-    tc_twin_destroy(u);
     tc_twin_destroy(t);
     tc_model_destroy(m);
 }
@@ -251,12 +257,53 @@ static void test_duplicates_by_id(void **s)
     tc_model_destroy(m);
 }
 
+/*
+ * Regression (fuzz_event, CI): a job id with a raw DEL is valid JSON, but the
+ * snapshot wrote it raw and its reader (libyaml) refused it, so a restart
+ * would have failed.  Every id the parser accepts must come back unchanged.
+ */
+static void test_snapshot_of_any_job_id(void **s)
+{
+    (void)s;
+    static const struct {
+        const char *wire, *id;
+    } ids[] = {
+        {"J\x7f", "J\x7f"},                                                 /* DEL, raw */
+        {"J\xc2\x85\xc2\x9f", "J\xc2\x85\xc2\x9f"},                         /* C1 controls, raw */
+        {"J\\u0085\\u009f\\u0001", "J\xc2\x85\xc2\x9f\x01"},                /* the same, escaped, and a C0 */
+        {"\xef\xbb\xbfJ", "\xef\xbb\xbfJ"},                                 /* U+FEFF in front */
+        {"J\\uffff\\ufffe", "J\xef\xbf\xbf\xef\xbf\xbe"},                   /* noncharacters */
+        {"J\\\"1\\\\", "J\"1\\"},                                           /* quote and backslash */
+        {"\xf0\x9f\x98\x80 \xe2\x80\xa8", "\xf0\x9f\x98\x80 \xe2\x80\xa8"}, /* emoji, U+2028 */
+        {"- ? : #", "- ? : #"},                                             /* YAML indicators */
+    };
+    tc_model *m = tc_test_model(plant);
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        tc_twin *t = tc_twin_create(m);
+        char msg[256], err[256];
+        snprintf(msg, sizeof msg, "{\"ts\": 10, \"type\": \"start\", \"station\": \"A\", \"job\": \"%s\"}",
+                 ids[i].wire);
+        assert_int_equal(offer_apply(t, m, msg), TC_REJ_NONE);
+        char *json = tc_twin_snapshot_json(t, 12 * 60);
+        tc_state *st = NULL;
+        if (tc_state_parse_json(m, json, strlen(json), "snapshot", &st, err, sizeof err) != TC_OK)
+            fail_msg("id %zu: %s\n%s", i, err, json);
+        assert_int_equal(st->stations[0].n_in_service, 1);
+        assert_string_equal(st->stations[0].jobs[0], ids[i].id);
+        assert_restores(m, json, 12 * 60);
+        free(json);
+        tc_state_destroy(st);
+        tc_twin_destroy(t);
+    }
+    tc_model_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_good),       cmocka_unit_test(test_parse_rejections),
         cmocka_unit_test(test_switchboard),      cmocka_unit_test(test_settle_orders_by_time),
-        cmocka_unit_test(test_duplicates_by_id),
+        cmocka_unit_test(test_duplicates_by_id), cmocka_unit_test(test_snapshot_of_any_job_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
  * snapshot must then always be a valid state.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fuzz_common.h"
@@ -28,8 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *json = tc_twin_snapshot_json(t, at == at ? at : 0);
     tc_state *s = NULL;
     char err[1024];
-    if (!json || tc_state_parse_json(m, json, strlen(json), "snapshot", &s, err, sizeof err) != TC_OK)
-        abort(); /* the switchboard never builds an invalid state */
+    if (!json || tc_state_parse_json(m, json, strlen(json), "snapshot", &s, err, sizeof err) != TC_OK) {
+        /* the switchboard never builds an invalid state: say why it did */
+        fprintf(stderr, "snapshot refused: %s\n%s\n", json ? err : "no snapshot", json ? json : "");
+        abort();
+    }
     tc_state_destroy(s);
     free(json);
     tc_twin_destroy(t);

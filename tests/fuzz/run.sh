@@ -10,7 +10,7 @@ secs=${1:-60}
 out=${FUZZ_BUILD:-$root/.build/fuzz}
 mkdir -p "$out/generated/twincast"
 sed 's/@PROJECT_VERSION@/fuzz/' "$root/include/twincast/version.h.in" >"$out/generated/twincast/version.h"
-src=(duration clock dist model model_load doc doc_value state state_json event twin)
+src=(duration clock dist model model_load doc doc_value state state_json event twin json_quote)
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_POSIX_C_SOURCE=200809L
        -I"$root/include" -I"$root/src" -I"$out/generated" $(pkg-config --cflags yaml-0.1 gsl))
 libs=($(pkg-config --libs yaml-0.1 gsl) -lpthread -lm)
