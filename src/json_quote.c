@@ -1,7 +1,6 @@
 /* json_quote.c - see json_quote.h. */
 #include "json_quote.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "utf8.h"
@@ -18,11 +17,12 @@ static void put(out *o, const char *s, size_t n)
             o->dst[o->len] = s[i];
 }
 
+/* Every code point we escape is below 0x10000: four hex digits suffice. */
 static void put_escape(out *o, unsigned cp)
 {
-    char e[8];
-    snprintf(e, sizeof e, "\\u%04x", cp);
-    put(o, e, 6);
+    static const char hex[] = "0123456789abcdef";
+    char e[6] = {'\\', 'u', hex[(cp >> 12) & 0xF], hex[(cp >> 8) & 0xF], hex[(cp >> 4) & 0xF], hex[cp & 0xF]};
+    put(o, e, sizeof e);
 }
 
 /* The code point of a valid sequence of n bytes. */
