@@ -9,9 +9,9 @@ build="$root/.build/lint"
 cmake -S "$root" -B "$build" -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
 echo "== cppcheck"
 cppcheck --enable=warning,performance,portability --inline-suppr --std=c11 --error-exitcode=1 --quiet \
-    -I "$root/include" -I "$root/src" --suppress=missingIncludeSystem -D__GNUC__ "$root/src"
+    -I "$root/include" --suppress=missingIncludeSystem -D__GNUC__ "$root/src"
 echo "== clang-tidy (.clang-tidy)"
-clang-tidy -p "$build" --quiet "$root"/src/*.c
+clang-tidy -p "$build" --quiet "$root"/src/*/*.c
 echo "== clang-format (.clang-format)"
-clang-format --dry-run --Werror "$root"/src/*.[ch] "$root"/include/twincast/*.h "$root"/tests/*.[ch] "$root"/tests/*/*.[ch]
+clang-format --dry-run --Werror "$root"/src/*/*.[ch] "$root"/include/twincast/*.h "$root"/tests/*.[ch] "$root"/tests/*/*.[ch]
 echo "lint: clean"

@@ -10,12 +10,12 @@ secs=${1:-60}
 out=${FUZZ_BUILD:-$root/.build/fuzz}
 mkdir -p "$out/generated/twincast"
 sed 's/@PROJECT_VERSION@/fuzz/' "$root/include/twincast/version.h.in" >"$out/generated/twincast/version.h"
-src=(duration clock dist model model_load doc doc_value state state_json event twin json_quote)
+src=(model/duration model/clock model/dist model/model model/model_load model/doc model/doc_value model/state
+     model/state_json model/json_quote live/event live/twin)
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_POSIX_C_SOURCE=200809L
-       -I"$root/include" -I"$root/src" -I"$out/generated" $(pkg-config --cflags yaml-0.1 gsl))
+       -I"$root/include" -I"$out/generated" $(pkg-config --cflags yaml-0.1 gsl))
 libs=($(pkg-config --libs yaml-0.1 gsl) -lpthread -lm)
 for t in model state event message; do
-    clang "${flags[@]}" -o "$out/fuzz_$t" "$here/fuzz_$t.c" "${src[@]/#/$root/src/}" "${src[@]/%/.c}" "${libs[@]}" 2>/dev/null ||
     clang "${flags[@]}" -o "$out/fuzz_$t" "$here/fuzz_$t.c" $(for s in "${src[@]}"; do echo "$root/src/$s.c"; done) "${libs[@]}"
 done
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1

@@ -16,7 +16,7 @@
 #include <yaml.h>
 
 #include "doc.h"
-#include "utf8.h"
+#include "twincast/utf8.h"
 
 typedef struct anchor {
     char *name;

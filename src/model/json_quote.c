@@ -1,9 +1,9 @@
 /* json_quote.c - see json_quote.h. */
-#include "json_quote.h"
+#include "twincast/json_quote.h"
 
 #include <string.h>
 
-#include "utf8.h"
+#include "twincast/utf8.h"
 
 typedef struct out {
     char *dst;

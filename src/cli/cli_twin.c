@@ -19,7 +19,7 @@
 
 #include "cli.h"
 #include "cli_twin.h"
-#include "json_quote.h"
+#include "twincast/json_quote.h"
 #include "twincast/clock.h"
 #include "twincast/ensemble.h"
 #include "twincast/store.h"

@@ -11,7 +11,7 @@
 
 #include "twincast/clock.h"
 #include "twincast/event.h"
-#include "utf8.h"
+#include "twincast/utf8.h"
 
 static const char *const type_names[TC_EV_NTYPES] = {"down",   "up",      "arrive", "start",
                                                      "finish", "waiting", "set"};

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json_quote.h"
+#include "twincast/json_quote.h"
 #include "twincast/clock.h"
 #include "twincast/twin.h"
 

@@ -1,4 +1,5 @@
-/* store_internal.h - HDF5 helpers shared by store.c and store_scenario.c. */
+/* store_internal.h - shared inside the store: the HDF5 helpers (h5.c) and the
+ * scenario writer (store_scenario.c), which store.c calls. */
 #ifndef TWINCAST_STORE_INTERNAL_H
 #define TWINCAST_STORE_INTERNAL_H
 
