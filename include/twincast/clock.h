@@ -16,6 +16,7 @@ int tc_iso_parse(const char *s, double *seconds);
 void tc_iso_format(double seconds, char *buf, size_t n);
 /* The current UTC time, ISO-8601. */
 void tc_iso_now(char *buf, size_t n);
-double tc_clock_now(void); /* seconds since the epoch, from CLOCK_REALTIME */
+double tc_clock_now(void);       /* seconds since the epoch, from CLOCK_REALTIME */
+double tc_clock_monotonic(void); /* seconds from CLOCK_MONOTONIC: for durations and timeouts */
 
 #endif

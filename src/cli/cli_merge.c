@@ -12,8 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "twincast/store.h"
-#include "twincast/summary.h"
+#include "twincast/forecast.h"
 
 static const char usage[] = "usage: twincast merge OUT.h5 IN.h5 [IN.h5]...\n"
                             "\n"
@@ -172,38 +171,36 @@ int tc_cmd_merge(int argc, char **argv)
     }
     if (st == TC_OK)
         st = tc_store_open(outp, m, TC_STORE_ATOMIC, &store, err, sizeof err);
-    if (st == TC_OK)
-        st = tc_store_begin_epoch(store, &epoch, err, sizeof err);
-    int S = nparts ? p[0].r.sample->S : 0;
-    const char **names = calloc((size_t)S + 1, sizeof *names);
-    for (int s = 0; names && s < S; s++)
-        names[s] = p[0].r.station[s];
-    for (int k = 0; st == TC_OK && k < nparts; k++) {
-        tc_scenario_data d = {p[k].name, names,  p[k].r.time,     p[k].r.sample,
-                              p[k].sum,  k == 0, p[k].r.threshold};
-        st = tc_store_write_scenario(store, &d, err, sizeof err);
-    }
     char reason[64];
     snprintf(reason, sizeof reason, "merged from %d files", nin);
-    if (st == TC_OK) {
-        tc_epoch_info info = {first->as_of,
-                              first->horizon,
-                              first->time_unit,
-                              first->seed,
-                              first->replications,
-                              first->ranks,
-                              first->threads,
-                              reason,
-                              0,
-                              0,
-                              state,
-                              0,
-                              NULL,
-                              NULL,
-                              0,
-                              NULL};
-        st = tc_store_end_epoch(store, &info, err, sizeof err);
+    const char **names = calloc((size_t)nparts + 1, sizeof *names);
+    tc_sample **samples = calloc((size_t)nparts + 1, sizeof *samples);
+    tc_summary **sums = calloc((size_t)nparts + 1, sizeof *sums);
+    if (st == TC_OK && (!names || !samples || !sums)) {
+        snprintf(err, sizeof err, "out of memory");
+        st = TC_ERR_RUNTIME;
     }
+    for (int k = 0; st == TC_OK && k < nparts; k++) {
+        names[k] = p[k].name;
+        samples[k] = p[k].r.sample;
+        sums[k] = p[k].sum;
+    }
+    if (st == TC_OK) {
+        tc_epoch_data d = {m, nparts, names, samples, sums, 0, p[0].r.time, 0};
+        tc_epoch_info info = {.as_of = first->as_of,
+                              .horizon = first->horizon,
+                              .time_unit = first->time_unit,
+                              .seed = first->seed,
+                              .replications = first->replications,
+                              .ranks = first->ranks,
+                              .threads = first->threads,
+                              .stop_reason = reason,
+                              .state_json = state};
+        st = tc_forecast_write_epoch(store, &d, &info, &epoch, err, sizeof err);
+    }
+    free(names);
+    free(samples);
+    free(sums);
     if (store) {
         char cerr[512];
         if (tc_store_close(store, st == TC_OK, cerr, sizeof cerr) != TC_OK && st == TC_OK) {
@@ -211,7 +208,6 @@ int tc_cmd_merge(int argc, char **argv)
             snprintf(err, sizeof err, "%s", cerr);
         }
     }
-    free(names);
     if (st == TC_OK) {
         tc_forecast_view *v = NULL;
         if (tc_store_read(outp, epoch, NULL, &v, err, sizeof err) == TC_OK) {

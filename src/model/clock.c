@@ -116,3 +116,10 @@ void tc_iso_now(char *buf, size_t n)
 {
     tc_iso_format(floor(tc_clock_now()), buf, n);
 }
+
+double tc_clock_monotonic(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}

@@ -1,0 +1,62 @@
+/*
+ * epoch.c - an epoch of the forecast file from the samples of its
+ * scenarios: summaries, bin centres, station names and thresholds, then the
+ * store.  Everything that writes forecasts (forecast, merge, the live twin)
+ * comes through here, so the file means the same whoever wrote it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <mpi.h>
+
+#include "twincast/forecast.h"
+
+tc_status tc_forecast_summarise(tc_sample *const *samples, int n, tc_summary **sums, char *err, size_t errlen)
+{
+    for (int k = 0; k < n; k++)
+        if (!(sums[k] = tc_summary_compute(samples[k], k ? samples[0] : NULL, 0.95))) {
+            snprintf(err, errlen, "out of memory for the statistics");
+            return TC_ERR_RUNTIME;
+        }
+    return TC_OK;
+}
+
+tc_status tc_forecast_write_epoch(tc_store *store, const tc_epoch_data *d, const tc_epoch_info *info, int *epoch,
+                                  char *err, size_t errlen)
+{
+    if (!store)
+        return TC_OK;
+    const tc_model *m = d->m;
+    int S = m->plant.n_stations, T = d->n_scenarios ? d->sample[0]->T : 0, st;
+    double *time = malloc(sizeof(double) * (size_t)(T + 1));
+    const char **names = malloc(sizeof *names * (size_t)S);
+    int *thresholds = malloc(sizeof *thresholds * (size_t)S);
+    if (!time || !names || !thresholds) {
+        snprintf(err, errlen, "out of memory");
+        st = TC_ERR_RUNTIME;
+        goto done;
+    }
+    for (int b = 0; b < T; b++) {
+        double hi = (b + 1) * d->bin_width;
+        time[b] = d->time ? d->time[b] : 0.5 * (b * d->bin_width + (hi < info->horizon ? hi : info->horizon));
+    }
+    for (int s = 0; s < S; s++) {
+        names[s] = m->plant.stations[s].name;
+        thresholds[s] = m->plant.stations[s].threshold;
+    }
+    st = tc_store_begin_epoch(store, epoch, err, errlen);
+    for (int k = 0; st == TC_OK && k < d->n_scenarios; k++) {
+        tc_scenario_data sd = {d->scenario[k], names, time, d->sample[k], d->summary[k], k == 0, thresholds};
+        st = tc_store_write_scenario(store, &sd, err, errlen);
+    }
+    tc_epoch_info done = *info;
+    if (d->started > 0)
+        done.wall_seconds = MPI_Wtime() - d->started;
+    if (st == TC_OK)
+        st = tc_store_end_epoch(store, &done, err, errlen);
+done:
+    free(time);
+    free(names);
+    free(thresholds);
+    return st;
+}

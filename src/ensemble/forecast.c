@@ -1,0 +1,340 @@
+/*
+ * forecast.c - one forecast job on a communicator: prepare on rank 0,
+ * broadcast, replicate on every rank, gather, summarise, write.  The
+ * `forecast` command, `merge` and the live twin's epochs are built on it.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <omp.h>
+
+#include "twincast/clock.h"
+#include "twincast/ensemble.h"
+#include "replicate.h"
+#include "twincast/forecast.h"
+
+void tc_forecast_opts_default(tc_forecast_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->replications = -1;
+    o->seed = -1;
+    o->min_replications = 100;
+    o->max_replications = 100000;
+    o->rank0_works = 1;
+}
+
+void tc_forecast_result_clear(tc_forecast_result *res)
+{
+    tc_forecast_view_destroy(res->view);
+    memset(res, 0, sizeof *res);
+}
+
+static char **copy_names(const char *const *names, int n)
+{
+    char **c = calloc((size_t)n + 1, sizeof *c);
+    for (int k = 0; c && k < n; k++)
+        if (!(c[k] = strdup(names[k]))) {
+            for (int i = 0; i < k; i++)
+                free(c[i]);
+            free(c);
+            return NULL;
+        }
+    return c;
+}
+
+tc_status tc_forecast_prepare_job(const tc_forecast_opts *o, const tc_model *m, int nranks, tc_job *j,
+                                  char *err, size_t errlen)
+{
+    for (int k = 0; k < o->n_scenarios; k++) {
+        if (tc_model_scenario_index(m, o->scenarios[k]) < 0) {
+            snprintf(err, errlen, "--scenario %s: %s has no such scenario%s", o->scenarios[k], o->model,
+                     m->n_scenarios ? "" : " (it declares none)");
+            return TC_ERR_INPUT;
+        }
+        for (int i = 0; i < k; i++)
+            if (!strcmp(o->scenarios[i], o->scenarios[k])) {
+                snprintf(err, errlen, "--scenario %s given twice", o->scenarios[k]);
+                return TC_ERR_INPUT;
+            }
+    }
+    j->horizon = m->horizon;
+    if (o->horizon && (tc_duration_parse(o->horizon, m->unit, &j->horizon, err, errlen) || !(j->horizon > 0))) {
+        snprintf(err, errlen, "--horizon must be a positive duration, got '%s'", o->horizon);
+        return TC_ERR_INPUT;
+    }
+    j->bin_width = tc_model_bin_width(m, j->horizon);
+    if (o->bin_width && (tc_duration_parse(o->bin_width, m->unit, &j->bin_width, err, errlen) ||
+                         !(j->bin_width > 0) || j->horizon / j->bin_width > 100000)) {
+        snprintf(err, errlen, "--bin-width must be a positive duration giving at most 100000 bins");
+        return TC_ERR_INPUT;
+    }
+    j->seed = o->seed >= 0 ? (uint32_t)o->seed : m->seed;
+    j->precision = o->precision;
+    j->replications =
+        o->precision > 0 ? o->max_replications : (o->replications > 0 ? o->replications : m->replications);
+    j->min_replications = o->precision > 0 ? o->min_replications : j->replications;
+    j->threads = o->threads > 0 ? o->threads : omp_get_max_threads();
+    j->rank0_works = o->rank0_works || nranks == 1;
+    j->model_text = strdup(m->text);
+    j->model_origin = strdup(o->model);
+    j->n_scenarios = o->n_scenarios;
+    j->scenarios = copy_names(o->scenarios, o->n_scenarios);
+    if (!j->model_text || !j->model_origin || !j->scenarios) {
+        snprintf(err, errlen, "out of memory");
+        return TC_ERR_RUNTIME;
+    }
+    return TC_OK;
+}
+
+
+/* ---- the whole forecast ---------------------------------------------------------- */
+
+typedef struct forecast {
+    const tc_forecast_opts *o;
+    int rank, size;
+    MPI_Comm comm;
+    tc_job job;
+    tc_model *m;
+    tc_state *state;
+    tc_store *store;
+    ensemble e;
+    const char *stop_reason;
+    double t0;
+} forecast;
+
+/* Rank 0: read and check everything, fill the job.  Nothing runs before this passes. */
+static int prepare(forecast *f, char *err, size_t errlen)
+{
+    const tc_forecast_opts *o = f->o;
+    char *state_text = NULL;
+    int st = tc_model_load(o->model, &f->m, err, errlen);
+    if (st == TC_OK && o->state)
+        st = tc_state_load_json(f->m, o->state, &f->state, &state_text, err, errlen);
+    f->job.state_text = state_text;
+    if (st == TC_OK && o->state && !(f->job.state_origin = strdup(o->state))) {
+        snprintf(err, errlen, "out of memory");
+        st = TC_ERR_RUNTIME;
+    }
+    if (st == TC_OK)
+        st = tc_forecast_prepare_job(o, f->m, f->size, &f->job, err, errlen);
+    if (st == TC_OK && !f->job.rank0_works && f->size < 2) {
+        snprintf(err, errlen, "--no-rank0-work needs at least two ranks");
+        st = TC_ERR_INPUT;
+    }
+    if (st == TC_OK && o->expect_ranks && o->expect_ranks != f->size) {
+        /* N copies started side by side would each run the whole forecast */
+        snprintf(err, errlen,
+                 "started with %d MPI rank%s but --expect-ranks %ld: launch with srun or mpirun, not as "
+                 "independent copies",
+                 f->size, f->size == 1 ? "" : "s", o->expect_ranks);
+        st = TC_ERR_INPUT;
+    }
+    /* last: the output, so that an unwritable path fails before any work */
+    if (st == TC_OK && o->output)
+        st = tc_store_open(o->output, f->m, TC_STORE_ATOMIC, &f->store, err, errlen);
+    return st;
+}
+
+/* Other ranks: the same model and state, from the broadcast texts. */
+static int receive(forecast *f, char *err, size_t errlen)
+{
+    tc_job *j = &f->job;
+    int st = tc_model_load_string(j->model_text, j->model_origin, &f->m, err, errlen);
+    if (st == TC_OK && j->state_text)
+        st = tc_state_parse_json(f->m, j->state_text, strlen(j->state_text), j->state_origin, &f->state, err,
+                                 errlen);
+    return st;
+}
+
+/* Rank 0, with --precision: done yet?  If not, how many replications in all next. */
+static int precise_enough(forecast *f, long *next)
+{
+    double need = 0;
+    int ok = 1;
+    for (int k = 0; k < f->e.nsc; k++) {
+        tc_summary *sum = tc_summary_compute(f->e.global[k], k ? f->e.global[0] : NULL, 0.95);
+        if (!sum)
+            return -1;
+        ok &= tc_summary_precise(sum, f->job.precision);
+        for (int s = 0; s < sum->S; s++) {
+            const tc_station_summary *o = &sum->station[s];
+            double half = 0.5 * (o->onset_hi - o->onset_lo), want = f->job.precision * fabs(o->onset_mean);
+            if (o->n_formed >= 2 && want > 0 && half > want) {
+                double n = f->e.total * (half / want) * (half / want);
+                need = n > need ? n : need;
+            }
+        }
+        tc_summary_destroy(sum);
+    }
+    long lo = f->e.total + 50, target = (long)ceil(1.1 * need);
+    *next = target < lo ? lo : target;
+    if (*next > f->job.replications)
+        *next = f->job.replications;
+    return ok;
+}
+
+/* Batches of replications until the count, or the precision, is reached. */
+static int simulate(forecast *f, char *err, size_t errlen)
+{
+    long target = f->job.precision > 0 ? f->job.min_replications : f->job.replications;
+    if (target > f->job.replications)
+        target = f->job.replications;
+    for (;;) {
+        int abandoned;
+        int st = tc_ensemble_batch(&f->e, f->e.total, target - f->e.total, &abandoned, err, errlen);
+        if (st != TC_OK)
+            return st;
+        long decision[2] = {1, 0}; /* stop?, next target */
+        if (f->rank == 0) {
+            f->stop_reason = "fixed";
+            if (f->job.precision > 0) {
+                int ok = precise_enough(f, &decision[1]);
+                if (ok < 0) {
+                    snprintf(err, errlen, "out of memory for the statistics");
+                    return TC_ERR_RUNTIME;
+                }
+                f->stop_reason = ok ? "precision reached" : "maximum replications";
+                decision[0] = ok || f->e.total >= f->job.replications;
+            }
+        }
+        MPI_Bcast(decision, 2, MPI_LONG, 0, f->comm);
+        if (decision[0])
+            return TC_OK;
+        target = decision[1];
+    }
+}
+
+/* The view that `report` would read back from the file, made from the summaries. */
+static tc_forecast_view *make_view(const forecast *f, tc_summary *const *sums, const char *as_of)
+{
+    const tc_model *m = f->m;
+    int S = m->plant.n_stations, nsc = f->e.nsc;
+    tc_forecast_view *v = calloc(1, sizeof *v);
+    if (!v)
+        return NULL;
+    v->summary = malloc(sizeof *v->summary * (size_t)S * (size_t)nsc);
+    v->scenario = malloc(sizeof *v->scenario * (size_t)nsc);
+    v->station = malloc(sizeof *v->station * (size_t)S);
+    if (!v->summary || !v->scenario || !v->station) {
+        tc_forecast_view_destroy(v);
+        return NULL;
+    }
+    for (int s = 0; s < S; s++)
+        snprintf(v->station[s], 64, "%s", m->plant.stations[s].name);
+    for (int k = 0; k < nsc; k++) {
+        snprintf(v->scenario[k], 64, "%s", k ? f->job.scenarios[k - 1] : "baseline");
+        memcpy(v->summary + (size_t)k * S, sums[k]->station, sizeof *v->summary * (size_t)S);
+    }
+    v->S = S;
+    v->n_scenarios = nsc;
+    v->horizon = f->job.horizon;
+    v->replications = f->e.total;
+    snprintf(v->as_of, sizeof v->as_of, "%s", as_of);
+    snprintf(v->time_unit, sizeof v->time_unit, "%s", tc_time_unit_name(m->unit));
+    snprintf(v->model_name, sizeof v->model_name, "%s", m->name);
+    snprintf(v->stop_reason, sizeof v->stop_reason, "%s", f->stop_reason);
+    v->seed = f->job.seed;
+    v->ranks = f->size;
+    v->threads = f->job.threads;
+    v->precision = f->job.precision;
+    return v;
+}
+
+/* Rank 0: summarise, write. */
+static int conclude(forecast *f, tc_forecast_result *res, char *err, size_t errlen)
+{
+    int nsc = f->e.nsc, st;
+    tc_summary **sums = calloc((size_t)nsc, sizeof *sums);
+    char as_of[64];
+    if (f->state && f->state->as_of[0])
+        snprintf(as_of, sizeof as_of, "%s", f->state->as_of);
+    else
+        tc_iso_now(as_of, sizeof as_of);
+    if (!sums) {
+        snprintf(err, errlen, "out of memory");
+        return TC_ERR_RUNTIME;
+    }
+    st = tc_forecast_summarise(f->e.global, nsc, sums, err, errlen);
+    if (st == TC_OK && !(res->view = make_view(f, sums, as_of))) {
+        snprintf(err, errlen, "out of memory");
+        st = TC_ERR_RUNTIME;
+    }
+    if (st == TC_OK && f->store) {
+        const char *names[TC_FORECAST_MAX_SCENARIOS + 1];
+        for (int k = 0; k < nsc; k++)
+            names[k] = res->view->scenario[k];
+        tc_epoch_data d = {f->m, nsc, names, f->e.global, sums, f->job.bin_width, NULL, f->t0};
+        tc_epoch_info info = {.as_of = as_of,
+                              .horizon = f->job.horizon,
+                              .time_unit = tc_time_unit_name(f->m->unit),
+                              .seed = f->job.seed,
+                              .replications = f->e.total,
+                              .ranks = f->size,
+                              .threads = f->job.threads,
+                              .stop_reason = f->stop_reason,
+                              .precision = f->job.precision,
+                              .state_json = f->job.state_text};
+        st = tc_forecast_write_epoch(f->store, &d, &info, &res->epoch, err, errlen);
+    }
+    res->t_written = MPI_Wtime() - f->t0;
+    if (f->store) {
+        char cerr[512];
+        tc_status cs = tc_store_close(f->store, st == TC_OK, cerr, sizeof cerr);
+        f->store = NULL;
+        if (st == TC_OK && cs != TC_OK) {
+            st = cs;
+            snprintf(err, errlen, "%s", cerr);
+        }
+    }
+    for (int k = 0; k < nsc; k++)
+        tc_summary_destroy(sums[k]);
+    free(sums);
+    return st;
+}
+
+tc_status tc_forecast_run(const tc_forecast_opts *o, MPI_Comm comm, tc_forecast_result *res, char *err,
+                          size_t errlen)
+{
+    forecast f = {.o = o, .comm = comm, .t0 = MPI_Wtime()};
+    memset(res, 0, sizeof *res);
+    err[0] = '\0';
+    MPI_Comm_rank(comm, &f.rank);
+    MPI_Comm_size(comm, &f.size);
+    int st = f.rank == 0 ? prepare(&f, err, errlen) : TC_OK;
+    MPI_Bcast(&st, 1, MPI_INT, 0, comm);
+    if (st == TC_OK) {
+        int mine = tc_job_broadcast(&f.job, comm, err, errlen);
+        if (mine == TC_OK && f.rank != 0)
+            mine = receive(&f, err, errlen);
+        if (mine == TC_OK && tc_ensemble_init(&f.e, f.m, &f.job, f.state, comm) != TC_OK) {
+            snprintf(err, errlen, "out of memory");
+            mine = TC_ERR_RUNTIME;
+        }
+        if (mine != TC_OK && f.rank != 0)
+            tc_rank_error(f.rank, err, errlen, err);
+        st = tc_every_rank(mine, comm); /* every rank goes on, or none does */
+    }
+    res->t_setup = MPI_Wtime() - f.t0;
+    if (st == TC_OK && f.rank == 0)
+        f.e.progress = o->progress, f.e.progress_user = o->progress_user;
+    if (st == TC_OK)
+        st = simulate(&f, err, errlen);
+    res->t_replications = MPI_Wtime() - f.t0;
+    if (st == TC_OK && f.rank == 0)
+        st = conclude(&f, res, err, errlen);
+    res->replications = f.e.total;
+    res->scenarios = f.e.nsc;
+    res->ranks = f.size;
+    res->threads = f.job.threads;
+    res->stop_reason = f.stop_reason;
+    res->seconds = res->t_statistics = MPI_Wtime() - f.t0;
+    if (f.store)
+        tc_store_close(f.store, 0, NULL, 0);
+    tc_ensemble_free(&f.e);
+    tc_state_destroy(f.state);
+    tc_model_destroy(f.m);
+    tc_job_clear(&f.job);
+    return st;
+}

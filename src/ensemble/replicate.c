@@ -1,0 +1,174 @@
+/*
+ * replicate.c - the replications of one job on every rank: this rank's
+ * contiguous share on OpenMP threads, then the gather to rank 0 in
+ * replication order.  Rank 0 may abandon a run; the workers learn it from a
+ * small message they probe for between replications.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "replicate.h"
+
+#define TAG_ABANDON 77
+
+void tc_rank_error(int rank, char *err, size_t errlen, const char *detail)
+{
+    char d[1024];
+    snprintf(d, sizeof d, "%s", detail && detail[0] ? detail : "out of memory");
+    snprintf(err, errlen, "rank %d: %s", rank, d);
+}
+
+int tc_every_rank(int st, MPI_Comm comm)
+{
+    int worst = st;
+    MPI_Allreduce(&st, &worst, 1, MPI_INT, MPI_MAX, comm);
+    return worst;
+}
+
+
+
+void tc_ensemble_free(ensemble *e)
+{
+    for (int k = 0; k < e->nsc; k++) {
+        if (e->local)
+            tc_sample_destroy(e->local[k]);
+        if (e->global)
+            tc_sample_destroy(e->global[k]);
+    }
+    free(e->local);
+    free(e->global);
+    free(e->sc);
+}
+
+int tc_ensemble_init(ensemble *e, const tc_model *m, const tc_job *job, const tc_state *state, MPI_Comm comm)
+{
+    memset(e, 0, sizeof *e);
+    MPI_Comm_rank(comm, &e->rank);
+    MPI_Comm_size(comm, &e->size);
+    e->comm = comm;
+    e->m = m;
+    e->job = job;
+    e->state = state;
+    e->cfg = (tc_run_cfg){.horizon = job->horizon, .bin_width = job->bin_width, .seed = job->seed};
+    e->nsc = 1 + job->n_scenarios;
+    e->sc = calloc((size_t)e->nsc, sizeof *e->sc);
+    e->local = calloc((size_t)e->nsc, sizeof *e->local);
+    e->global = calloc((size_t)e->nsc, sizeof *e->global);
+    if (!e->sc || !e->local || !e->global)
+        return TC_ERR_RUNTIME;
+    int S = m->plant.n_stations, T = tc_run_cfg_bins(&e->cfg);
+    for (int k = 0; k < e->nsc; k++) {
+        e->sc[k] = k ? &m->scenarios[tc_model_scenario_index(m, job->scenarios[k - 1])] : NULL;
+        e->local[k] = tc_sample_create(1, S, T);
+        e->global[k] = e->rank == 0 ? tc_sample_create(1, S, T) : NULL;
+        if (!e->local[k] || (e->rank == 0 && !e->global[k]))
+            return TC_ERR_RUNTIME;
+    }
+    return TC_OK;
+}
+
+static void report_progress(void *user, long done)
+{
+    ensemble *e = user;
+    e->progress(e->progress_user, e->progress_scenario, done, e->progress_planned, e->size);
+}
+
+/* Rank 0: has a newer state arrived?  Then tell the workers, with a small eager message. */
+static int rank0_abandons(void *user)
+{
+    ensemble *e = user;
+    if (e->abandon_sent || !e->abandon->newer(e->abandon->user))
+        return e->abandon_sent;
+    for (int r = 1; r < e->size; r++)
+        MPI_Send(&e->abandon->run_id, 1, MPI_INT, r, TAG_ABANDON, e->comm);
+    e->abandon_sent = 1;
+    return 1;
+}
+
+/* Workers: has rank 0 abandoned this run?  Older runs' messages are drained. */
+static int worker_abandons(void *user)
+{
+    ensemble *e = user;
+    int flag = 0, id;
+    MPI_Status s;
+    MPI_Iprobe(0, TAG_ABANDON, e->comm, &flag, &s);
+    while (flag) {
+        MPI_Recv(&id, 1, MPI_INT, 0, TAG_ABANDON, e->comm, MPI_STATUS_IGNORE);
+        if (id == e->abandon->run_id)
+            e->abandon_sent = 1;
+        MPI_Iprobe(0, TAG_ABANDON, e->comm, &flag, &s);
+    }
+    return e->abandon_sent;
+}
+
+int tc_ensemble_batch(ensemble *e, long first, long count, int *abandoned, char *err, size_t errlen)
+{
+    long lo, n;
+    int st = TC_OK, mine = 0;
+    tc_share(first, count, e->rank, e->size, e->job->rank0_works, &lo, &n);
+    for (int k = 0; k < e->nsc && st == TC_OK; k++) {
+        tc_ensemble_hooks hooks = {0};
+        if (e->rank == 0 && e->progress) {
+            e->progress_scenario = k ? e->job->scenarios[k - 1] : "baseline";
+            e->progress_planned = n;
+            hooks.progress = report_progress;
+        }
+        if (e->abandon)
+            hooks.cancel = e->rank == 0 ? rank0_abandons : worker_abandons;
+        hooks.user = e;
+        st = tc_sample_reserve(e->local[k], n > 0 ? n : 1);
+        if (st == TC_OK && !e->abandon_sent)
+            st = tc_ensemble_run(e->m, e->state, e->sc[k], &e->cfg, lo, n, e->job->threads, e->local[k], 0,
+                                 &hooks, err, errlen);
+        e->local[k]->R = n;
+        mine |= hooks.cancelled || e->abandon_sent;
+    }
+    if (st != TC_OK)
+        tc_rank_error(e->rank, err, errlen, err);
+    int worst = tc_every_rank(st, e->comm);
+    *abandoned = 0;
+    MPI_Allreduce(&mine, abandoned, 1, MPI_INT, MPI_MAX, e->comm);
+    if (worst != TC_OK) {
+        if (st == TC_OK)
+            snprintf(err, errlen, "%s", e->rank == 0 ? "a rank failed; no forecast written" : "");
+        return worst;
+    }
+    if (*abandoned)
+        return TC_OK;
+    for (int k = 0; k < e->nsc && st == TC_OK; k++) {
+        st = tc_sample_gather(e->local[k], n, e->global[k], first, e->comm, err, errlen);
+    }
+    e->total = first + count;
+    return st;
+}
+
+tc_status tc_forecast_replicate(const tc_model *m, const tc_job *job, MPI_Comm comm, tc_forecast_abandon *ab,
+                                tc_sample **samples, int *abandoned, char *err, size_t errlen)
+{
+    ensemble e = {0};
+    tc_state *state = NULL;
+    int st = TC_OK;
+    *abandoned = 0;
+    MPI_Comm_rank(comm, &e.rank);
+    if (job->state_text)
+        st = tc_state_parse_json(m, job->state_text, strlen(job->state_text), "the twin's state", &state, err,
+                                 errlen);
+    if (st == TC_OK && (st = tc_ensemble_init(&e, m, job, state, comm)) != TC_OK)
+        snprintf(err, errlen, "out of memory");
+    if (st != TC_OK) {
+        tc_rank_error(e.rank, err, errlen, err);
+        st = tc_every_rank(st, comm);
+    } else {
+        e.abandon = ab;
+        st = tc_ensemble_batch(&e, 0, job->replications, abandoned, err, errlen);
+    }
+    for (int k = 0; st == TC_OK && !*abandoned && e.rank == 0 && k < e.nsc; k++) {
+        samples[k] = e.global[k]; /* handed over */
+        e.global[k] = NULL;
+    }
+    tc_ensemble_free(&e);
+    tc_state_destroy(state);
+    return st;
+}
+

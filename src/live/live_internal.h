@@ -1,0 +1,29 @@
+/* live_internal.h - inside the live stage: the loop's state, shared by the
+ * loop (live.c) and the epochs (live_epoch.c). */
+#ifndef TWINCAST_LIVE_INTERNAL_H
+#define TWINCAST_LIVE_INTERNAL_H
+
+#include "twincast/live.h"
+
+struct tc_live {
+    int rank, size;
+    MPI_Comm comm;
+    tc_live_opts o;
+    tc_model *m;
+    tc_twin *twin;
+    tc_job job;
+    tc_live_source *src;
+    int epochs_done, epochs_superseded;
+    long applied_at_epoch;             /* twin counters when the last epoch was taken */
+    double debounce_due, interval_due; /* NAN: none */
+    double last_log[TC_REJ_COUNT];     /* when each reason was last logged */
+};
+
+/* Rank 0: runs an epoch with all ranks (TC_OK even if superseded). */
+int tc_live_fire(tc_live *lv, char *err, size_t errlen);
+/* Ranks > 0: serve epochs until rank 0 says stop. */
+int tc_live_worker(tc_live *lv, char *err, size_t errlen);
+/* Rank 0: tells the workers to stop. */
+void tc_live_stop_workers(tc_live *lv);
+
+#endif
