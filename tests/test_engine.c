@@ -4,7 +4,10 @@
  * dynamic-capacity invariants, failures with preempt-resume, blocking,
  * start states, and bit-identical reproducibility.
  */
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tc_test.h"
 #include "twincast/state.h"
@@ -297,13 +300,58 @@ static void test_reproducible(void **s)
     tc_model_destroy(m);
 }
 
+/*
+ * An engine invariant that fails says where to rerun it: the simulated
+ * time, the replication, the seed and the scenario; then it aborts.  The
+ * failure is planted through the engine's own reporting function, in a
+ * child process, after a real replication set the time.
+ */
+static void test_invariant_report(void **s)
+{
+    (void)s;
+    int fd[2];
+    assert_int_equal(pipe(fd), 0);
+    fflush(stderr);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fd[1], 2);
+        close(fd[0]);
+        run r;
+        char err[128];
+        run_open(&r, growing, 10);
+        r.cfg.seed = 4242;
+        const tc_scenario *sc = &r.m->scenarios[tc_model_scenario_index(r.m, "grow_at_3")];
+        if (tc_sim_initialize(r.sim, NULL, sc, &r.cfg, err, sizeof err) != TC_OK)
+            _exit(3);
+        tc_sim_run(r.sim, 5, r.res);
+        tc_sim_assert_fail(r.sim, "planted", "test_engine.c", 1);
+    }
+    close(fd[1]);
+    char out[1024] = "";
+    size_t n = 0;
+    ssize_t k;
+    while (n < sizeof out - 1 && (k = read(fd[0], out + n, sizeof out - 1 - n)) > 0)
+        n += (size_t)k;
+    out[n] = '\0';
+    close(fd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    fprintf(stderr, "  engine assertions %s in this build; the report reads: %s",
+            tc_sim_assertions() ? "compiled in" : "compiled out", out);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+    assert_non_null(strstr(out, "invariant 'planted' failed at t=10 "));
+    assert_non_null(strstr(out, "replication 5, seed 4242"));
+    assert_non_null(strstr(out, "scenario grow_at_3"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_onset_exact),    cmocka_unit_test(test_shrink_never_interrupts),
         cmocka_unit_test(test_preempt_resume), cmocka_unit_test(test_start_state),
         cmocka_unit_test(test_blocking),       cmocka_unit_test(test_dynamic_capacity_storm),
-        cmocka_unit_test(test_reproducible),
+        cmocka_unit_test(test_reproducible),   cmocka_unit_test(test_invariant_report),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

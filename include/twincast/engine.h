@@ -68,4 +68,13 @@ void tc_sim_run(tc_sim *sim, uint32_t replication, tc_result *out);
 void tc_sim_terminate(tc_sim *sim);
 void tc_sim_destroy(tc_sim *sim);
 
+/*
+ * An engine invariant failed: prints it with the simulated time, the
+ * replication, the seed and the scenario, then aborts.  Called by the
+ * engine's assertions; never returns.
+ */
+_Noreturn void tc_sim_assert_fail(const tc_sim *sim, const char *cond, const char *file, int line);
+/* 1 if this build checks the engine's invariants (TC_ASSERTIONS), else 0. */
+int tc_sim_assertions(void);
+
 #endif

@@ -32,12 +32,12 @@
 #define TC_FORECAST_MAX_SCENARIOS 64
 
 typedef struct tc_forecast_opts {
-    const char *model;  /* MODEL.yaml, read on rank 0 */
-    const char *state;  /* STATE.json, or NULL: an empty, all-up plant */
+    const char *model; /* MODEL.yaml, read on rank 0 */
+    const char *state; /* STATE.json, or NULL: an empty, all-up plant */
     const char *scenarios[TC_FORECAST_MAX_SCENARIOS];
-    int n_scenarios;    /* what-if scenarios besides the baseline */
-    long replications;  /* <= 0: the model's */
-    double precision;   /* > 0: add replications until every onset-mean interval is this tight */
+    int n_scenarios;   /* what-if scenarios besides the baseline */
+    long replications; /* <= 0: the model's */
+    double precision;  /* > 0: add replications until every onset-mean interval is this tight */
     long min_replications, max_replications; /* the first batch and the bound, with precision */
     const char *horizon, *bin_width;         /* duration text, or NULL: the model's */
     long seed;                               /* < 0: the model's */
@@ -112,12 +112,13 @@ typedef struct tc_epoch_data {
 } tc_epoch_data;
 
 /* Summaries of n scenarios' samples (paired differences to samples[0]). */
-tc_status tc_forecast_summarise(tc_sample *const *samples, int n, tc_summary **sums, char *err, size_t errlen);
+tc_status tc_forecast_summarise(tc_sample *const *samples, int n, tc_summary **sums, char *err,
+                                size_t errlen);
 /*
  * Appends one epoch to an open store (NULL: nothing is written and *epoch
  * is left alone): the scenarios, then the attributes.
  */
-tc_status tc_forecast_write_epoch(tc_store *store, const tc_epoch_data *d, const tc_epoch_info *info, int *epoch,
-                                  char *err, size_t errlen);
+tc_status tc_forecast_write_epoch(tc_store *store, const tc_epoch_data *d, const tc_epoch_info *info,
+                                  int *epoch, char *err, size_t errlen);
 
 #endif

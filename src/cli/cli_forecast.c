@@ -192,7 +192,8 @@ int tc_cmd_forecast(int argc, char **argv)
         fputc('\n', stderr);
     if (rank == 0 && getenv("TWINCAST_TIMING")) {
         fprintf(stderr, "twincast timing: statistics + datasets written at %.4f s\n", r.t_written);
-        fprintf(stderr, "twincast timing: set-up %.4f s, replications + gather %.4f s, statistics + file %.4f s\n",
+        fprintf(stderr,
+                "twincast timing: set-up %.4f s, replications + gather %.4f s, statistics + file %.4f s\n",
                 r.t_setup, r.t_replications - r.t_setup, r.t_statistics - r.t_replications);
     }
     if (st == TC_OK && rank == 0)

@@ -145,8 +145,9 @@ static int start_ingest(tc_live *lv, const serve_opts *so, tc_ingest **in, char 
 {
     char *offsets = NULL;
     int st = tc_live_resume(lv, &offsets, err, errlen);
-    tc_ingest_cfg cfg = {so->brokers, so->topic,        so->forecast_topic, so->dlq_topic,
-                         so->group,   so->kafka_config, offsets,            65536};
+    tc_ingest_cfg cfg = {so->brokers,   so->topic, so->forecast_topic,
+                         so->dlq_topic, so->group, so->kafka_config,
+                         offsets,       65536};
     if (st == TC_OK)
         st = tc_ingest_start(&cfg, in, err, errlen);
     free(offsets);
@@ -193,8 +194,8 @@ int tc_cmd_serve(int argc, char **argv)
         st = start_ingest(lv, &so, &in, err, sizeof err);
         if (st == TC_OK && !o.quiet)
             fprintf(stderr, "twincast: serving %s from %s%s, forecasts to %s\n", so.topic,
-                    strcmp(so.brokers, "mock") == 0 ? "the mock cluster at " : "", tc_ingest_bootstraps(in),
-                    so.forecast_topic);
+                    so.brokers && strcmp(so.brokers, "mock") == 0 ? "the mock cluster at " : "",
+                    tc_ingest_bootstraps(in), so.forecast_topic);
         if (st == TC_OK)
             st = tc_live_kafka_open(&src, in, so.forecast_topic, so.dlq_topic, tc_live_model(lv)->name,
                                     &stopping, err, sizeof err);

@@ -21,8 +21,8 @@ tc_status tc_forecast_summarise(tc_sample *const *samples, int n, tc_summary **s
     return TC_OK;
 }
 
-tc_status tc_forecast_write_epoch(tc_store *store, const tc_epoch_data *d, const tc_epoch_info *info, int *epoch,
-                                  char *err, size_t errlen)
+tc_status tc_forecast_write_epoch(tc_store *store, const tc_epoch_data *d, const tc_epoch_info *info,
+                                  int *epoch, char *err, size_t errlen)
 {
     if (!store)
         return TC_OK;

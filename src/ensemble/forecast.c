@@ -10,9 +10,9 @@
 
 #include <omp.h>
 
+#include "replicate.h"
 #include "twincast/clock.h"
 #include "twincast/ensemble.h"
-#include "replicate.h"
 #include "twincast/forecast.h"
 
 void tc_forecast_opts_default(tc_forecast_opts *o)
@@ -60,7 +60,8 @@ tc_status tc_forecast_prepare_job(const tc_forecast_opts *o, const tc_model *m, 
             }
     }
     j->horizon = m->horizon;
-    if (o->horizon && (tc_duration_parse(o->horizon, m->unit, &j->horizon, err, errlen) || !(j->horizon > 0))) {
+    if (o->horizon &&
+        (tc_duration_parse(o->horizon, m->unit, &j->horizon, err, errlen) || !(j->horizon > 0))) {
         snprintf(err, errlen, "--horizon must be a positive duration, got '%s'", o->horizon);
         return TC_ERR_INPUT;
     }
@@ -87,7 +88,6 @@ tc_status tc_forecast_prepare_job(const tc_forecast_opts *o, const tc_model *m, 
     }
     return TC_OK;
 }
-
 
 /* ---- the whole forecast ---------------------------------------------------------- */
 

@@ -26,8 +26,6 @@ int tc_every_rank(int st, MPI_Comm comm)
     return worst;
 }
 
-
-
 void tc_ensemble_free(ensemble *e)
 {
     for (int k = 0; k < e->nsc; k++) {
@@ -171,4 +169,3 @@ tc_status tc_forecast_replicate(const tc_model *m, const tc_job *job, MPI_Comm c
     tc_state_destroy(state);
     return st;
 }
-

@@ -101,7 +101,8 @@ static int write_epoch(tc_live *lv, int abandoned, tc_sample **samples, double s
     if (st == TC_OK && lv->o.forecast.output)
         st = tc_store_open(lv->o.forecast.output, lv->m, TC_STORE_ATOMIC, &store, err, errlen);
     if (st == TC_OK) {
-        tc_epoch_data d = {lv->m, abandoned ? 0 : nsc, names, samples, sums, lv->job.bin_width, NULL, started};
+        tc_epoch_data d = {lv->m, abandoned ? 0 : nsc, names, samples,
+                           sums,  lv->job.bin_width,   NULL,  started};
         tc_epoch_info info = {.as_of = as_of,
                               .horizon = lv->job.horizon,
                               .time_unit = tc_time_unit_name(lv->m->unit),
@@ -161,7 +162,8 @@ static int run_epoch(tc_live *lv, int epoch, const char *as_of, const char *offs
         if (st == TC_OK && abandoned) {
             lv->epochs_superseded++;
             if (!lv->o.quiet)
-                fprintf(stderr, "twincast: epoch superseded by a newer state after %.3f s\n", MPI_Wtime() - t0);
+                fprintf(stderr, "twincast: epoch superseded by a newer state after %.3f s\n",
+                        MPI_Wtime() - t0);
         } else if (st == TC_OK) {
             lv->epochs_done++;
             if (lv->src->publish)

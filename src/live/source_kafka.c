@@ -80,9 +80,19 @@ tc_status tc_live_kafka_open(tc_live_source *src, tc_ingest *in, const char *for
         snprintf(err, errlen, "out of memory");
         return TC_ERR_RUNTIME;
     }
-    *k = (kafka_source){in, forecast_topic, dlq_topic, key, stop, 0, {0}};
-    *src = (tc_live_source){k_next, k_offsets, k_newer, k_publish, k_commit, dlq_topic ? k_dead_letter : NULL,
-                            k_errors, k};
+    k->in = in;
+    k->forecast_topic = forecast_topic;
+    k->dlq_topic = dlq_topic;
+    k->key = key;
+    k->stop = stop;
+    src->self = k;
+    src->next = k_next;
+    src->offsets_json = k_offsets;
+    src->newer = k_newer;
+    src->publish = k_publish;
+    src->commit = k_commit;
+    src->dead_letter = dlq_topic ? k_dead_letter : NULL;
+    src->transport_errors = k_errors;
     return TC_OK;
 }
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "twincast/json_quote.h"
 #include "twincast/clock.h"
+#include "twincast/json_quote.h"
 #include "twincast/twin.h"
 
 typedef struct in_service {

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim_assert.h"
 #include "twincast/engine.h"
 
 enum { EV_ARRIVAL, EV_FINISH, EV_FAIL, EV_REPAIR, EV_CHANGE, EV_MARK };
@@ -113,16 +114,43 @@ struct tc_sim {
     tc_result *out;
 };
 
+/*
+ * TC_SIM_CHECK stays on in every build: its few checks guard results that
+ * would otherwise be silently wrong.  tc_assert (sim_assert.h) is compiled
+ * in for debug, sanitizer and fuzz builds only, so it may sit on the hot
+ * path.  Both report through tc_sim_assert_fail().
+ */
 #define TC_SIM_CHECK(sim, cond)                                                                              \
     do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            fprintf(stderr,                                                                                  \
-                    "twincast: engine invariant '%s' failed at t=%.17g "                                     \
-                    "(seed %u, crn %u, replication %u) %s:%d\n",                                             \
-                    #cond, (sim)->now, (sim)->cfg.seed, (sim)->cfg.crn_key, (sim)->replication, __FILE__,    \
-                    __LINE__);                                                                               \
-            abort();                                                                                         \
-        }                                                                                                    \
+        if (!(cond))                                                                                         \
+            tc_sim_assert_fail(sim, #cond, __FILE__, __LINE__);                                              \
+    } while (0)
+
+_Noreturn void tc_sim_assert_fail(const tc_sim *sim, const char *cond, const char *file, int line)
+{
+    fprintf(
+        stderr,
+        "twincast: engine invariant '%s' failed at t=%.17g (replication %u, seed %u, crn %u, scenario %s) "
+        "%s:%d\n",
+        cond, sim->now, sim->replication, sim->cfg.seed, sim->cfg.crn_key,
+        sim->scenario ? sim->scenario->name : "baseline", file, line);
+    abort();
+}
+
+int tc_sim_assertions(void)
+{
+#ifdef TC_ASSERTIONS
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+/* A station's counts agree: never negative, and the busy servers are the jobs in service while up. */
+#define tc_assert_station(sim, st)                                                                           \
+    do {                                                                                                     \
+        tc_assert(sim, (st)->busy >= 0 && (st)->blocked >= 0 && (st)->nsvc >= 0 && (st)->queue.len >= 0);    \
+        tc_assert(sim, (st)->up ? (st)->busy == (st)->nsvc : (st)->busy == 0);                               \
     } while (0)
 
 static void *grow(void *p, int *cap, size_t elem, int min)
@@ -294,6 +322,7 @@ static void busy_step(tc_sim *sim, station_rt *st, int delta)
     st->busy += delta;
     level_step(&st->k_busy, delta, sim->now);
     idle_refresh(sim, st);
+    tc_assert_station(sim, st);
 }
 
 /* Blocked server-time counts while the station is up, like available time. */
@@ -303,6 +332,7 @@ static void blocked_step(tc_sim *sim, station_rt *st, int delta)
     if (st->up)
         level_step(&st->k_blocked, delta, sim->now);
     idle_refresh(sim, st);
+    tc_assert_station(sim, st);
 }
 
 static void up_step(tc_sim *sim, station_rt *st, int up)
@@ -424,6 +454,7 @@ static void enter(tc_sim *sim, int s, int id)
     station_rt *st = &sim->st[s];
     if (has_free_server(st) && st->queue.len == 0) {
         start_service(sim, s, id, tc_dist_sample(&st->cfg->process, &st->rng_process));
+        tc_assert(sim, st->busy + st->blocked <= st->servers); /* a start needs a free server */
         return;
     }
     sim->jobs[id].station = s;
@@ -493,6 +524,7 @@ static void station_pull(tc_sim *sim, int s)
             int id = ring_pop(&st->queue);
             level_step(&st->k_wait, -1, sim->now);
             start_service(sim, s, id, tc_dist_sample(&st->cfg->process, &st->rng_process));
+            tc_assert(sim, st->busy + st->blocked <= st->servers);
         }
         if (st->blockers.len == 0 || !has_room(st))
             return;
@@ -679,7 +711,9 @@ static void handle(tc_sim *sim, const event *e)
         if (j->token != e->token)
             return; /* preempted or gone */
         int s = j->station;
+        tc_assert(sim, s >= 0 && s < sim->S); /* a live token: the job is in service at its station */
         station_rt *st = &sim->st[s];
+        tc_assert(sim, st->up && j->slot < st->nsvc && st->svc[j->slot] == (int)e->a);
         svc_remove(st, sim, (int)e->a);
         busy_step(sim, st, -1);
         TC_SIM_CHECK(sim, st->busy >= 0);
@@ -697,6 +731,7 @@ static void handle(tc_sim *sim, const event *e)
     case EV_REPAIR:
         if (sim->st[e->a].fail_token != e->token)
             return;
+        tc_assert(sim, !sim->st[e->a].up); /* a live repair token: the station is down */
         come_up(sim, (int)e->a);
         break;
     case EV_CHANGE:
@@ -1023,6 +1058,7 @@ void tc_sim_run(tc_sim *sim, uint32_t rep, tc_result *out)
     const long maxdep = sim->cfg.max_departures;
     while (sim->nheap > 0 && sim->heap[0].t <= horizon) {
         event e = pop_event(sim);
+        tc_assert(sim, e.t >= sim->now); /* the calendar never runs backwards */
         sim->now = e.t;
         handle(sim, &e);
         if (maxdep && sim->departures >= maxdep)
