@@ -14,6 +14,7 @@ check "--help exits 0"            run 0 "$TC" --help
 check "--help shows usage"        has "usage: twincast COMMAND"
 check "forecast --help"           run 0 "$TC" forecast --help
 check "forecast --help options"   has "--replications"
+check "forecast --help: no printf escapes left" hasnt "%%"
 check "--version"                 run 0 "$TC" --version
 check "--version text"            has "twincast [0-9]"
 check "no command: status 2"      run 2 "$TC"

@@ -37,6 +37,14 @@ has() {  # has TEXT: the last run's output contains TEXT
     }
 }
 
+hasnt() {  # hasnt TEXT: the last run's output does not contain TEXT
+    ! grep -q -- "$1" "$WORK/out" || {
+        echo "     output has '$1':"
+        grep -- "$1" "$WORK/out" | sed 's/^/     | /' | head -5
+        return 1
+    }
+}
+
 finish() {  # finish NAME: the closing line, and the exit status
     echo "$1: $pass passed, $failed failed"
     [ "$failed" -eq 0 ]
