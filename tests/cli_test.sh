@@ -47,6 +47,12 @@ done
 check "onset_time is (64, 4)"     grep -A3 'DATASET "onset_time"' "$WORK/h" | grep -q "( 64, 4 )"
 check "latest is a soft link"     bash -c "h5dump -H -g /forecasts/latest '$WORK/a.h5' | grep -q 'GROUP \"/forecasts/latest\"'"
 check "station names"             bash -c "h5dump -d /forecasts/000001/baseline/station '$WORK/a.h5' | grep -q '\"C\"'"
+# the run's own time, from the start to the file written: positive and below the process's life
+check "wall_seconds measured"     $PY -c "
+import h5py, sys
+w = h5py.File('$WORK/a.h5', 'r')['forecasts/000001'].attrs['wall_seconds']
+print('     wall_seconds', w)
+sys.exit(not 0 < w < 60)"
 
 # Same seed, other thread count: bit-identical.  Other seed: different.
 check "2 threads"                 run 0 "$TC" forecast "$IN/factory.yaml" -n 64 --threads 2 -o "$WORK/b.h5"

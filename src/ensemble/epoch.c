@@ -4,6 +4,7 @@
  * store.  Everything that writes forecasts (forecast, merge, the live twin)
  * comes through here, so the file means the same whoever wrote it.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -50,7 +51,7 @@ tc_status tc_forecast_write_epoch(tc_store *store, const tc_epoch_data *d, const
         st = tc_store_write_scenario(store, &sd, err, errlen);
     }
     tc_epoch_info done = *info;
-    if (d->started > 0)
+    if (!isnan(d->started))
         done.wall_seconds = MPI_Wtime() - d->started;
     if (st == TC_OK)
         st = tc_store_end_epoch(store, &done, err, errlen);
