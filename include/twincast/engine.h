@@ -46,6 +46,8 @@ typedef struct tc_result {
     double *bottleneck_share; /* share of time as momentary bottleneck (active-period method) */
     double *time_in_system;   /* [source] mean, NaN if no job of it finished */
     double *completed;        /* [source] jobs that finished their route */
+    double *scrapped;         /* [source] jobs that left the plant as scrap */
+    double *reworks_per_job;  /* [source] rework passes per job that left, NaN if none left */
     double *bin_waiting;      /* [T*S] time-average waiting per bin */
     double *bin_bottleneck;   /* [T*S] share of bin time as momentary bottleneck */
     uint64_t events;

@@ -25,23 +25,37 @@ typedef struct tc_station {
     int buffer;    /* waiting places, TC_UNLIMITED if none set */
     int threshold; /* bottleneck forms when waiting first reaches it */
     int has_failure;
+    int has_process; /* 0: every route step that visits it sets its own */
     tc_dist process;
     tc_dist ttf; /* time to failure, calendar time */
     tc_dist ttr; /* time to repair */
 } tc_station;
 
+/* A source is a product family: its own arrivals, priority and route. */
 typedef struct tc_source {
     const char *name;
     tc_dist interarrival;
-    int first_step; /* into tc_model.steps */
+    int priority;   /* higher is served first at every station; default 0 */
+    int first_step; /* into tc_model.steps and tc_plant.steps */
     int n_steps;
 } tc_source;
+
+/* What a route step may set for its product, beyond which stations it visits. */
+typedef struct tc_step {
+    int has_process; /* the product's own process time here, instead of the station's */
+    tc_dist process;
+    double rework_p; /* decided when service ends: back to step rework_to ... */
+    int rework_to;   /* index within the route: this step or an earlier one */
+    double scrap_p;  /* ... or out of the plant as scrap */
+} tc_step;
 
 typedef struct tc_plant {
     int n_stations;
     tc_station *stations;
     int n_sources;
     tc_source *sources;
+    int n_steps;
+    tc_step *steps; /* [tc_model.n_steps], parallel to tc_model.steps */
 } tc_plant;
 
 /* One step of a route: a station, or alternatives to choose between. */
@@ -57,7 +71,11 @@ typedef enum tc_param_field {
     TC_FIELD_PROCESS,
     TC_FIELD_TTF,
     TC_FIELD_TTR,
-    TC_FIELD_INTERARRIVAL
+    TC_FIELD_INTERARRIVAL,
+    TC_FIELD_PRIORITY,     /* owner: source */
+    TC_FIELD_STEP_PROCESS, /* owner: step */
+    TC_FIELD_REWORK_P,     /* owner: step */
+    TC_FIELD_SCRAP_P       /* owner: step */
 } tc_param_field;
 
 typedef struct tc_param {
@@ -65,7 +83,7 @@ typedef struct tc_param {
     int is_integer;
     int is_duration; /* accepts "45min" style strings */
     double min, max;
-    int owner; /* station or source index */
+    int owner; /* station, source or step index */
     tc_param_field field;
     int index; /* distribution parameter index */
 } tc_param;
@@ -128,6 +146,9 @@ double tc_model_bin_width(const tc_model *m, double horizon);
 
 /* Copies the plant; dst must have room for the same counts. */
 void tc_plant_copy(tc_plant *dst, const tc_plant *src);
+/* A new copy of src in dst (allocated; TC_ERR_RUNTIME when memory runs out), and its release. */
+tc_status tc_plant_clone(tc_plant *dst, const tc_plant *src);
+void tc_plant_release(tc_plant *p);
 double tc_plant_get(const tc_plant *p, const tc_param *param);
 /*
  * The validated mutation behind every run-time change: checks type and

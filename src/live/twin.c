@@ -120,13 +120,10 @@ tc_twin *tc_twin_create(const tc_model *m)
     t->st = calloc((size_t)m->plant.n_stations, sizeof *t->st);
     t->overridden = calloc((size_t)m->n_params + 1, 1);
 
-    t->plant.stations = calloc((size_t)m->plant.n_stations, sizeof *t->plant.stations);
-    t->plant.sources = calloc((size_t)m->plant.n_sources, sizeof *t->plant.sources);
-    if (!t->st || !t->overridden || !t->plant.stations || !t->plant.sources) {
+    if (!t->st || !t->overridden || tc_plant_clone(&t->plant, &m->plant) != TC_OK) {
         tc_twin_destroy(t);
         return NULL;
     }
-    tc_plant_copy(&t->plant, &m->plant);
     for (int s = 0; s < m->plant.n_stations; s++)
         t->st[s].up = 1;
     return t;
@@ -146,8 +143,7 @@ void tc_twin_destroy(tc_twin *t)
     free(t->ids.ring);
     free(t->st);
     free(t->overridden);
-    free(t->plant.stations);
-    free(t->plant.sources);
+    tc_plant_release(&t->plant);
     free(t);
 }
 

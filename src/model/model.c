@@ -24,8 +24,7 @@ void tc_model_destroy(tc_model *m)
     free(m->scenarios);
     free(m->steps);
     free(m->alts);
-    free(m->plant.stations);
-    free(m->plant.sources);
+    tc_plant_release(&m->plant);
     free(m->name);
     free(m->path);
     free(m->text);
@@ -73,13 +72,41 @@ void tc_plant_copy(tc_plant *dst, const tc_plant *src)
 {
     dst->n_stations = src->n_stations;
     dst->n_sources = src->n_sources;
+    dst->n_steps = src->n_steps;
     memcpy(dst->stations, src->stations, sizeof *src->stations * (size_t)src->n_stations);
     memcpy(dst->sources, src->sources, sizeof *src->sources * (size_t)src->n_sources);
+    if (src->n_steps)
+        memcpy(dst->steps, src->steps, sizeof *src->steps * (size_t)src->n_steps);
+}
+
+tc_status tc_plant_clone(tc_plant *dst, const tc_plant *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->stations = calloc((size_t)src->n_stations + 1, sizeof *dst->stations);
+    dst->sources = calloc((size_t)src->n_sources + 1, sizeof *dst->sources);
+    dst->steps = calloc((size_t)src->n_steps + 1, sizeof *dst->steps);
+    if (!dst->stations || !dst->sources || !dst->steps) {
+        tc_plant_release(dst);
+        return TC_ERR_RUNTIME;
+    }
+    tc_plant_copy(dst, src);
+    return TC_OK;
+}
+
+void tc_plant_release(tc_plant *p)
+{
+    free(p->stations);
+    free(p->sources);
+    free(p->steps);
+    p->stations = NULL;
+    p->sources = NULL;
+    p->steps = NULL;
 }
 
 static tc_dist *param_dist(tc_plant *p, const tc_param *q)
 {
     switch (q->field) {
+    case TC_FIELD_STEP_PROCESS: return &p->steps[q->owner].process;
     case TC_FIELD_PROCESS: return &p->stations[q->owner].process;
     case TC_FIELD_TTF: return &p->stations[q->owner].ttf;
     case TC_FIELD_TTR: return &p->stations[q->owner].ttr;
@@ -94,6 +121,9 @@ double tc_plant_get(const tc_plant *p, const tc_param *q)
     case TC_FIELD_SERVERS: return p->stations[q->owner].servers;
     case TC_FIELD_BUFFER: return p->stations[q->owner].buffer;
     case TC_FIELD_THRESHOLD: return p->stations[q->owner].threshold;
+    case TC_FIELD_PRIORITY: return p->sources[q->owner].priority;
+    case TC_FIELD_REWORK_P: return p->steps[q->owner].rework_p;
+    case TC_FIELD_SCRAP_P: return p->steps[q->owner].scrap_p;
     default: return param_dist((tc_plant *)p, q)->p[q->index];
     }
 }
@@ -116,6 +146,21 @@ tc_status tc_plant_set(tc_plant *p, const tc_param *q, double v, char *err, size
     case TC_FIELD_SERVERS: p->stations[q->owner].servers = (int)v; return TC_OK;
     case TC_FIELD_BUFFER: p->stations[q->owner].buffer = (int)v; return TC_OK;
     case TC_FIELD_THRESHOLD: p->stations[q->owner].threshold = (int)v; return TC_OK;
+    case TC_FIELD_PRIORITY: p->sources[q->owner].priority = (int)v; return TC_OK;
+    case TC_FIELD_REWORK_P:
+    case TC_FIELD_SCRAP_P: {
+        tc_step *st = &p->steps[q->owner];
+        double rework = q->field == TC_FIELD_REWORK_P ? v : st->rework_p;
+        double scrap = q->field == TC_FIELD_SCRAP_P ? v : st->scrap_p;
+        if (!(rework < 1) || rework + scrap > 1) {
+            snprintf(err, errlen, "%s: value %g rejected: need rework p < 1 and rework p + scrap <= 1",
+                     q->path, v);
+            return TC_ERR_INPUT;
+        }
+        st->rework_p = rework;
+        st->scrap_p = scrap;
+        return TC_OK;
+    }
     default: break;
     }
     tc_dist *d = param_dist(p, q);
@@ -181,7 +226,7 @@ int tc_model_build_registry_(tc_model *m)
         if (add_param(m, &cap, path, 1, 0, 1, 1e9, i, TC_FIELD_THRESHOLD, 0))
             return -1;
         snprintf(path, sizeof path, "%s.process", s->name);
-        if (add_dist_params(m, &cap, path, &s->process, i, TC_FIELD_PROCESS))
+        if (s->has_process && add_dist_params(m, &cap, path, &s->process, i, TC_FIELD_PROCESS))
             return -1;
         if (s->has_failure) {
             snprintf(path, sizeof path, "%s.failure.ttf", s->name);
@@ -196,6 +241,27 @@ int tc_model_build_registry_(tc_model *m)
         snprintf(path, sizeof path, "%s.interarrival", m->plant.sources[i].name);
         if (add_dist_params(m, &cap, path, &m->plant.sources[i].interarrival, i, TC_FIELD_INTERARRIVAL))
             return -1;
+    }
+    /* products and routing: after everything above, so older models keep their registry order */
+    for (int i = 0; i < m->plant.n_sources; i++) {
+        const tc_source *src = &m->plant.sources[i];
+        snprintf(path, sizeof path, "%s.priority", src->name);
+        if (add_param(m, &cap, path, 1, 0, -1000000, 1000000, i, TC_FIELD_PRIORITY, 0))
+            return -1;
+        for (int k = 0; k < src->n_steps; k++) {
+            int g = src->first_step + k; /* a step is named by its first listed station */
+            const tc_step *st = &m->plant.steps[g];
+            const char *at = m->plant.stations[m->alts[m->steps[g].first_alt]].name;
+            snprintf(path, sizeof path, "%s.%s.process", src->name, at);
+            if (st->has_process && add_dist_params(m, &cap, path, &st->process, g, TC_FIELD_STEP_PROCESS))
+                return -1;
+            snprintf(path, sizeof path, "%s.%s.rework.p", src->name, at);
+            if (st->rework_p > 0 && add_param(m, &cap, path, 0, 0, 0, 1, g, TC_FIELD_REWORK_P, 0))
+                return -1;
+            snprintf(path, sizeof path, "%s.%s.scrap", src->name, at);
+            if (st->scrap_p > 0 && add_param(m, &cap, path, 0, 0, 0, 1, g, TC_FIELD_SCRAP_P, 0))
+                return -1;
+        }
     }
     return 0;
 }

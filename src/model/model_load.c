@@ -27,6 +27,8 @@ typedef struct loader {
     int cap_steps, cap_alts;
 } loader;
 
+#define TC_PRIORITY_MAX 1000000
+
 static void *own(loader *L, size_t size)
 {
     tc_model *m = L->m;
@@ -214,13 +216,14 @@ static int parse_station(loader *L, tc_node *k, tc_node *v, tc_station *s)
         s->threshold = (int)x;
     }
     tc_node *pk = NULL;
-    n = tc_doc_find(v, "process", &pk);
-    if (!n)
-        return tc_doc_fail(&L->d, k, "%s: missing 'process' (its process-time distribution)", what);
     char sub[160];
-    snprintf(sub, sizeof sub, "%s process", what);
-    if (parse_dist(L, n, pk, sub, &s->process))
-        return -1;
+    /* optional when every route step that visits the station sets its own (checked with the routes) */
+    if ((n = tc_doc_find(v, "process", &pk))) {
+        snprintf(sub, sizeof sub, "%s process", what);
+        if (parse_dist(L, n, pk, sub, &s->process))
+            return -1;
+        s->has_process = 1;
+    }
     tc_node *fk = NULL;
     if ((n = tc_doc_find(v, "failure", &fk))) {
         static const char *const fkeys[] = {"ttf", "ttr", NULL};
@@ -245,7 +248,7 @@ static int parse_station(loader *L, tc_node *k, tc_node *v, tc_station *s)
     return 0;
 }
 
-static int push_step(loader *L, int *cap_steps, int *cap_alts, const int *alts, int n)
+static int push_step(loader *L, int *cap_steps, int *cap_alts, const int *alts, int n, const tc_step *params)
 {
     tc_model *m = L->m;
     if (m->n_steps == *cap_steps) {
@@ -254,6 +257,10 @@ static int push_step(loader *L, int *cap_steps, int *cap_alts, const int *alts, 
         if (!ns)
             return -1;
         m->steps = ns;
+        tc_step *np = realloc(m->plant.steps, sizeof *np * (size_t)*cap_steps);
+        if (!np)
+            return -1;
+        m->plant.steps = np;
     }
     while (m->n_alts + n > *cap_alts) {
         *cap_alts = *cap_alts ? *cap_alts * 2 : 32;
@@ -262,7 +269,9 @@ static int push_step(loader *L, int *cap_steps, int *cap_alts, const int *alts, 
             return -1;
         m->alts = na;
     }
+    m->plant.steps[m->n_steps] = *params;
     m->steps[m->n_steps++] = (tc_route_step){m->n_alts, n};
+    m->plant.n_steps = m->n_steps;
     memcpy(m->alts + m->n_alts, alts, sizeof *alts * (size_t)n);
     m->n_alts += n;
     return 0;
@@ -283,6 +292,138 @@ static int route_station(loader *L, tc_node *n, const char *src, char *seen)
     return idx;
 }
 
+/* The stations of a list of alternatives (a sequence node), or of one name. */
+static int step_stations(loader *L, tc_node *n, const tc_source *src, char *seen, int *alts, int *na)
+{
+    if (!tc_doc_is(n, TC_NODE_SEQUENCE)) {
+        int idx = route_station(L, n, src->name, seen);
+        if (idx < 0)
+            return -1;
+        alts[(*na)++] = idx;
+        return 0;
+    }
+    if (n->count < 1)
+        return tc_doc_fail(&L->d, n, "source %s: an alternatives list must not be empty", src->name);
+    for (int j = 0; j < n->count; j++) {
+        int idx = route_station(L, tc_node_item(n, j), src->name, seen);
+        if (idx < 0)
+            return -1;
+        alts[(*na)++] = idx;
+    }
+    return 0;
+}
+
+/* A probability in [0, 1]. */
+static int parse_probability(loader *L, tc_node *n, const char *what, double *p)
+{
+    if (tc_doc_real(&L->d, n, what, p))
+        return -1;
+    if (!(*p >= 0 && *p <= 1))
+        return tc_doc_fail(&L->d, n, "%s must be a probability from 0 to 1, got %g", what, *p);
+    return 0;
+}
+
+/* rework: {p, to}: `to` names a station of this step or of an earlier one of the same route. */
+static int parse_rework(loader *L, tc_node *n, tc_node *at, const tc_source *src, int step, const int *alts,
+                        int na, const char *what, tc_step *params)
+{
+    static const char *const keys[] = {"p", "to", NULL};
+    if (tc_doc_expect_mapping(&L->d, n, at, what) || tc_doc_check_keys(&L->d, n, what, keys))
+        return -1;
+    tc_node *p = tc_doc_find(n, "p", NULL), *to = tc_doc_find(n, "to", NULL);
+    if (!p || !to)
+        return tc_doc_fail(&L->d, n, "%s: needs 'p' (its probability) and 'to' (the station to go back to)",
+                           what);
+    char sub[200];
+    snprintf(sub, sizeof sub, "%.180s p", what);
+    if (parse_probability(L, p, sub, &params->rework_p))
+        return -1;
+    if (!(params->rework_p < 1))
+        return tc_doc_fail(&L->d, p, "%s: p must be below 1, or no job would ever leave", what);
+    const char *name = tc_doc_scalar(&L->d, to, "to");
+    if (!name)
+        return -1;
+    int s = tc_model_station_index(L->m, name);
+    const tc_model *m = L->m;
+    for (int k = 0; s >= 0 && k < step; k++) {
+        const tc_route_step *rs = &m->steps[src->first_step + k];
+        for (int a = 0; a < rs->n_alts; a++)
+            if (m->alts[rs->first_alt + a] == s) {
+                params->rework_to = k;
+                return 0;
+            }
+    }
+    for (int a = 0; s >= 0 && a < na; a++)
+        if (alts[a] == s) {
+            params->rework_to = step;
+            return 0;
+        }
+    return tc_doc_fail(&L->d, to,
+                       "%s: to '%s' is not a station of this step or of an earlier step of the route", what,
+                       name);
+}
+
+/*
+ * One route step: NAME, a list of alternatives, or a mapping with exactly
+ * one of `station: NAME` or `any: [NAME, ...]` and optionally the
+ * product's own `process`, `rework: {p, to}` and `scrap: p`.
+ */
+static int parse_step(loader *L, tc_node *item, const tc_source *src, int step, char *seen, int *alts,
+                      int *na, tc_step *params)
+{
+    const tc_model *m = L->m;
+    char what[160];
+    tc_node *where = item;
+    *na = 0;
+    if (!tc_doc_is(item, TC_NODE_MAPPING)) {
+        if (step_stations(L, item, src, seen, alts, na))
+            return -1;
+    } else {
+        static const char *const keys[] = {"station", "any", "process", "rework", "scrap", NULL};
+        snprintf(what, sizeof what, "source %s route step %d", src->name, step + 1);
+        if (tc_doc_check_keys(&L->d, item, what, keys))
+            return -1;
+        tc_node *one = tc_doc_find(item, "station", NULL), *any = tc_doc_find(item, "any", NULL), *n,
+                *k = NULL;
+        if ((one != NULL) == (any != NULL))
+            return tc_doc_fail(&L->d, item, "%s: give exactly one of 'station: NAME' or 'any: [NAME, ...]'",
+                               what);
+        if (any && !tc_doc_is(any, TC_NODE_SEQUENCE))
+            return tc_doc_fail(&L->d, any, "%s: 'any' must be a list of stations", what);
+        where = one ? one : any;
+        if (step_stations(L, where, src, seen, alts, na))
+            return -1;
+        snprintf(what, sizeof what, "source %s step %s", src->name, m->plant.stations[alts[0]].name);
+        char sub[200];
+        if ((n = tc_doc_find(item, "process", &k))) {
+            snprintf(sub, sizeof sub, "%s process", what);
+            if (parse_dist(L, n, k, sub, &params->process))
+                return -1;
+            params->has_process = 1;
+        }
+        if ((n = tc_doc_find(item, "rework", &k))) {
+            snprintf(sub, sizeof sub, "%s rework", what);
+            if (parse_rework(L, n, k, src, step, alts, *na, sub, params))
+                return -1;
+        }
+        if ((n = tc_doc_find(item, "scrap", &k))) {
+            snprintf(sub, sizeof sub, "%s scrap", what);
+            if (parse_probability(L, n, sub, &params->scrap_p))
+                return -1;
+            if (params->rework_p + params->scrap_p > 1)
+                return tc_doc_fail(&L->d, n, "%s: rework p + scrap = %g exceeds 1", what,
+                                   params->rework_p + params->scrap_p);
+        }
+    }
+    for (int a = 0; !params->has_process && a < *na; a++)
+        if (!m->plant.stations[alts[a]].has_process)
+            return tc_doc_fail(&L->d, where,
+                               "source %s: station %s has no 'process' of its own, so this step must set "
+                               "one for the product",
+                               src->name, m->plant.stations[alts[a]].name);
+    return 0;
+}
+
 static int parse_route(loader *L, tc_node *r, tc_node *at, tc_source *src, char *reached)
 {
     tc_model *m = L->m;
@@ -300,25 +441,10 @@ static int parse_route(loader *L, tc_node *r, tc_node *at, tc_source *src, char 
     src->first_step = m->n_steps;
     for (int i = 0; rc == 0 && i < r->count; i++) {
         tc_node *item = tc_node_item(r, i);
+        tc_step params = {0};
         int n = 0;
-        if (tc_doc_is(item, TC_NODE_SEQUENCE)) {
-            if (item->count < 1)
-                rc = tc_doc_fail(&L->d, item, "source %s: an alternatives list must not be empty", src->name);
-            for (int j = 0; rc == 0 && j < item->count; j++) {
-                int idx = route_station(L, tc_node_item(item, j), src->name, seen);
-                if (idx < 0)
-                    rc = -1;
-                else
-                    alts[n++] = idx;
-            }
-        } else {
-            int idx = route_station(L, item, src->name, seen);
-            if (idx < 0)
-                rc = -1;
-            else
-                alts[n++] = idx;
-        }
-        if (rc == 0 && push_step(L, &L->cap_steps, &L->cap_alts, alts, n))
+        rc = parse_step(L, item, src, i, seen, alts, &n, &params);
+        if (rc == 0 && push_step(L, &L->cap_steps, &L->cap_alts, alts, n, &params))
             rc = tc_doc_fail(&L->d, item, "out of memory");
     }
     src->n_steps = m->n_steps - src->first_step;
@@ -331,11 +457,16 @@ static int parse_route(loader *L, tc_node *r, tc_node *at, tc_source *src, char 
 
 static int parse_source(loader *L, tc_node *k, tc_node *v, tc_source *src, char *reached)
 {
-    static const char *const keys[] = {"interarrival", "route", NULL};
+    static const char *const keys[] = {"interarrival", "route", "priority", NULL};
     char what[128];
     snprintf(what, sizeof what, "source %s", src->name);
     if (tc_doc_expect_mapping(&L->d, v, k, what) || tc_doc_check_keys(&L->d, v, what, keys))
         return -1;
+    tc_node *pn = tc_doc_find(v, "priority", NULL);
+    long prio = 0;
+    if (pn && tc_doc_int(&L->d, pn, "priority", -TC_PRIORITY_MAX, TC_PRIORITY_MAX, &prio))
+        return -1;
+    src->priority = (int)prio;
     tc_node *ik = NULL, *rk = NULL;
     tc_node *ia = tc_doc_find(v, "interarrival", &ik), *route = tc_doc_find(v, "route", &rk);
     if (!ia)
@@ -481,12 +612,9 @@ static int parse_scenarios(loader *L, tc_node *n, tc_node *at)
     int cnt = n->count;
     m->scenarios = calloc((size_t)cnt + 1, sizeof *m->scenarios);
     tc_plant scratch = {0};
-    scratch.stations = calloc((size_t)m->plant.n_stations, sizeof *scratch.stations);
-    scratch.sources = calloc((size_t)m->plant.n_sources, sizeof *scratch.sources);
     int rc = 0;
-    if (!m->scenarios || !scratch.stations || !scratch.sources) {
-        free(scratch.stations);
-        free(scratch.sources);
+    if (tc_plant_clone(&scratch, &m->plant) != TC_OK || !m->scenarios) {
+        tc_plant_release(&scratch);
         return tc_doc_fail(&L->d, n, "out of memory");
     }
     for (int i = 0; rc == 0 && i < cnt; i++) {
@@ -520,8 +648,7 @@ static int parse_scenarios(loader *L, tc_node *n, tc_node *at)
             rc = parse_change(L, tc_node_item(v, j), what, &scratch, &sc->changes[sc->n_changes++]);
         qsort(sc->changes, (size_t)sc->n_changes, sizeof *sc->changes, cmp_change);
     }
-    free(scratch.stations);
-    free(scratch.sources);
+    tc_plant_release(&scratch);
     return rc;
 }
 

@@ -91,11 +91,7 @@ static int parse_params(tc_doc *d, const tc_model *m, tc_node *p, tc_node *at, t
     if (tc_doc_expect_mapping(d, p, at, "params"))
         return -1;
     tc_plant scratch = {0};
-    scratch.stations = calloc((size_t)m->plant.n_stations, sizeof *scratch.stations);
-    scratch.sources = calloc((size_t)m->plant.n_sources, sizeof *scratch.sources);
-    int rc = scratch.stations && scratch.sources ? 0 : tc_doc_fail(d, p, "out of memory");
-    if (rc == 0)
-        tc_plant_copy(&scratch, &m->plant);
+    int rc = tc_plant_clone(&scratch, &m->plant) == TC_OK ? 0 : tc_doc_fail(d, p, "out of memory");
     for (int i = 0; rc == 0 && i < p->count; i++) {
         tc_node *k = tc_node_key(p, i), *v = tc_node_value(p, i);
         const char *path = tc_doc_scalar(d, k, "parameter path");
@@ -122,8 +118,7 @@ static int parse_params(tc_doc *d, const tc_model *m, tc_node *p, tc_node *at, t
         if (tc_state_add_override(s, pi, value) != TC_OK)
             rc = tc_doc_fail(d, v, "out of memory");
     }
-    free(scratch.stations);
-    free(scratch.sources);
+    tc_plant_release(&scratch);
     return rc;
 }
 

@@ -39,6 +39,8 @@ typedef struct job {
     int holder;  /* while blocked: station index, or -1 - source */
     int slot;    /* position in the station's in-service list */
     int initial; /* part of the start state: arrival time unknown */
+    int priority;
+    int reworks; /* passes sent back by a rework decision */
     uint32_t token;
     int next_free;
 } job;
@@ -62,6 +64,7 @@ typedef struct station_rt {
     int *svc, nsvc, svccap; /* jobs in service, running or interrupted */
     uint32_t fail_token;
     int servers, buffer, threshold; /* cached from the replication's plant */
+    int step_process;               /* some route step sets its own process time here */
     /*
      * Time integrals of piecewise-constant levels, kept as k = sum of
      * (change * time of change), so that integral(t) = level * t - k: a
@@ -83,8 +86,9 @@ typedef struct station_rt {
 
 typedef struct source_rt {
     tc_rng rng;
+    tc_rng rng_routing; /* rework and scrap: drawn only at steps that have them */
     double sum_time;
-    long done;
+    long done, scrapped, reworks; /* reworks: of the jobs that left */
 } source_rt;
 
 struct tc_sim {
@@ -98,6 +102,9 @@ struct tc_sim {
     station_rt *st;
     source_rt *src;
     int *entry_source, *entry_step; /* where a job found at a station continues */
+    char *step_process;             /* [station]: some route step sets its own process time there */
+    int reworks_or_scraps;          /* some route step may rework or scrap */
+    int prioritised;                /* priorities differ, or a scenario changes one: order waiting lines */
     event *heap;
     int nheap, heapcap;
     uint64_t seq;
@@ -167,7 +174,7 @@ static void *grow(void *p, int *cap, size_t elem, int min)
 
 /* ---- rings -------------------------------------------------------------- */
 
-static void ring_push(ring *r, int x)
+static inline void ring_push(ring *r, int x)
 {
     if (r->len == r->cap) {
         int old = r->cap;
@@ -193,6 +200,24 @@ static int ring_pop(ring *r)
         r->head = 0;
     r->len--;
     return x;
+}
+
+/* Joins a waiting line behind every job of its priority or higher: highest first, FIFO within. */
+static void queue_push(tc_sim *sim, ring *q, int id)
+{
+    ring_push(q, id);
+    if (!sim->prioritised)
+        return;
+    int p = sim->jobs[id].priority;
+    for (int i = q->len - 1; i > 0; i--) {
+        int a = q->head + i - 1, b = q->head + i;
+        a -= a >= q->cap ? q->cap : 0;
+        b -= b >= q->cap ? q->cap : 0;
+        if (sim->jobs[q->v[a]].priority >= p)
+            break;
+        q->v[b] = q->v[a];
+        q->v[a] = id;
+    }
 }
 
 /* ---- the event calendar: a binary heap on (t, seq) ---------------------- */
@@ -273,6 +298,8 @@ static int job_new(tc_sim *sim, int source, int step, int initial)
     j->station = -1;
     j->holder = 0;
     j->initial = initial;
+    j->priority = sim->prioritised ? sim->plant.sources[source].priority : 0;
+    j->reworks = 0;
     return id;
 }
 
@@ -437,6 +464,19 @@ static void start_service(tc_sim *sim, int s, int id, double duration)
     }
 }
 
+/* The job's process time here: its route step's own, or else the station's. */
+static double draw_process(tc_sim *sim, int s, const job *j)
+{
+    station_rt *st = &sim->st[s];
+    const tc_dist *d = &st->cfg->process;
+    if (st->step_process) {
+        const tc_step *sp = &sim->plant.steps[sim->plant.sources[j->source].first_step + j->step];
+        if (sp->has_process)
+            d = &sp->process;
+    }
+    return tc_dist_sample(d, &st->rng_process);
+}
+
 static int has_free_server(const station_rt *st)
 {
     return st->up && st->busy + st->blocked < st->servers;
@@ -453,12 +493,12 @@ static void enter(tc_sim *sim, int s, int id)
 {
     station_rt *st = &sim->st[s];
     if (has_free_server(st) && st->queue.len == 0) {
-        start_service(sim, s, id, tc_dist_sample(&st->cfg->process, &st->rng_process));
+        start_service(sim, s, id, draw_process(sim, s, &sim->jobs[id]));
         tc_assert(sim, st->busy + st->blocked <= st->servers); /* a start needs a free server */
         return;
     }
     sim->jobs[id].station = s;
-    ring_push(&st->queue, id);
+    queue_push(sim, &st->queue, id);
     level_step(&st->k_wait, 1, sim->now);
     waiting_changed(sim, st);
 }
@@ -523,7 +563,7 @@ static void station_pull(tc_sim *sim, int s)
         while (has_free_server(st) && st->queue.len > 0) {
             int id = ring_pop(&st->queue);
             level_step(&st->k_wait, -1, sim->now);
-            start_service(sim, s, id, tc_dist_sample(&st->cfg->process, &st->rng_process));
+            start_service(sim, s, id, draw_process(sim, s, &sim->jobs[id]));
             tc_assert(sim, st->busy + st->blocked <= st->servers);
         }
         if (st->blockers.len == 0 || !has_room(st))
@@ -535,18 +575,47 @@ static void station_pull(tc_sim *sim, int s)
     }
 }
 
+/*
+ * Where a job goes when service at its step ends: on, back to an earlier
+ * step (rework), or out as scrap; one uniform from the product's routing
+ * stream decides, drawn only at steps that can rework or scrap.
+ */
+static int next_step(tc_sim *sim, job *j, int *scrap)
+{
+    const tc_step *sp = &sim->plant.steps[sim->plant.sources[j->source].first_step + j->step];
+    *scrap = 0;
+    if (sp->rework_p > 0 || sp->scrap_p > 0) {
+        double u = tc_rng_uniform(&sim->src[j->source].rng_routing);
+        if (u < sp->rework_p) {
+            j->reworks++;
+            return sp->rework_to;
+        }
+        *scrap = u < sp->rework_p + sp->scrap_p;
+    }
+    return j->step + 1;
+}
+
 /* The job ends its current step (at a station, or as a new arrival). */
 static void job_advance(tc_sim *sim, int id, int holder)
 {
     job *j = &sim->jobs[id];
     const tc_source *src = &sim->plant.sources[j->source];
-    if (holder >= 0 && j->step + 1 >= src->n_steps) {
-        /* end of route: leaves the plant */
+    int next = j->step, scrap = 0;
+    if (holder >= 0)
+        next = sim->reworks_or_scraps ? next_step(sim, j, &scrap) : j->step + 1;
+    if (holder >= 0 && (scrap || next >= src->n_steps)) {
+        /* leaves the plant: its route done, or as scrap */
         sim->st[holder].departures++;
         if (sim->now >= sim->cfg.warmup) {
             if (!j->initial) {
-                sim->src[j->source].sum_time += sim->now - j->arrival;
-                sim->src[j->source].done++;
+                source_rt *r = &sim->src[j->source];
+                if (scrap) {
+                    r->scrapped++;
+                } else {
+                    r->sum_time += sim->now - j->arrival;
+                    r->done++;
+                }
+                r->reworks += j->reworks;
             }
         }
         sim->departures++;
@@ -554,8 +623,7 @@ static void job_advance(tc_sim *sim, int id, int holder)
         station_pull(sim, holder);
         return;
     }
-    if (holder >= 0)
-        j->step++;
+    j->step = next;
     int t = choose(sim, j);
     if (has_room(&sim->st[t])) {
         enter(sim, t, id);
@@ -640,7 +708,10 @@ static void apply_change(tc_sim *sim, const tc_change *c)
     case TC_CHANGE_SET: {
         const tc_param *q = &sim->m->params[c->target];
         char why[8];
-        if (q->field == TC_FIELD_INTERARRIVAL) {
+        if (q->field == TC_FIELD_INTERARRIVAL || q->field == TC_FIELD_PRIORITY ||
+            q->field == TC_FIELD_STEP_PROCESS || q->field == TC_FIELD_REWORK_P ||
+            q->field == TC_FIELD_SCRAP_P) {
+            /* not a station's: read when next used (a new job's priority, the next service or decision) */
             tc_plant_set(&sim->plant, q, c->value, why, sizeof why);
             return;
         }
@@ -775,6 +846,8 @@ tc_result *tc_result_create(int S, int R, int T)
         ok &= (*per_station[i] = calloc((size_t)S, sizeof(double))) != NULL;
     ok &= (r->time_in_system = calloc((size_t)R, sizeof(double))) != NULL;
     ok &= (r->completed = calloc((size_t)R, sizeof(double))) != NULL;
+    ok &= (r->scrapped = calloc((size_t)R, sizeof(double))) != NULL;
+    ok &= (r->reworks_per_job = calloc((size_t)R, sizeof(double))) != NULL;
     ok &= (r->bin_waiting = calloc((size_t)S * (size_t)T, sizeof(double))) != NULL;
     ok &= (r->bin_bottleneck = calloc((size_t)S * (size_t)T, sizeof(double))) != NULL;
     if (!ok) {
@@ -799,6 +872,8 @@ void tc_result_destroy(tc_result *r)
     free(r->bottleneck_share);
     free(r->time_in_system);
     free(r->completed);
+    free(r->scrapped);
+    free(r->reworks_per_job);
     free(r->bin_waiting);
     free(r->bin_bottleneck);
     free(r);
@@ -817,14 +892,10 @@ tc_sim *tc_sim_create(const tc_model *m)
     sim->src = calloc((size_t)sim->R, sizeof *sim->src);
     sim->entry_source = calloc((size_t)sim->S, sizeof(int));
     sim->entry_step = calloc((size_t)sim->S, sizeof(int));
-    for (int k = 0; k < 2; k++) {
-        tc_plant *p = k ? &sim->plant : &sim->base;
-        p->stations = calloc((size_t)sim->S, sizeof *p->stations);
-        p->sources = calloc((size_t)sim->R, sizeof *p->sources);
-        if (!p->stations || !p->sources)
-            sim->st = NULL, sim->src = NULL; /* fall through to the check below */
-    }
-    if (!sim->st || !sim->src || !sim->entry_source || !sim->entry_step) {
+    sim->step_process = calloc((size_t)sim->S, 1);
+    int plants =
+        tc_plant_clone(&sim->base, &m->plant) == TC_OK && tc_plant_clone(&sim->plant, &m->plant) == TC_OK;
+    if (!plants || !sim->st || !sim->src || !sim->entry_source || !sim->entry_step || !sim->step_process) {
         tc_sim_destroy(sim);
         return NULL;
     }
@@ -838,6 +909,9 @@ tc_sim *tc_sim_create(const tc_model *m)
             const tc_route_step *step = &m->steps[src->first_step + k];
             for (int a = 0; a < step->n_alts; a++) {
                 int s = m->alts[step->first_alt + a];
+                sim->step_process[s] |= (char)m->plant.steps[src->first_step + k].has_process;
+                sim->reworks_or_scraps |= m->plant.steps[src->first_step + k].rework_p > 0 ||
+                                          m->plant.steps[src->first_step + k].scrap_p > 0;
                 if (sim->entry_source[s] < 0) {
                     sim->entry_source[s] = r;
                     sim->entry_step[s] = k;
@@ -862,10 +936,9 @@ void tc_sim_destroy(tc_sim *sim)
     free(sim->src);
     free(sim->entry_source);
     free(sim->entry_step);
-    free(sim->base.stations);
-    free(sim->base.sources);
-    free(sim->plant.stations);
-    free(sim->plant.sources);
+    free(sim->step_process);
+    tc_plant_release(&sim->base);
+    tc_plant_release(&sim->plant);
     free(sim->heap);
     free(sim->jobs);
     free(sim);
@@ -897,6 +970,12 @@ tc_status tc_sim_initialize(tc_sim *sim, const tc_state *state, const tc_scenari
             if (state->stations[s].servers >= 0)
                 sim->base.stations[s].servers = state->stations[s].servers;
     }
+    sim->prioritised = 0;
+    for (int r = 1; r < sim->R; r++)
+        sim->prioritised |= sim->base.sources[r].priority != sim->base.sources[0].priority;
+    for (int k = 0; scenario && k < scenario->n_changes; k++)
+        sim->prioritised |= scenario->changes[k].kind == TC_CHANGE_SET &&
+                            m->params[scenario->changes[k].target].field == TC_FIELD_PRIORITY;
     sim->state = state;
     sim->scenario = scenario;
     sim->cfg = *cfg;
@@ -937,15 +1016,17 @@ static void place_state(tc_sim *sim)
         if (!ss)
             continue;
         int r = sim->entry_source[s];
+        const tc_step *entry = &sim->plant.steps[sim->plant.sources[r].first_step + sim->entry_step[s]];
+        const tc_dist *process = entry->has_process ? &entry->process : &st->cfg->process;
         for (int k = 0; k < ss->n_in_service; k++) {
             int id = job_new(sim, r, sim->entry_step[s], 1);
-            double rest = tc_dist_sample_residual(&st->cfg->process, ss->in_service[k], &init);
+            double rest = tc_dist_sample_residual(process, ss->in_service[k], &init);
             start_service(sim, s, id, rest);
         }
         for (int k = 0; k < ss->waiting; k++) {
             int id = job_new(sim, r, sim->entry_step[s], 1);
             sim->jobs[id].station = s;
-            ring_push(&st->queue, id); /* at t = 0: no integral to adjust */
+            queue_push(sim, &st->queue, id); /* at t = 0: no integral to adjust */
         }
         waiting_changed(sim, st);
     }
@@ -990,6 +1071,7 @@ static void reset(tc_sim *sim, uint32_t rep, tc_result *out)
         st->servers = st->cfg->servers;
         st->buffer = st->cfg->buffer;
         st->threshold = st->cfg->threshold;
+        st->step_process = sim->step_process[s];
         st->up = 1;
         st->idle = st->servers;
         st->onset = NAN;
@@ -1000,6 +1082,7 @@ static void reset(tc_sim *sim, uint32_t rep, tc_result *out)
     for (int r = 0; r < sim->R; r++) {
         memset(&sim->src[r], 0, sizeof sim->src[r]);
         tc_rng_init(&sim->src[r].rng, sim->cfg.seed, sim->cfg.crn_key, rep, TC_STREAM_ARRIVALS(r));
+        tc_rng_init(&sim->src[r].rng_routing, sim->cfg.seed, sim->cfg.crn_key, rep, TC_STREAM_ROUTING(r));
     }
 }
 
@@ -1023,7 +1106,11 @@ static void finish(tc_sim *sim, tc_result *out)
         out->bottleneck_share[s] = dur > 0 ? (m.bn - w.bn) / dur : NAN;
     }
     for (int r = 0; r < sim->R; r++) {
-        out->completed[r] = (double)sim->src[r].done;
+        const source_rt *sr = &sim->src[r];
+        long left = sr->done + sr->scrapped;
+        out->completed[r] = (double)sr->done;
+        out->scrapped[r] = (double)sr->scrapped;
+        out->reworks_per_job[r] = left ? (double)sr->reworks / (double)left : NAN;
         out->time_in_system[r] = sim->src[r].done ? sim->src[r].sum_time / sim->src[r].done : NAN;
     }
     /* bins hold integrals; the last may be narrower, and bins past an early stop are empty */

@@ -6,9 +6,10 @@ Usage: golden.py FILE.h5
 Prints, for every scenario of the latest epoch, each dataset's shape, type and
 SHA-256 of its raw values (little-endian), then the onset times and mean
 waiting counts of every replication as exact decimals (Python's repr of a
-double reads back to the same bits).  Two runs give the same text only if
-their results are bit-identical.  Nothing depending on the clock (as_of,
-wall_seconds) is printed.
+double reads back to the same bits).  Every line starts with its scenario, so
+lines are unique: a golden file's lines must all be found in a new dump (new
+datasets may be added; none may change).  Nothing depending on the clock
+(as_of, wall_seconds) is printed.
 """
 import hashlib
 import sys
@@ -32,16 +33,15 @@ def main(path):
             group = epoch[scenario]
             if not isinstance(group, h5py.Group):
                 continue
-            print(f"scenario {scenario}")
             for name in sorted(group):
                 data = group[name][()]
-                print(f"  {name} {list(data.shape)} {data.dtype.str} sha256 {digest(data)}")
+                print(f"{scenario}: {name} {list(data.shape)} {data.dtype.str} sha256 {digest(data)}")
             stations = [s.decode() if isinstance(s, bytes) else s for s in group["station"][()]]
             for name in ("onset_time", "mean_waiting"):
                 values = group[name][()]
-                print(f"  {name} by replication: {' '.join(stations)}")
+                print(f"{scenario}: {name} by replication: {' '.join(stations)}")
                 for r, row in enumerate(values):
-                    print(f"    {r} " + " ".join(repr(float(x)) for x in row))
+                    print(f"{scenario}: {name} {r} " + " ".join(repr(float(x)) for x in row))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,285 @@
+/*
+ * test_routing - products and routing: priorities, a product's own
+ * process time at a step, rework and scrap.  Exact results on
+ * deterministic plants where a hand derivation exists; queueing theory
+ * (Cobham's priority formula, M/M/1 with Bernoulli feedback) inside
+ * intervals computed from independent replications otherwise; the schema's
+ * errors with file:line:col; the registry paths.
+ */
+#include <string.h>
+
+#include "tc_test.h"
+
+#define LEVEL 0.99
+
+typedef struct run {
+    tc_model *m;
+    tc_sim *sim;
+    tc_result *res;
+    tc_run_cfg cfg;
+} run;
+
+static void run_open(run *r, const char *yaml, double horizon, double warmup, const char *scenario)
+{
+    char err[256];
+    r->m = tc_test_model(yaml);
+    tc_run_cfg_default(&r->cfg, r->m);
+    r->cfg.horizon = horizon;
+    r->cfg.warmup = warmup;
+    r->cfg.bin_width = horizon;
+    r->sim = tc_sim_create(r->m);
+    r->res = tc_result_create(r->m->plant.n_stations, r->m->plant.n_sources, 1);
+    const tc_scenario *sc = scenario ? &r->m->scenarios[tc_model_scenario_index(r->m, scenario)] : NULL;
+    assert_int_equal(tc_sim_initialize(r->sim, NULL, sc, &r->cfg, err, sizeof err), TC_OK);
+}
+
+static void run_close(run *r)
+{
+    tc_result_destroy(r->res);
+    tc_sim_destroy(r->sim);
+    tc_model_destroy(r->m);
+}
+
+/*
+ * One server, service exactly 1; low-priority jobs every 0.25 (so a queue
+ * builds), one high-priority job at t = 10.  The job in service then
+ * started at 9.25; the high one is next at 10.25, whatever waits before
+ * it, and leaves at 11.25: 1.25 in the system.  With equal priorities
+ * (a scenario sets it to 0 at t = 0) it waits behind about 28 jobs.
+ */
+static const char priority_plant[] =
+    "stations:\n  S: {process: {dist: constant, value: 1}}\n"
+    "sources:\n"
+    "  lo: {interarrival: {dist: constant, value: 0.25}, route: [S]}\n"
+    "  hi: {interarrival: {dist: constant, value: 10}, priority: 1, route: [S]}\n"
+    "scenarios:\n  fifo: [{at: 0, set: hi.priority, value: 0}]\n";
+
+static void test_priority_exact(void **s)
+{
+    (void)s;
+    run r;
+    run_open(&r, priority_plant, 15, 0, NULL);
+    tc_sim_run(r.sim, 0, r.res);
+    assert_int_equal((int)r.res->completed[1], 1);
+    assert_close(r.res->time_in_system[1], 1.25, 0);
+    run_close(&r);
+    run_open(&r, priority_plant, 41, 0, "fifo");
+    tc_sim_run(r.sim, 0, r.res);
+    /* FIFO: the high job queues behind the 39 low jobs that arrived before 10 (its arrival event
+     * was scheduled first, so it precedes the low one arriving at 10 too); the 39th runs from
+     * 38.25 to 39.25, the high job from 39.25 to 40.25 */
+    assert_int_equal((int)r.res->completed[1], 1);
+    assert_close(r.res->time_in_system[1], 30.25, 0);
+    run_close(&r);
+}
+
+/*
+ * A's every job is scrapped (p = 1): it leaves at once, frees A's server,
+ * never reaches B.  Arrivals at 1, 2, ..., service exactly 1: by 10.5 the
+ * jobs that arrived at 1..9 have finished at 2..10 and been scrapped.  A
+ * never blocks, though B has no room at all.
+ */
+static void test_scrap_exact(void **s)
+{
+    (void)s;
+    run r;
+    run_open(&r,
+             "stations:\n  A: {process: {dist: constant, value: 1}}\n"
+             "  B: {buffer: 0, process: {dist: constant, value: 100}}\n"
+             "sources:\n  s: {interarrival: {dist: constant, value: 1},\n"
+             "      route: [{station: A, scrap: 1.0}, B]}\n",
+             10.5, 0, NULL);
+    tc_sim_run(r.sim, 0, r.res);
+    assert_int_equal((int)r.res->scrapped[0], 9);
+    assert_int_equal((int)r.res->completed[0], 0);
+    assert_close(r.res->blocked[0], 0, 0);
+    assert_close(r.res->utilisation[1], 0, 0);
+    assert_close(r.res->reworks_per_job[0], 0, 0);
+    run_close(&r);
+}
+
+/*
+ * A product's own process time at a step: gadgets take 3 at S, widgets
+ * the station's 1.  One gadget arriving at 5 into an idle S leaves at 8.
+ */
+static void test_step_process_exact(void **s)
+{
+    (void)s;
+    run r;
+    run_open(&r,
+             "stations:\n  S: {process: {dist: constant, value: 1}}\n"
+             "sources:\n  widget: {interarrival: {dist: constant, value: 100}, route: [S]}\n"
+             "  gadget: {interarrival: {dist: constant, value: 5},\n"
+             "      route: [{station: S, process: {dist: constant, value: 3}}]}\n",
+             9, 0, NULL);
+    tc_sim_run(r.sim, 0, r.res);
+    assert_int_equal((int)r.res->completed[1], 1);
+    assert_close(r.res->time_in_system[1], 3, 0);
+    assert_int_equal(tc_model_param_find(r.m, "gadget.S.process.value") >= 0, 1);
+    run_close(&r);
+}
+
+typedef struct tally {
+    tc_moments lq, util, t[2], reworks, scrap_share;
+} tally;
+
+static void run_tally(const char *yaml, int reps, double horizon, double warmup, tally *t)
+{
+    run r;
+    run_open(&r, yaml, horizon, warmup, NULL);
+    memset(t, 0, sizeof *t);
+    for (int rep = 0; rep < reps; rep++) {
+        tc_sim_run(r.sim, (uint32_t)rep, r.res);
+        tc_moments_add(&t->lq, r.res->mean_waiting[0]);
+        tc_moments_add(&t->util, r.res->utilisation[0]);
+        for (int k = 0; k < r.m->plant.n_sources && k < 2; k++)
+            tc_moments_add(&t->t[k], r.res->time_in_system[k]);
+        tc_moments_add(&t->reworks, r.res->reworks_per_job[0]);
+        double left = r.res->completed[0] + r.res->scrapped[0];
+        tc_moments_add(&t->scrap_share, left > 0 ? r.res->scrapped[0] / left : NAN);
+    }
+    run_close(&r);
+}
+
+/*
+ * Non-preemptive two-class M/M/1 (Cobham): lambda 0.3 (high) and 0.4
+ * (low), exponential service of mean 1.  W0 = sum lambda_i E[S_i^2] / 2 =
+ * 0.7; W_k = W0 / ((1 - s_{k-1})(1 - s_k)), s_k the load of classes 1..k:
+ * W_hi = 0.7 / 0.7 = 1, W_lo = 0.7 / (0.7 * 0.3); time in system W + 1.
+ */
+static void test_cobham_priority(void **s)
+{
+    (void)s;
+    tally t;
+    run_tally("stations:\n  S: {process: {dist: exponential, mean: 1}}\n"
+              "sources:\n"
+              "  hi: {interarrival: {dist: exponential, mean: 3.3333333333333335}, priority: 1, route: [S]}\n"
+              "  lo: {interarrival: {dist: exponential, mean: 2.5}, route: [S]}\n",
+              60, 42000, 2000, &t);
+    double w0 = 0.7, s1 = 0.3, s2 = 0.7;
+    assert_ci_contains(&t.t[0], 1 + w0 / (1 - s1), LEVEL, "Cobham: time in system, high priority");
+    assert_ci_contains(&t.t[1], 1 + w0 / ((1 - s1) * (1 - s2)), LEVEL,
+                       "Cobham: time in system, low priority");
+    assert_ci_contains(&t.util, s2, LEVEL, "two-class M/M/1 utilisation");
+}
+
+/*
+ * M/M/1 with Bernoulli feedback: lambda 0.5, mu 1, a job goes round again
+ * with p = 0.3.  The station sees lambda / (1 - p) and behaves as an M/M/1
+ * at rho = 0.5 / 0.7; the rework passes per job are geometric, mean
+ * p / (1 - p).
+ */
+static void test_bernoulli_feedback(void **s)
+{
+    (void)s;
+    tally t;
+    run_tally("stations:\n  S: {process: {dist: exponential, mean: 1}}\n"
+              "sources:\n  c: {interarrival: {dist: exponential, mean: 2},\n"
+              "      route: [{station: S, rework: {p: 0.3, to: S}}]}\n",
+              60, 42000, 2000, &t);
+    double p = 0.3, rho = 0.5 / (1 - p);
+    assert_ci_contains(&t.lq, rho * rho / (1 - rho), LEVEL, "feedback M/M/1: Lq at lambda/(1-p)");
+    assert_ci_contains(&t.util, rho, LEVEL, "feedback M/M/1: utilisation");
+    assert_ci_contains(&t.reworks, p / (1 - p), LEVEL, "feedback M/M/1: rework passes per job");
+}
+
+/* Rework back to an earlier step and scrap at the same step share one draw: fractions as declared. */
+static void test_rework_and_scrap_fractions(void **s)
+{
+    (void)s;
+    tally t;
+    run_tally("stations:\n  A: {process: {dist: exponential, mean: 0.5}}\n"
+              "  Q: {process: {dist: exponential, mean: 0.2}}\n"
+              "sources:\n  c: {interarrival: {dist: exponential, mean: 2},\n"
+              "      route: [A, {station: Q, rework: {p: 0.2, to: A}, scrap: 0.1}]}\n",
+              40, 20000, 1000, &t);
+    /* per pass through Q: out with 0.8, of which scrap 0.1/0.8; passes - 1 is geometric */
+    assert_ci_contains(&t.scrap_share, 0.1 / 0.8, LEVEL, "share of jobs scrapped");
+    assert_ci_contains(&t.reworks, 0.2 / 0.8, LEVEL, "rework passes per job");
+}
+
+/* Registry paths of products and routing, and the validated mutation behind them. */
+static void test_paths(void **s)
+{
+    (void)s;
+    tc_model *m = tc_test_model("stations:\n  P: {process: {dist: exponential, mean: 1}}\n"
+                                "  Q: {process: {dist: exponential, mean: 1}}\n  Q2: {}\n"
+                                "sources:\n  w: {interarrival: {dist: exponential, mean: 3}, priority: 2,\n"
+                                "      route: [P, {any: [Q2, Q], process: {dist: gamma, mean: 1, sd: 0.5},\n"
+                                "                  rework: {p: 0.06, to: P}, scrap: 0.01}]}\n");
+    char err[256];
+    const char *paths[] = {"w.priority", "w.Q2.process.mean", "w.Q2.process.sd", "w.Q2.rework.p",
+                           "w.Q2.scrap"};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
+        if (tc_model_param_find(m, paths[i]) < 0) {
+            print_error("no parameter %s\n", paths[i]);
+            fail();
+        }
+    assert_int_equal(tc_model_param_find(m, "Q2.process.mean"), -1); /* Q2 has no process of its own */
+    const tc_param *rework = &m->params[tc_model_param_find(m, "w.Q2.rework.p")];
+    const tc_param *scrap = &m->params[tc_model_param_find(m, "w.Q2.scrap")];
+    assert_close(tc_plant_get(&m->plant, rework), 0.06, 0);
+    assert_int_equal(tc_plant_set(&m->plant, scrap, 0.95, err, sizeof err),
+                     TC_ERR_INPUT); /* 0.06 + 0.95 > 1 */
+    assert_non_null(strstr(err, "w.Q2.scrap"));
+    assert_close(tc_plant_get(&m->plant, scrap), 0.01, 0); /* unchanged */
+    assert_int_equal(tc_plant_set(&m->plant, rework, 1.0, err, sizeof err), TC_ERR_INPUT);
+    assert_int_equal(tc_plant_set(&m->plant, rework, 0.5, err, sizeof err), TC_OK);
+    const tc_param *prio = &m->params[tc_model_param_find(m, "w.priority")];
+    assert_int_equal(tc_plant_set(&m->plant, prio, 1.5, err, sizeof err), TC_ERR_INPUT);
+    assert_int_equal(m->plant.sources[0].priority, 2);
+    tc_model_destroy(m);
+}
+
+static void expect_error(const char *yaml, const char *want)
+{
+    char err[1024] = "";
+    tc_model *m = NULL;
+    tc_status st = tc_model_load_string(yaml, "bad.yaml", &m, err, sizeof err);
+    if (st != TC_ERR_INPUT || !strstr(err, want)) {
+        print_error("status %d, message '%s', wanted '%s'\n", st, err, want);
+        fail();
+    }
+    assert_null(m);
+}
+
+#define TWO                                                                                                  \
+    "stations:\n  A: {process: {dist: exponential, mean: 1}}\n  B: {process: {dist: exponential, mean: "     \
+    "1}}\n"
+#define SRC "sources:\n  s: {interarrival: {dist: exponential, mean: 1}, "
+
+static void test_bad_routes(void **s)
+{
+    (void)s;
+    expect_error(
+        TWO SRC "route: [A, {station: B, rework: {p: 0.1, to: C}}]}\n",
+        "bad.yaml:5:96: source s step B rework: to 'C' is not a station of this step or of an earlier");
+    expect_error(TWO SRC "route: [{station: A, rework: {p: 0.1, to: B}}, B]}\n",
+                 "to 'B' is not a station of this step or of an earlier step");
+    expect_error(TWO SRC "route: [A, {station: B, rework: {p: 1, to: A}}]}\n", "p must be below 1");
+    expect_error(TWO SRC "route: [A, {station: B, rework: {p: 1.5, to: A}}]}\n",
+                 "must be a probability from 0 to 1, got 1.5");
+    expect_error(TWO SRC "route: [A, {station: B, rework: {p: 0.6, to: A}, scrap: 0.5}]}\n",
+                 "rework p + scrap = 1.1 exceeds 1");
+    expect_error(TWO SRC "route: [A, {station: B, any: [A]}]}\n", "give exactly one of 'station: NAME'");
+    expect_error(TWO SRC "route: [A, {station: B, setp: 1}]}\n", "unknown key 'setp'");
+    expect_error(TWO SRC "route: [A, B], priority: 1.5}\n", "priority");
+    expect_error("stations:\n  A: {servers: 1}\n" SRC "route: [A]}\n",
+                 "bad.yaml:4:59: source s: station A has no 'process' of its own, so this step must set one");
+    expect_error(TWO SRC "route: [A, B, A]}\n", "appears twice in the route (a route cycle)");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_priority_exact),
+        cmocka_unit_test(test_scrap_exact),
+        cmocka_unit_test(test_step_process_exact),
+        cmocka_unit_test(test_cobham_priority),
+        cmocka_unit_test(test_bernoulli_feedback),
+        cmocka_unit_test(test_rework_and_scrap_fractions),
+        cmocka_unit_test(test_paths),
+        cmocka_unit_test(test_bad_routes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
