@@ -67,6 +67,52 @@ check "epoch 000002 announced"    has "epoch 000002 in"
 check "epoch 1 unchanged"         h5diff -q "$WORK/a0.h5" "$WORK/a.h5" /forecasts/000001 /forecasts/000001
 check "latest -> 000002"          bash -c "h5dump -H -g /forecasts/latest '$WORK/a.h5' | grep -q '( 32, 4 )'"
 
+# Products: per-replication (realization, product) datasets, their summary, the report's table and
+# JSON, and a merge that keeps them.
+cat >"$WORK/products.yaml" <<'YAML'
+name: products
+time_unit: min
+horizon: 8h
+seed: 11
+stations:
+  press: {servers: 2, process: {dist: gamma, mean: 2.0, sd: 0.5}}
+  qc: {process: {dist: exponential, mean: 0.9}}
+sources:
+  widget:
+    interarrival: {dist: exponential, mean: 3.0}
+    route: [press, {station: qc, rework: {p: 0.2, to: press}, scrap: 0.1}]
+  gadget:
+    interarrival: {dist: exponential, mean: 5.0}
+    priority: 1
+    route: [{station: press, process: {dist: gamma, mean: 4.0, sd: 0.8}}, qc]
+scenarios:
+  faster_qc: [{at: 0, set: qc.process.mean, value: 0.5}]
+  less_scrap: [{at: 0, set: widget.qc.scrap, value: 0.01}]
+YAML
+check "products: forecast"        run 0 "$TC" forecast "$WORK/products.yaml" -n 40 --scenario faster_qc -o "$WORK/prod.h5"
+check "products: report table"    bash -c "'$TC' report '$WORK/prod.h5' | grep -q '^widget .*[0-9]' && '$TC' report '$WORK/prod.h5' | grep -q '^gadget '"
+check "products: datasets, summary and JSON agree" $PY -c "
+import h5py, json, subprocess, sys, numpy as np
+g = h5py.File('$WORK/prod.h5', 'r')['forecasts/latest/baseline']
+names = [p.decode() for p in g['product'][()]]
+ok = names == ['widget', 'gadget'] and all(g[d].shape == (40, 2) for d in
+     ('completed', 'scrapped', 'reworks_per_job', 'time_in_system'))
+ps = g['product_summary'][()]
+ok = ok and np.allclose(ps['completed_mean'], g['completed'][()].mean(axis=0))
+ok = ok and ps['scrapped_mean'][0] > 0 and ps['scrapped_mean'][1] == 0 and ps['reworks_mean'][0] > 0
+j = json.loads(subprocess.run(['$TC', 'report', '$WORK/prod.h5', '--format', 'json'], capture_output=True).stdout)
+pj = j['scenarios'][0]['products']
+ok = ok and [p['product'] for p in pj] == names and abs(pj[0]['scrapped'] - ps['scrapped_mean'][0]) < 1e-6
+print('     widget: completed %.1f, scrapped %.1f, reworks/job %.3f' % (ps['completed_mean'][0], ps['scrapped_mean'][0], ps['reworks_mean'][0]))
+sys.exit(not ok)"
+check "products: a second scenario file" run 0 "$TC" forecast "$WORK/products.yaml" -n 40 --scenario less_scrap -o "$WORK/prod2.h5"
+check "products: merge keeps them" run 0 "$TC" merge "$WORK/merged.h5" "$WORK/prod.h5" "$WORK/prod2.h5"
+check "products: merged datasets are the inputs'" $PY -c "
+import h5py, sys, numpy as np
+a = h5py.File('$WORK/prod2.h5', 'r')['forecasts/latest/less_scrap']
+m = h5py.File('$WORK/merged.h5', 'r')['forecasts/latest/less_scrap']
+sys.exit(not (np.array_equal(a['scrapped'][()], m['scrapped'][()]) and 'product_summary' in m))"
+
 # A model name is free text: JSON output escapes it so that any JSON or YAML reader takes it back.
 printf 'name: "Line \\"5\\" \\\\ \\x7f\\u2028"\nstations:\n  A: {process: {dist: exponential, mean: 1}}\nsources:\n  s: {interarrival: {dist: exponential, mean: 1.5}, route: [A]}\n' >"$WORK/odd.yaml"
 check "odd model name"            run 0 "$TC" forecast "$WORK/odd.yaml" -n 8 -q -o "$WORK/odd.h5"

@@ -58,7 +58,7 @@ static void test_select_matches_sort(void **s)
 /* Builds a sample whose onset column is given; the rest is zero. */
 static tc_sample *sample_of(const double *onset, long R)
 {
-    tc_sample *smp = tc_sample_create(R, 1, 1);
+    tc_sample *smp = tc_sample_create(R, 1, 1, 0);
     smp->R = R;
     for (int k = 0; k < TC_M_COUNT; k++)
         memset(smp->m[k], 0, sizeof(double) * (size_t)R);

@@ -38,7 +38,7 @@ static int write_forecast(tc_model *m, int flags, int commit, long R)
         time[b] = 10 + 20 * b;
     const char *names[] = {"A", "B"};
     for (int k = 0; k < 2; k++) {
-        smp[k] = tc_sample_create(R, S, T);
+        smp[k] = tc_sample_create(R, S, T, 0);
         assert_int_equal(tc_ensemble_run(m, NULL, k ? &m->scenarios[0] : NULL, &cfg, 0, R, 2, smp[k], 0, NULL,
                                          err, sizeof err),
                          TC_OK);
@@ -54,7 +54,7 @@ static int write_forecast(tc_model *m, int flags, int commit, long R)
     assert_int_equal(tc_store_begin_epoch(st, &epoch, err, sizeof err), TC_OK);
     for (int k = 0; k < 2; k++) {
         static const int thr[] = {3, 3};
-        tc_scenario_data d = {k ? "fast" : "baseline", names, time, smp[k], sum[k], k == 0, thr};
+        tc_scenario_data d = {k ? "fast" : "baseline", names, time, smp[k], sum[k], k == 0, thr, NULL};
         assert_int_equal(tc_store_write_scenario(st, &d, err, sizeof err), TC_OK);
     }
     tc_epoch_info info = {

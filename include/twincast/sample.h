@@ -23,16 +23,20 @@ enum {
 };
 /* The (replication, bin, station) measures. */
 enum { TC_B_WAITING, TC_B_BOTTLENECK, TC_B_COUNT };
+/* The (replication, product) measures; a product is a source. */
+enum { TC_P_COMPLETED, TC_P_SCRAPPED, TC_P_REWORKS_PER_JOB, TC_P_TIME_IN_SYSTEM, TC_P_COUNT };
 
 typedef struct tc_sample {
     long R, cap; /* replications held, room for */
-    int S, T;
+    int S, T, P;
     double *m[TC_M_COUNT]; /* each [R * S] */
     double *b[TC_B_COUNT]; /* each [R * T * S] */
+    double *p[TC_P_COUNT]; /* each [R * P]; P = 0: not recorded (files from before products) */
 } tc_sample;
 
 const char *tc_sample_measure_name(int k);
-tc_sample *tc_sample_create(long cap, int S, int T);
+const char *tc_sample_product_measure_name(int k);
+tc_sample *tc_sample_create(long cap, int S, int T, int P);
 /* Makes room for `cap` replications, keeping those held. */
 tc_status tc_sample_reserve(tc_sample *s, long cap);
 void tc_sample_destroy(tc_sample *s);

@@ -15,6 +15,9 @@
  *         blocked, starved, availability, bottleneck_share       (R, S)
  *         waiting_quantiles (T, S, Q), bottleneck_probability (T, S)
  *         summary            compound (S)
+ *         product (P)        dimension scale: the products (sources)
+ *         completed, scrapped, reworks_per_job, time_in_system   (R, P)
+ *         product_summary    compound (P): their means and intervals
  *   /forecasts/latest     soft link to the newest epoch
  *
  * Appending an epoch never rewrites the ones before it.  In atomic mode the
@@ -59,7 +62,8 @@ typedef struct tc_scenario_data {
     const tc_sample *sample;
     const tc_summary *summary;
     int is_baseline;
-    const int *threshold; /* [S] the onset thresholds (NULL: not written) */
+    const int *threshold;        /* [S] the onset thresholds (NULL: not written) */
+    const char *const *products; /* [sample->P] product names (NULL or P = 0: no product datasets) */
 } tc_scenario_data;
 
 enum { TC_STORE_ATOMIC = 1 };
@@ -87,9 +91,12 @@ typedef struct tc_forecast_view {
     int ranks, threads;
     unsigned seed;
     int n_scenarios, S;
-    char (*scenario)[64];        /* [n_scenarios], baseline first */
-    char (*station)[64];         /* [S] */
-    tc_station_summary *summary; /* [n_scenarios * S]; diff fields NaN for the baseline */
+    char (*scenario)[64];                /* [n_scenarios], baseline first */
+    char (*station)[64];                 /* [S] */
+    tc_station_summary *summary;         /* [n_scenarios * S]; diff fields NaN for the baseline */
+    int P;                               /* products; 0 in files written before products */
+    char (*product)[64];                 /* [P] */
+    tc_product_summary *product_summary; /* [n_scenarios * P] */
 } tc_forecast_view;
 
 /* Reads epoch `epoch` (0: the latest), all scenarios or just `scenario`. */

@@ -28,10 +28,19 @@ typedef struct tc_station_summary {
     long n_formed, n_pairs;
 } tc_station_summary;
 
+/* Per product (source): jobs completed and scrapped, rework passes per job, time in system. */
+typedef struct tc_product_summary {
+    double completed_mean, completed_lo, completed_hi; /* Student-t intervals over replications */
+    double scrapped_mean, scrapped_lo, scrapped_hi;
+    double reworks_mean, reworks_lo, reworks_hi;
+    double time_in_system_mean, time_in_system_lo, time_in_system_hi;
+} tc_product_summary;
+
 typedef struct tc_summary {
-    int S, T;
+    int S, T, P;
     double level;                   /* of every interval, e.g. 0.95 */
     tc_station_summary *station;    /* [S] */
+    tc_product_summary *product;    /* [P] */
     double *waiting_quantiles;      /* [T][S][TC_NQ] */
     double *bottleneck_probability; /* [T][S] */
 } tc_summary;

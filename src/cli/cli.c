@@ -48,6 +48,25 @@ static void interval(FILE *f, double mean, double lo, double hi, int prec)
         fprintf(f, "%7.*f [%7.*f,%7.*f]", prec, mean, prec, lo, prec, hi);
 }
 
+/* Per product: jobs completed and their rate, scrap, rework passes, time in system. */
+static void print_products(FILE *f, const tc_forecast_view *v, int k)
+{
+    char rate[16];
+    snprintf(rate, sizeof rate, "per %s", v->time_unit);
+    fprintf(f, "%-10s %25s %10s %25s %11s %25s\n", "product", "completed [95% CI]", rate, "scrapped [95% CI]",
+            "reworks/job", "time in system [95% CI]");
+    for (int p = 0; p < v->P; p++) {
+        const tc_product_summary *o = &v->product_summary[(size_t)k * v->P + p];
+        fprintf(f, "%-10s ", v->product[p]);
+        interval(f, o->completed_mean, o->completed_lo, o->completed_hi, 1);
+        fprintf(f, " %10.4f ", v->horizon > 0 ? o->completed_mean / v->horizon : NAN);
+        interval(f, o->scrapped_mean, o->scrapped_lo, o->scrapped_hi, 1);
+        fprintf(f, " %11.4f ", o->reworks_mean);
+        interval(f, o->time_in_system_mean, o->time_in_system_lo, o->time_in_system_hi, 1);
+        fputc('\n', f);
+    }
+}
+
 void tc_cli_print_table(FILE *f, const tc_forecast_view *v)
 {
     for (int k = 0; k < v->n_scenarios; k++) {
@@ -74,6 +93,8 @@ void tc_cli_print_table(FILE *f, const tc_forecast_view *v)
             }
             fputc('\n', f);
         }
+        if (v->P > 0)
+            print_products(f, v, k);
     }
     fprintf(f,
             "onset: %s from the start until the waiting count first reaches the threshold, among the "
@@ -87,6 +108,18 @@ static void json_num(FILE *f, const char *key, double x, int last)
         fprintf(f, "\"%s\": %.10g%s", key, x, last ? "" : ", ");
     else
         fprintf(f, "\"%s\": null%s", key, last ? "" : ", ");
+}
+
+static void json_str(FILE *f, const char *s);
+
+/* "key": mean, "key_ci": [lo, hi] (null where not finite), and a separator. */
+static void json_mean_ci(FILE *f, const char *key, double mean, double lo, double hi)
+{
+    json_num(f, key, mean, 0);
+    if (isfinite(lo) && isfinite(hi))
+        fprintf(f, "\"%s_ci\": [%.10g, %.10g], ", key, lo, hi);
+    else
+        fprintf(f, "\"%s_ci\": null, ", key);
 }
 
 static void json_str(FILE *f, const char *s)
@@ -143,6 +176,23 @@ void tc_cli_print_json(FILE *f, const tc_forecast_view *v)
                 fprintf(f, "\"diff_ci\": [%.10g, %.10g]}", o->diff_lo, o->diff_hi);
             else
                 fprintf(f, "\"diff_ci\": null}");
+        }
+        fprintf(f, "], \"products\": [");
+        for (int p = 0; p < v->P; p++) {
+            const tc_product_summary *o = &v->product_summary[(size_t)k * v->P + p];
+            fprintf(f, "%s{\"product\": ", p ? ", " : "");
+            json_str(f, v->product[p]);
+            fprintf(f, ", ");
+            json_mean_ci(f, "completed", o->completed_mean, o->completed_lo, o->completed_hi);
+            json_num(f, "throughput", v->horizon > 0 ? o->completed_mean / v->horizon : NAN, 0);
+            json_mean_ci(f, "scrapped", o->scrapped_mean, o->scrapped_lo, o->scrapped_hi);
+            json_mean_ci(f, "reworks_per_job", o->reworks_mean, o->reworks_lo, o->reworks_hi);
+            json_num(f, "time_in_system", o->time_in_system_mean, 0);
+            if (isfinite(o->time_in_system_lo) && isfinite(o->time_in_system_hi))
+                fprintf(f, "\"time_in_system_ci\": [%.10g, %.10g]}", o->time_in_system_lo,
+                        o->time_in_system_hi);
+            else
+                fprintf(f, "\"time_in_system_ci\": null}");
         }
         fprintf(f, "]}");
     }

@@ -217,10 +217,13 @@ tc_status tc_sample_gather(const tc_sample *local, long n_local, tc_sample *glob
         snprintf(err, errlen, "out of memory gathering the results");
         return TC_ERR_RUNTIME;
     }
-    for (int pass = 0; pass < TC_M_COUNT + TC_B_COUNT; pass++) {
-        int is_bin = pass >= TC_M_COUNT;
-        long width = is_bin ? (long)local->S * local->T : local->S;
-        const double *src = is_bin ? local->b[pass - TC_M_COUNT] : local->m[pass];
+    for (int pass = 0; pass < TC_M_COUNT + TC_B_COUNT + TC_P_COUNT; pass++) {
+        int is_bin = pass >= TC_M_COUNT && pass < TC_M_COUNT + TC_B_COUNT,
+            is_product = pass >= TC_M_COUNT + TC_B_COUNT;
+        long width = is_product ? local->P : is_bin ? (long)local->S * local->T : local->S;
+        const double *src = is_product ? local->p[pass - TC_M_COUNT - TC_B_COUNT]
+                            : is_bin   ? local->b[pass - TC_M_COUNT]
+                                       : local->m[pass];
         double *dst = NULL;
         if (rank == 0 && rc && counts && displ) { /* all three exist whenever ok */
             long off = 0;
@@ -229,7 +232,10 @@ tc_status tc_sample_gather(const tc_sample *local, long n_local, tc_sample *glob
                 displ[i] = (int)off;
                 off += counts[i] * width;
             }
-            dst = (is_bin ? global->b[pass - TC_M_COUNT] : global->m[pass]) + row * width;
+            dst = (is_product ? global->p[pass - TC_M_COUNT - TC_B_COUNT]
+                   : is_bin   ? global->b[pass - TC_M_COUNT]
+                              : global->m[pass]) +
+                  row * width;
         }
         MPI_Gatherv(src, (int)(n_local * width), MPI_DOUBLE, dst, rc, displ, MPI_DOUBLE, 0, comm);
     }

@@ -17,6 +17,10 @@ static void store_row(tc_sample *out, long row, const tc_result *res)
         memcpy(out->m[k] + o, src[k], sizeof(double) * S);
     memcpy(out->b[TC_B_WAITING] + (size_t)row * TS, res->bin_waiting, sizeof(double) * TS);
     memcpy(out->b[TC_B_BOTTLENECK] + (size_t)row * TS, res->bin_bottleneck, sizeof(double) * TS);
+    const double *per_product[TC_P_COUNT] = {res->completed, res->scrapped, res->reworks_per_job,
+                                             res->time_in_system};
+    for (int k = 0; k < TC_P_COUNT; k++)
+        memcpy(out->p[k] + (size_t)row * (size_t)out->P, per_product[k], sizeof(double) * (size_t)out->P);
 }
 
 tc_status tc_ensemble_run(const tc_model *m, const tc_state *state, const tc_scenario *scenario,

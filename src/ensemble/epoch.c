@@ -31,8 +31,9 @@ tc_status tc_forecast_write_epoch(tc_store *store, const tc_epoch_data *d, const
     int S = m->plant.n_stations, T = d->n_scenarios ? d->sample[0]->T : 0, st;
     double *time = malloc(sizeof(double) * (size_t)(T + 1));
     const char **names = malloc(sizeof *names * (size_t)S);
+    const char **products = malloc(sizeof *products * (size_t)(m->plant.n_sources + 1));
     int *thresholds = malloc(sizeof *thresholds * (size_t)S);
-    if (!time || !names || !thresholds) {
+    if (!time || !names || !thresholds || !products) {
         snprintf(err, errlen, "out of memory");
         st = TC_ERR_RUNTIME;
         goto done;
@@ -45,9 +46,12 @@ tc_status tc_forecast_write_epoch(tc_store *store, const tc_epoch_data *d, const
         names[s] = m->plant.stations[s].name;
         thresholds[s] = m->plant.stations[s].threshold;
     }
+    for (int p = 0; p < m->plant.n_sources; p++)
+        products[p] = m->plant.sources[p].name;
     st = tc_store_begin_epoch(store, epoch, err, errlen);
     for (int k = 0; st == TC_OK && k < d->n_scenarios; k++) {
-        tc_scenario_data sd = {d->scenario[k], names, time, d->sample[k], d->summary[k], k == 0, thresholds};
+        tc_scenario_data sd = {d->scenario[k], names,  time,       d->sample[k],
+                               d->summary[k],  k == 0, thresholds, products};
         st = tc_store_write_scenario(store, &sd, err, errlen);
     }
     tc_epoch_info done = *info;
@@ -59,5 +63,6 @@ done:
     free(time);
     free(names);
     free(thresholds);
+    free(products);
     return st;
 }

@@ -214,19 +214,26 @@ static tc_forecast_view *make_view(const forecast *f, tc_summary *const *sums, c
     tc_forecast_view *v = calloc(1, sizeof *v);
     if (!v)
         return NULL;
+    int P = m->plant.n_sources;
     v->summary = malloc(sizeof *v->summary * (size_t)S * (size_t)nsc);
     v->scenario = malloc(sizeof *v->scenario * (size_t)nsc);
     v->station = malloc(sizeof *v->station * (size_t)S);
-    if (!v->summary || !v->scenario || !v->station) {
+    v->product = malloc(sizeof *v->product * (size_t)P);
+    v->product_summary = malloc(sizeof *v->product_summary * (size_t)P * (size_t)nsc);
+    if (!v->summary || !v->scenario || !v->station || !v->product || !v->product_summary) {
         tc_forecast_view_destroy(v);
         return NULL;
     }
     for (int s = 0; s < S; s++)
         snprintf(v->station[s], 64, "%s", m->plant.stations[s].name);
+    for (int p = 0; p < P; p++)
+        snprintf(v->product[p], 64, "%s", m->plant.sources[p].name);
     for (int k = 0; k < nsc; k++) {
         snprintf(v->scenario[k], 64, "%s", k ? f->job.scenarios[k - 1] : "baseline");
         memcpy(v->summary + (size_t)k * S, sums[k]->station, sizeof *v->summary * (size_t)S);
+        memcpy(v->product_summary + (size_t)k * P, sums[k]->product, sizeof *v->product_summary * (size_t)P);
     }
+    v->P = P;
     v->S = S;
     v->n_scenarios = nsc;
     v->horizon = f->job.horizon;

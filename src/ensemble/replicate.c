@@ -55,11 +55,11 @@ int tc_ensemble_init(ensemble *e, const tc_model *m, const tc_job *job, const tc
     e->global = calloc((size_t)e->nsc, sizeof *e->global);
     if (!e->sc || !e->local || !e->global)
         return TC_ERR_RUNTIME;
-    int S = m->plant.n_stations, T = tc_run_cfg_bins(&e->cfg);
+    int S = m->plant.n_stations, T = tc_run_cfg_bins(&e->cfg), P = m->plant.n_sources;
     for (int k = 0; k < e->nsc; k++) {
         e->sc[k] = k ? &m->scenarios[tc_model_scenario_index(m, job->scenarios[k - 1])] : NULL;
-        e->local[k] = tc_sample_create(1, S, T);
-        e->global[k] = e->rank == 0 ? tc_sample_create(1, S, T) : NULL;
+        e->local[k] = tc_sample_create(1, S, T, P);
+        e->global[k] = e->rank == 0 ? tc_sample_create(1, S, T, P) : NULL;
         if (!e->local[k] || (e->rank == 0 && !e->global[k]))
             return TC_ERR_RUNTIME;
     }

@@ -8,18 +8,27 @@ static const char *const names[TC_M_COUNT] = {
     "blocked",    "starved",      "availability", "bottleneck_share",
 };
 
+static const char *const product_names[TC_P_COUNT] = {"completed", "scrapped", "reworks_per_job",
+                                                      "time_in_system"};
+
 const char *tc_sample_measure_name(int k)
 {
     return names[k];
 }
 
-tc_sample *tc_sample_create(long cap, int S, int T)
+const char *tc_sample_product_measure_name(int k)
+{
+    return product_names[k];
+}
+
+tc_sample *tc_sample_create(long cap, int S, int T, int P)
 {
     tc_sample *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
     s->S = S;
     s->T = T;
+    s->P = P;
     if (tc_sample_reserve(s, cap > 0 ? cap : 1) != TC_OK) {
         tc_sample_destroy(s);
         return NULL;
@@ -44,6 +53,12 @@ tc_status tc_sample_reserve(tc_sample *s, long cap)
             return TC_ERR_RUNTIME;
         s->b[k] = p;
     }
+    for (int k = 0; k < TC_P_COUNT; k++) {
+        double *p = realloc(s->p[k], sizeof(double) * (size_t)(s->P ? s->P : 1) * (size_t)cap);
+        if (!p)
+            return TC_ERR_RUNTIME;
+        s->p[k] = p;
+    }
     s->cap = cap;
     return TC_OK;
 }
@@ -56,5 +71,7 @@ void tc_sample_destroy(tc_sample *s)
         free(s->m[k]);
     for (int k = 0; k < TC_B_COUNT; k++)
         free(s->b[k]);
+    for (int k = 0; k < TC_P_COUNT; k++)
+        free(s->p[k]);
     free(s);
 }

@@ -170,6 +170,20 @@ tc_summary *tc_summary_compute(const tc_sample *smp, const tc_sample *base, doub
         mean_ci(smp->m[TC_M_THROUGHPUT], smp->R, S, s, level, &o->throughput_mean, &o->throughput_lo,
                 &o->throughput_hi);
     }
+    sum->P = smp->P;
+    if (!(sum->product = calloc((size_t)smp->P + 1, sizeof *sum->product)))
+        goto fail;
+    for (int p = 0; p < smp->P; p++) {
+        tc_product_summary *o = &sum->product[p];
+        mean_ci(smp->p[TC_P_COMPLETED], smp->R, smp->P, p, level, &o->completed_mean, &o->completed_lo,
+                &o->completed_hi);
+        mean_ci(smp->p[TC_P_SCRAPPED], smp->R, smp->P, p, level, &o->scrapped_mean, &o->scrapped_lo,
+                &o->scrapped_hi);
+        mean_ci(smp->p[TC_P_REWORKS_PER_JOB], smp->R, smp->P, p, level, &o->reworks_mean, &o->reworks_lo,
+                &o->reworks_hi);
+        mean_ci(smp->p[TC_P_TIME_IN_SYSTEM], smp->R, smp->P, p, level, &o->time_in_system_mean,
+                &o->time_in_system_lo, &o->time_in_system_hi);
+    }
     if (bin_stats(smp, sum) != 0)
         goto fail;
     free(buf);
@@ -185,6 +199,7 @@ void tc_summary_destroy(tc_summary *sum)
     if (!sum)
         return;
     free(sum->station);
+    free(sum->product);
     free(sum->waiting_quantiles);
     free(sum->bottleneck_probability);
     free(sum);

@@ -69,23 +69,24 @@ static int latest_epoch(hid_t f)
     return slash ? (int)strtol(slash + 1, NULL, 10) : 0;
 }
 
-static int read_stations(hid_t g, tc_forecast_view *v)
+/* The names along a string dimension scale (station, product). */
+static int read_names(hid_t g, const char *scale, int *n, char (**out)[64])
 {
-    hid_t ds = H5Dopen2(g, "station", H5P_DEFAULT), sp = -1, t = -1;
+    hid_t ds = H5Dopen2(g, scale, H5P_DEFAULT), sp = -1, t = -1;
     int rc = -1;
     char **buf = NULL;
     if (ds < 0 || (sp = H5Dget_space(ds)) < 0)
         goto done;
-    v->S = (int)H5Sget_simple_extent_npoints(sp);
-    buf = calloc((size_t)v->S + 1, sizeof *buf);
-    v->station = calloc((size_t)v->S + 1, sizeof *v->station);
-    if (!buf || !v->station || (t = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_size(t, H5T_VARIABLE) < 0 ||
+    *n = (int)H5Sget_simple_extent_npoints(sp);
+    buf = calloc((size_t)*n + 1, sizeof *buf);
+    *out = calloc((size_t)*n + 1, sizeof **out);
+    if (!buf || !*out || (t = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_size(t, H5T_VARIABLE) < 0 ||
         H5Tset_cset(t, H5T_CSET_UTF8) < 0)
         goto done;
     if (H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
         goto done;
-    for (int i = 0; i < v->S; i++)
-        snprintf(v->station[i], 64, "%s", buf[i] ? buf[i] : "");
+    for (int i = 0; i < *n; i++)
+        snprintf((*out)[i], 64, "%s", buf[i] ? buf[i] : "");
     H5Dvlen_reclaim(t, sp, H5P_DEFAULT, buf);
     rc = 0;
 done:
@@ -94,6 +95,36 @@ done:
         H5Tclose(t);
     if (sp >= 0)
         H5Sclose(sp);
+    if (ds >= 0)
+        H5Dclose(ds);
+    return rc;
+}
+
+static int read_stations(hid_t g, tc_forecast_view *v)
+{
+    return read_names(g, "station", &v->S, &v->station);
+}
+
+/* The product summary of a scenario, if the file has products (files from before have none). */
+static int read_product_summary(hid_t g, tc_forecast_view *v, int k)
+{
+    if (k == 0 && H5Lexists(g, "product", H5P_DEFAULT) > 0) {
+        if (read_names(g, "product", &v->P, &v->product) != 0 ||
+            !(v->product_summary =
+                  calloc((size_t)v->n_scenarios * (size_t)v->P + 1, sizeof *v->product_summary)))
+            return -1;
+    }
+    if (v->P == 0)
+        return 0;
+    tc_product_summary *out = v->product_summary + (size_t)k * v->P;
+    for (int p = 0; p < v->P; p++)
+        out[p] = (tc_product_summary){NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+    if (H5Lexists(g, "product_summary", H5P_DEFAULT) <= 0)
+        return 0; /* a merged scenario from an older file */
+    hid_t ds = H5Dopen2(g, "product_summary", H5P_DEFAULT), t = tc_h5_product_summary_type();
+    int rc = ds >= 0 && t >= 0 && H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0 ? 0 : -1;
+    if (t >= 0)
+        H5Tclose(t);
     if (ds >= 0)
         H5Dclose(ds);
     return rc;
@@ -182,6 +213,8 @@ tc_status tc_store_read(const char *path, int epoch, const char *scenario, tc_fo
         if (ok)
             ok = read_summary(g, strcmp(v->scenario[i], "baseline") == 0, v->summary + (size_t)i * v->S,
                               v->S) == 0;
+        if (ok)
+            ok = read_product_summary(g, v, i) == 0;
         if (g >= 0)
             H5Gclose(g);
         if (!ok) {
@@ -211,6 +244,8 @@ void tc_forecast_view_destroy(tc_forecast_view *v)
     free(v->scenario);
     free(v->station);
     free(v->summary);
+    free(v->product);
+    free(v->product_summary);
     free(v);
 }
 
@@ -342,13 +377,14 @@ tc_status tc_store_read_scenario(const char *path, int epoch, const char *scenar
         goto done;
     }
     hssize_t R = extent(g, "realization"), S = extent(g, "station"), T = extent(g, "time");
+    hssize_t P = H5Lexists(g, "product", H5P_DEFAULT) > 0 ? extent(g, "product") : 0;
     if (R < 0 || S <= 0 || T <= 0) {
         snprintf(err, errlen, "%s: %s lacks its dimension scales", path, name);
         goto done;
     }
     tc_forecast_view v = {0};
     st = TC_ERR_RUNTIME;
-    out->sample = tc_sample_create(R > 0 ? R : 1, (int)S, (int)T);
+    out->sample = tc_sample_create(R > 0 ? R : 1, (int)S, (int)T, P > 0 ? (int)P : 0);
     out->waiting_quantiles = malloc(sizeof(double) * (size_t)(T * S * TC_NQ));
     out->bottleneck_probability = malloc(sizeof(double) * (size_t)(T * S));
     out->time = malloc(sizeof(double) * (size_t)T);
@@ -364,6 +400,12 @@ tc_status tc_store_read_scenario(const char *path, int epoch, const char *scenar
     for (int k = 0; k < TC_M_COUNT; k++)
         if (read_all(g, tc_sample_measure_name(k), H5T_NATIVE_DOUBLE, out->sample->m[k], R * S) != 0) {
             snprintf(err, errlen, "%s: cannot read %s/%s", path, name, tc_sample_measure_name(k));
+            goto done;
+        }
+    for (int k = 0; P > 0 && k < TC_P_COUNT; k++)
+        if (read_all(g, tc_sample_product_measure_name(k), H5T_NATIVE_DOUBLE, out->sample->p[k], R * P) !=
+            0) {
+            snprintf(err, errlen, "%s: cannot read %s/%s", path, name, tc_sample_product_measure_name(k));
             goto done;
         }
     for (int k = 0; k < TC_B_COUNT; k++)

@@ -138,6 +138,90 @@ hid_t tc_h5_summary_type(int is_baseline)
     return t;
 }
 
+/* The product summary compound: one record per product. */
+hid_t tc_h5_product_summary_type(void)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } f[] = {
+#define D(x) {#x, offsetof(tc_product_summary, x)}
+        D(completed_mean), D(completed_lo),        D(completed_hi),      D(scrapped_mean),
+        D(scrapped_lo),    D(scrapped_hi),         D(reworks_mean),      D(reworks_lo),
+        D(reworks_hi),     D(time_in_system_mean), D(time_in_system_lo), D(time_in_system_hi),
+#undef D
+    };
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(tc_product_summary));
+    for (size_t i = 0; t >= 0 && i < sizeof f / sizeof *f; i++)
+        if (H5Tinsert(t, f[i].name, f[i].off, H5T_NATIVE_DOUBLE) < 0) {
+            H5Tclose(t);
+            return H5I_INVALID_HID;
+        }
+    return t;
+}
+
+/* A compound dataset of n records along one dimension scale. */
+static herr_t write_records(hid_t g, const char *name, hid_t mem, hsize_t n, const void *records, hid_t scale,
+                            const char *note)
+{
+    hid_t file = H5I_INVALID_HID, space = H5I_INVALID_HID, ds = H5I_INVALID_HID;
+    herr_t rc = -1;
+    if (mem < 0 || (file = H5Tcopy(mem)) < 0 || H5Tpack(file) < 0 ||
+        (space = H5Screate_simple(1, &n, NULL)) < 0)
+        goto done;
+    if ((ds = H5Dcreate2(g, name, file, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0)
+        goto done;
+    if ((n > 0 && H5Dwrite(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, records) < 0) ||
+        H5DSattach_scale(ds, scale, 0) < 0)
+        goto done;
+    rc = tc_h5_str_attr(ds, "comment", note);
+done:
+    if (ds >= 0)
+        H5Dclose(ds);
+    if (space >= 0)
+        H5Sclose(space);
+    if (file >= 0)
+        H5Tclose(file);
+    return rc;
+}
+
+static const struct {
+    const char *units, *comment;
+} product_doc[TC_P_COUNT] = {
+    [TC_P_COMPLETED] = {"1", "jobs of the product that finished their route (after the warm-up)"},
+    [TC_P_SCRAPPED] = {"1", "jobs of the product that left the plant as scrap"},
+    [TC_P_REWORKS_PER_JOB] = {"1", "rework passes per job that left the plant; NaN: none left"},
+    [TC_P_TIME_IN_SYSTEM] = {NULL, "mean time from arrival to completion; NaN: none completed"},
+};
+
+/* The products: their dimension scale, per-replication counts and summary. */
+static const char *write_products(hid_t g, const tc_scenario_data *d, hid_t str, hid_t realization)
+{
+    const tc_sample *smp = d->sample;
+    hsize_t R = (hsize_t)smp->R, P = (hsize_t)smp->P;
+    hid_t scale = make_scale(g, "product", str, P, d->products, NULL);
+    const char *what = NULL;
+    if (scale < 0)
+        return "write the product scale";
+    for (int k = 0; !what && k < TC_P_COUNT; k++) {
+        hsize_t dims[2] = {R, P};
+        hid_t scales[2] = {realization, scale};
+        if (write_array(g, tc_sample_product_measure_name(k), smp->p[k], 2, dims, scales,
+                        product_doc[k].units, product_doc[k].comment) < 0)
+            what = tc_sample_product_measure_name(k);
+    }
+    char note[160];
+    snprintf(note, sizeof note, "%.0f%% Student-t intervals over replications of the per-product measures",
+             100 * d->summary->level);
+    hid_t mem = tc_h5_product_summary_type();
+    if (!what && write_records(g, "product_summary", mem, P, d->summary->product, scale, note) < 0)
+        what = "write product_summary";
+    if (mem >= 0)
+        H5Tclose(mem);
+    H5Dclose(scale);
+    return what;
+}
+
 static herr_t write_summary(hid_t g, const tc_scenario_data *d, hid_t station_scale)
 {
     hsize_t n = (hsize_t)d->summary->S;
@@ -215,6 +299,8 @@ tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d,
         goto fail;
     what = "write the summary";
     if (write_summary(g, d, sc[1]) < 0)
+        goto fail;
+    if (d->products && smp->P > 0 && (what = write_products(g, d, str, sc[0])) != NULL)
         goto fail;
     if (d->threshold) {
         hid_t sp = H5Screate_simple(1, &S, NULL), ds = H5I_INVALID_HID;
