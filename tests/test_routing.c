@@ -119,6 +119,85 @@ static void test_step_process_exact(void **s)
     run_close(&r);
 }
 
+/*
+ * Changeovers, one server, process 1, setup 0.5.  A arrives at 4, 8, 12,
+ * 16; B at 8, 16 (its arrival was scheduled first, so it goes first at a
+ * tie).  4: A, no setup (never worked), leaves at 5.  8: B after A, setup:
+ * 8 to 9.5; the A of 8 waits, setup after B: 9.5 to 11.  12: A after A,
+ * none: 13.  16: as at 8: B 17.5, A 19.  A's times 1, 3, 1, 3; B's 1.5,
+ * 1.5; changeovers 2 of the 20 available, processing 6.
+ */
+static const char changeover_plant[] =
+    "stations:\n  P: {servers: 1, process: {dist: constant, value: 1}, setup: {dist: constant, value: 0.5}}\n"
+    "sources:\n  A: {interarrival: {dist: constant, value: 4}, route: [P]}\n"
+    "  B: {interarrival: {dist: constant, value: 8}, route: [P]}\n";
+
+static void test_setup_exact(void **s)
+{
+    (void)s;
+    run r;
+    run_open(&r, changeover_plant, 20, 0, NULL);
+    tc_sim_run(r.sim, 0, r.res);
+    assert_int_equal((int)r.res->completed[0], 4);
+    assert_close(r.res->time_in_system[0], 2, 1e-12);
+    assert_close(r.res->time_in_system[1], 1.5, 1e-12);
+    assert_close(r.res->setup[0], 2.0 / 20, 1e-12);
+    assert_close(r.res->utilisation[0], 6.0 / 20, 1e-12);
+    run_close(&r);
+}
+
+/*
+ * Two servers: each product finds the server that last ran it, so no
+ * changeover ever happens.  B takes 0.5 at P (its step's own time), so at
+ * 12 the server B used has been free longer (since 8.5) than A's (since
+ * 9): A still takes its own.
+ */
+static void test_setup_avoided_by_server_choice(void **s)
+{
+    (void)s;
+    run r;
+    run_open(
+        &r,
+        "stations:\n  P: {servers: 2, process: {dist: constant, value: 1}, setup: {dist: constant, value: "
+        "0.5}}\n"
+        "sources:\n  A: {interarrival: {dist: constant, value: 4}, route: [P]}\n"
+        "  B: {interarrival: {dist: constant, value: 8},\n"
+        "      route: [{station: P, process: {dist: constant, value: 0.5}}]}\n",
+        20, 0, NULL);
+    tc_sim_run(r.sim, 0, r.res);
+    assert_int_equal((int)r.res->completed[0], 4);
+    assert_close(r.res->time_in_system[0], 1, 0);
+    assert_close(r.res->time_in_system[1], 0.5, 0);
+    assert_close(r.res->setup[0], 0, 0);
+    run_close(&r);
+}
+
+/*
+ * A failure during a changeover: as in test_setup_exact but with setup 2;
+ * B's changeover runs from 8, P is down from 9 to 12, the changeover
+ * resumes with its remaining 1 (12 to 13), then B is processed to 14: 6 in
+ * the system.  The A of 8 then changes over from 14: by 15, changeovers
+ * took 1 + 1 + 1 of the 12 available.
+ */
+static void test_failure_during_setup(void **s)
+{
+    (void)s;
+    run r;
+    run_open(&r,
+             "stations:\n  P: {servers: 1, process: {dist: constant, value: 1}, setup: {dist: constant, "
+             "value: 2}}\n"
+             "sources:\n  A: {interarrival: {dist: constant, value: 4}, route: [P]}\n"
+             "  B: {interarrival: {dist: constant, value: 8}, route: [P]}\n"
+             "scenarios:\n  stop: [{at: 9, down: P}, {at: 12, up: P}]\n",
+             15, 0, "stop");
+    tc_sim_run(r.sim, 0, r.res);
+    assert_int_equal((int)r.res->completed[1], 1);
+    assert_close(r.res->time_in_system[1], 6, 1e-12);
+    assert_close(r.res->setup[0], 3.0 / 12, 1e-12);
+    assert_close(r.res->availability[0], 12.0 / 15, 1e-12);
+    run_close(&r);
+}
+
 typedef struct tally {
     tc_moments lq, util, t[2], reworks, scrap_share;
 } tally;
@@ -280,6 +359,9 @@ int main(void)
         cmocka_unit_test(test_rework_and_scrap_fractions),
         cmocka_unit_test(test_paths),
         cmocka_unit_test(test_bad_routes),
+        cmocka_unit_test(test_setup_exact),
+        cmocka_unit_test(test_setup_avoided_by_server_choice),
+        cmocka_unit_test(test_failure_during_setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

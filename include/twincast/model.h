@@ -27,6 +27,8 @@ typedef struct tc_station {
     int has_failure;
     int has_process; /* 0: every route step that visits it sets its own */
     tc_dist process;
+    int has_setup; /* a changeover before a job of another product than the server's last */
+    tc_dist setup;
     tc_dist ttf; /* time to failure, calendar time */
     tc_dist ttr; /* time to repair */
 } tc_station;
@@ -44,6 +46,8 @@ typedef struct tc_source {
 typedef struct tc_step {
     int has_process; /* the product's own process time here, instead of the station's */
     tc_dist process;
+    int has_setup; /* the product's own changeover time here, instead of the station's */
+    tc_dist setup;
     double rework_p; /* decided when service ends: back to step rework_to ... */
     int rework_to;   /* index within the route: this step or an earlier one */
     double scrap_p;  /* ... or out of the plant as scrap */
@@ -75,7 +79,9 @@ typedef enum tc_param_field {
     TC_FIELD_PRIORITY,     /* owner: source */
     TC_FIELD_STEP_PROCESS, /* owner: step */
     TC_FIELD_REWORK_P,     /* owner: step */
-    TC_FIELD_SCRAP_P       /* owner: step */
+    TC_FIELD_SCRAP_P,      /* owner: step */
+    TC_FIELD_SETUP,        /* owner: station */
+    TC_FIELD_STEP_SETUP    /* owner: step */
 } tc_param_field;
 
 typedef struct tc_param {

@@ -19,6 +19,7 @@ enum {
     TC_M_STARVED,
     TC_M_AVAILABILITY,
     TC_M_BOTTLENECK_SHARE,
+    TC_M_SETUP,
     TC_M_COUNT
 };
 /* The (replication, bin, station) measures. */

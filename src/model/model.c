@@ -107,6 +107,8 @@ static tc_dist *param_dist(tc_plant *p, const tc_param *q)
 {
     switch (q->field) {
     case TC_FIELD_STEP_PROCESS: return &p->steps[q->owner].process;
+    case TC_FIELD_STEP_SETUP: return &p->steps[q->owner].setup;
+    case TC_FIELD_SETUP: return &p->stations[q->owner].setup;
     case TC_FIELD_PROCESS: return &p->stations[q->owner].process;
     case TC_FIELD_TTF: return &p->stations[q->owner].ttf;
     case TC_FIELD_TTR: return &p->stations[q->owner].ttr;
@@ -228,6 +230,9 @@ int tc_model_build_registry_(tc_model *m)
         snprintf(path, sizeof path, "%s.process", s->name);
         if (s->has_process && add_dist_params(m, &cap, path, &s->process, i, TC_FIELD_PROCESS))
             return -1;
+        snprintf(path, sizeof path, "%s.setup", s->name);
+        if (s->has_setup && add_dist_params(m, &cap, path, &s->setup, i, TC_FIELD_SETUP))
+            return -1;
         if (s->has_failure) {
             snprintf(path, sizeof path, "%s.failure.ttf", s->name);
             if (add_dist_params(m, &cap, path, &s->ttf, i, TC_FIELD_TTF))
@@ -254,6 +259,9 @@ int tc_model_build_registry_(tc_model *m)
             const char *at = m->plant.stations[m->alts[m->steps[g].first_alt]].name;
             snprintf(path, sizeof path, "%s.%s.process", src->name, at);
             if (st->has_process && add_dist_params(m, &cap, path, &st->process, g, TC_FIELD_STEP_PROCESS))
+                return -1;
+            snprintf(path, sizeof path, "%s.%s.setup", src->name, at);
+            if (st->has_setup && add_dist_params(m, &cap, path, &st->setup, g, TC_FIELD_STEP_SETUP))
                 return -1;
             snprintf(path, sizeof path, "%s.%s.rework.p", src->name, at);
             if (st->rework_p > 0 && add_param(m, &cap, path, 0, 0, 0, 1, g, TC_FIELD_REWORK_P, 0))

@@ -186,7 +186,7 @@ static int parse_dist(loader *L, tc_node *n, tc_node *at, const char *what, tc_d
 
 static int parse_station(loader *L, tc_node *k, tc_node *v, tc_station *s)
 {
-    static const char *const keys[] = {"servers", "process", "buffer", "threshold", "failure", NULL};
+    static const char *const keys[] = {"servers", "process", "setup", "buffer", "threshold", "failure", NULL};
     char what[128];
     snprintf(what, sizeof what, "station %s", s->name);
     if (tc_doc_expect_mapping(&L->d, v, k, what) || tc_doc_check_keys(&L->d, v, what, keys))
@@ -223,6 +223,12 @@ static int parse_station(loader *L, tc_node *k, tc_node *v, tc_station *s)
         if (parse_dist(L, n, pk, sub, &s->process))
             return -1;
         s->has_process = 1;
+    }
+    if ((n = tc_doc_find(v, "setup", &pk))) {
+        snprintf(sub, sizeof sub, "%s setup", what);
+        if (parse_dist(L, n, pk, sub, &s->setup))
+            return -1;
+        s->has_setup = 1;
     }
     tc_node *fk = NULL;
     if ((n = tc_doc_find(v, "failure", &fk))) {
@@ -379,7 +385,7 @@ static int parse_step(loader *L, tc_node *item, const tc_source *src, int step, 
         if (step_stations(L, item, src, seen, alts, na))
             return -1;
     } else {
-        static const char *const keys[] = {"station", "any", "process", "rework", "scrap", NULL};
+        static const char *const keys[] = {"station", "any", "process", "setup", "rework", "scrap", NULL};
         snprintf(what, sizeof what, "source %s route step %d", src->name, step + 1);
         if (tc_doc_check_keys(&L->d, item, what, keys))
             return -1;
@@ -400,6 +406,12 @@ static int parse_step(loader *L, tc_node *item, const tc_source *src, int step, 
             if (parse_dist(L, n, k, sub, &params->process))
                 return -1;
             params->has_process = 1;
+        }
+        if ((n = tc_doc_find(item, "setup", &k))) {
+            snprintf(sub, sizeof sub, "%s setup", what);
+            if (parse_dist(L, n, k, sub, &params->setup))
+                return -1;
+            params->has_setup = 1;
         }
         if ((n = tc_doc_find(item, "rework", &k))) {
             snprintf(sub, sizeof sub, "%s rework", what);

@@ -18,7 +18,7 @@
 #include "sim_assert.h"
 #include "twincast/engine.h"
 
-enum { EV_ARRIVAL, EV_FINISH, EV_FAIL, EV_REPAIR, EV_CHANGE, EV_MARK };
+enum { EV_ARRIVAL, EV_FINISH, EV_FAIL, EV_REPAIR, EV_CHANGE, EV_MARK, EV_SETUP_END };
 
 typedef struct event {
     double t;
@@ -38,11 +38,14 @@ typedef struct job {
     int station; /* where it is (in service, waiting, or held blocked) */
     int holder;  /* while blocked: station index, or -1 - source */
     int slot;    /* position in the station's in-service list */
-    int initial; /* part of the start state: arrival time unknown */
     int priority;
     int reworks; /* passes sent back by a rework decision */
+    int server;  /* at a changeover station: the server record it holds, else -1 */
     uint32_t token;
-    int next_free;
+    union {            /* 64 bytes in all: a job's index is a shift */
+        int initial;   /* live: part of the start state, arrival time unknown */
+        int next_free; /* on the free list */
+    };
 } job;
 
 typedef struct ring { /* FIFO of job ids, grows by doubling */
@@ -55,6 +58,25 @@ typedef struct measures {
     double wait, busy, blocked, idle, uptime, avail, bn;
     long departures;
 } measures;
+
+/* At stations with changeovers each server is tracked: the product it last ran, since when it is free. */
+typedef struct server_rt {
+    int product; /* -1: never worked, so no changeover */
+    int held;    /* serving, in a changeover, or holding a blocked job */
+    double free_since;
+    double setup_end;  /* while in a changeover: when it ends */
+    double setup_left; /* a changeover interrupted by a failure: what remains */
+} server_rt;
+
+/* A station's changeovers, kept apart so that plants without them keep station_rt small. */
+typedef struct changeover_rt {
+    server_rt *srv; /* [nsrv] */
+    int nsrv, srvcap;
+    int in_setup;     /* servers in a changeover (counted in busy too) */
+    double k_setup;   /* integral of in_setup, as the station's k_ levels */
+    double at_warmup; /* the integral at the warm-up */
+    tc_rng rng;
+} changeover_rt;
 
 typedef struct station_rt {
     tc_station *cfg; /* into the replication's plant copy */
@@ -71,8 +93,9 @@ typedef struct station_rt {
      * change costs one multiply-add and nothing is done between changes.
      */
     double k_wait, k_busy, k_blocked, k_idle, k_up, k_avail;
-    int idle;  /* idle servers while up: never negative */
-    double bn; /* time as momentary bottleneck */
+    int setups; /* the station or a step there has a changeover time: see sim->co */
+    int idle;   /* idle servers while up: never negative */
+    double bn;  /* time as momentary bottleneck */
     long departures;
     measures at_warmup;
     double prev_wait, prev_bn; /* integrals at the last bin edge */
@@ -102,9 +125,13 @@ struct tc_sim {
     station_rt *st;
     source_rt *src;
     int *entry_source, *entry_step; /* where a job found at a station continues */
-    char *step_process;             /* [station]: some route step sets its own process time there */
-    int reworks_or_scraps;          /* some route step may rework or scrap */
-    int prioritised;                /* priorities differ, or a scenario changes one: order waiting lines */
+    unsigned char *step_process;    /* [station]: some route step sets its own process time there */
+    unsigned char *setup_at;        /* [station]: the station or a step there has a changeover time */
+    int any_setups;
+    changeover_rt *co;     /* [station] */
+    int extras;            /* any of prioritised, reworks_or_scraps, any_setups */
+    int reworks_or_scraps; /* some route step may rework or scrap */
+    int prioritised;       /* priorities differ, or a scenario changes one: order waiting lines */
     event *heap;
     int nheap, heapcap;
     uint64_t seq;
@@ -298,8 +325,9 @@ static int job_new(tc_sim *sim, int source, int step, int initial)
     j->station = -1;
     j->holder = 0;
     j->initial = initial;
-    j->priority = sim->prioritised ? sim->plant.sources[source].priority : 0;
+    j->priority = sim->plant.sources[source].priority;
     j->reworks = 0;
+    j->server = -1;
     return id;
 }
 
@@ -408,13 +436,14 @@ static void bn_rescan(tc_sim *sim)
  * when there was none (or on a tie, which the lower index wins); a period
  * that ends matters only if it was the bottleneck's.
  */
-static void activity_changed(tc_sim *sim, station_rt *st)
+/* s: st's index, passed rather than derived (a division by sizeof *st on a hot path). */
+static void activity_changed(tc_sim *sim, station_rt *st, int s)
 {
     int a = st->busy > 0 || !st->up;
     if (a == st->active)
         return;
     st->active = a;
-    int s = (int)(st - sim->st), cur = sim->bn_cur;
+    int cur = sim->bn_cur;
     if (a) {
         st->active_since = st->inactive_at == sim->now ? st->previous_since : sim->now;
         double since = st->active_since;
@@ -447,10 +476,110 @@ static void svc_remove(station_rt *st, tc_sim *sim, int id)
     sim->jobs[last].slot = slot;
 }
 
-/* Starts (or, for a job of the start state, continues) service. */
-static void start_service(tc_sim *sim, int s, int id, double duration)
+/* Makes sure every server of a changeover station has its record (servers can grow). */
+static void servers_cover(tc_sim *sim, int s)
+{
+    changeover_rt *co = &sim->co[s];
+    while (co->nsrv < sim->st[s].servers) {
+        if (co->nsrv == co->srvcap)
+            co->srv = grow(co->srv, &co->srvcap, sizeof *co->srv, 4);
+        co->srv[co->nsrv++] = (server_rt){-1, 0, sim->now, 0, 0};
+    }
+}
+
+/*
+ * A changeover station: the free server the job takes, and its changeover
+ * time.  One that last ran the job's product needs none; else the one free
+ * longest, which needs one unless it never worked.
+ */
+static double take_server(tc_sim *sim, int s, job *j, int initial)
+{
+    changeover_rt *co = &sim->co[s];
+    servers_cover(sim, s);
+    int same = -1, longest = -1;
+    for (int i = 0; i < co->nsrv; i++) {
+        const server_rt *v = &co->srv[i];
+        if (v->held)
+            continue;
+        if (v->product == j->source && (same < 0 || v->free_since < co->srv[same].free_since))
+            same = i;
+        if (longest < 0 || v->free_since < co->srv[longest].free_since)
+            longest = i;
+    }
+    TC_SIM_CHECK(sim, longest >= 0); /* a start needs a free server */
+    int pick = same >= 0 ? same : longest;
+    server_rt *v = &co->srv[pick];
+    int changeover = !initial && same < 0 && v->product >= 0;
+    v->product = j->source;
+    v->held = 1;
+    v->setup_left = 0;
+    j->server = pick;
+    if (!changeover)
+        return 0;
+    const tc_step *sp = &sim->plant.steps[sim->plant.sources[j->source].first_step + j->step];
+    const tc_station *cfg = sim->st[s].cfg;
+    const tc_dist *d = sp->has_setup ? &sp->setup : cfg->has_setup ? &cfg->setup : NULL;
+    return d ? tc_dist_sample(d, &co->rng) : 0;
+}
+
+/* The job frees its server record at a changeover station. */
+static void release_server(tc_sim *sim, int s, int server)
+{
+    if (!sim->any_setups || !sim->st[s].setups || server < 0)
+        return;
+    sim->co[s].srv[server].held = 0;
+    sim->co[s].srv[server].free_since = sim->now;
+}
+
+static void setup_step(tc_sim *sim, int s, int delta)
+{
+    changeover_rt *co = &sim->co[s];
+    co->in_setup += delta;
+    level_step(&co->k_setup, delta, sim->now);
+    tc_assert(sim, co->in_setup >= 0 && co->in_setup <= sim->st[s].busy);
+}
+
+/* A changeover starts (or resumes) now and lasts `left`. */
+static void begin_setup(tc_sim *sim, int s, int id, double left)
+{
+    job *j = &sim->jobs[id];
+    server_rt *v = &sim->co[s].srv[j->server];
+    v->setup_end = sim->now + left;
+    v->setup_left = 0;
+    setup_step(sim, s, 1);
+    schedule(sim, v->setup_end, EV_SETUP_END, (uint32_t)id, j->token);
+}
+
+/* Service at a station with changeovers: a server record, and a changeover first where needed. */
+static __attribute__((noinline)) void start_service_setup(tc_sim *sim, int s, int id, double duration,
+                                                          int initial)
 {
     station_rt *st = &sim->st[s];
+    job *j = &sim->jobs[id];
+    double setup = take_server(sim, s, j, initial);
+    j->station = s;
+    svc_add(st, sim, id);
+    if (st->up) {
+        busy_step(sim, st, 1);
+        j->finish = sim->now + setup + duration;
+        schedule(sim, j->finish, EV_FINISH, (uint32_t)id, j->token);
+        if (setup > 0)
+            begin_setup(sim, s, id, setup);
+        activity_changed(sim, st, s);
+    } else {
+        j->remaining = setup + duration; /* resumes at repair */
+        sim->co[s].srv[j->server].setup_left = setup;
+    }
+}
+
+/* Starts (or, for a job of the start state, continues) service. */
+static void start_service(tc_sim *sim, int s, int id, double duration, int initial)
+{
+    station_rt *st = &sim->st[s];
+    if (st->setups) {
+        start_service_setup(sim, s, id, duration, initial);
+        return;
+    }
     job *j = &sim->jobs[id];
     j->station = s;
     svc_add(st, sim, id);
@@ -458,7 +587,7 @@ static void start_service(tc_sim *sim, int s, int id, double duration)
         busy_step(sim, st, 1);
         j->finish = sim->now + duration;
         schedule(sim, j->finish, EV_FINISH, (uint32_t)id, j->token);
-        activity_changed(sim, st);
+        activity_changed(sim, st, s);
     } else {
         j->remaining = duration; /* resumes at repair */
     }
@@ -493,7 +622,7 @@ static void enter(tc_sim *sim, int s, int id)
 {
     station_rt *st = &sim->st[s];
     if (has_free_server(st) && st->queue.len == 0) {
-        start_service(sim, s, id, draw_process(sim, s, &sim->jobs[id]));
+        start_service(sim, s, id, draw_process(sim, s, &sim->jobs[id]), 0);
         tc_assert(sim, st->busy + st->blocked <= st->servers); /* a start needs a free server */
         return;
     }
@@ -546,7 +675,7 @@ static void holder_released(tc_sim *sim, int holder)
     }
     station_rt *h = &sim->st[holder];
     blocked_step(sim, h, -1);
-    TC_SIM_CHECK(sim, h->blocked >= 0);
+    tc_assert(sim, h->blocked >= 0);
     h->departures++;
     station_pull(sim, holder);
 }
@@ -563,13 +692,15 @@ static void station_pull(tc_sim *sim, int s)
         while (has_free_server(st) && st->queue.len > 0) {
             int id = ring_pop(&st->queue);
             level_step(&st->k_wait, -1, sim->now);
-            start_service(sim, s, id, draw_process(sim, s, &sim->jobs[id]));
+            start_service(sim, s, id, draw_process(sim, s, &sim->jobs[id]), 0);
             tc_assert(sim, st->busy + st->blocked <= st->servers);
         }
         if (st->blockers.len == 0 || !has_room(st))
             return;
         int id = ring_pop(&st->blockers);
         int holder = sim->jobs[id].holder;
+        if (holder >= 0) /* its server there is free once it moves (before: it may re-enter there) */
+            release_server(sim, holder, sim->jobs[id].server);
         enter(sim, s, id);
         holder_released(sim, holder);
     }
@@ -580,7 +711,7 @@ static void station_pull(tc_sim *sim, int s)
  * step (rework), or out as scrap; one uniform from the product's routing
  * stream decides, drawn only at steps that can rework or scrap.
  */
-static int next_step(tc_sim *sim, job *j, int *scrap)
+static __attribute__((noinline)) int next_step(tc_sim *sim, job *j, int *scrap)
 {
     const tc_step *sp = &sim->plant.steps[sim->plant.sources[j->source].first_step + j->step];
     *scrap = 0;
@@ -595,37 +726,45 @@ static int next_step(tc_sim *sim, job *j, int *scrap)
     return j->step + 1;
 }
 
+/* The job leaves the plant from station `holder`: its route done, or as scrap. */
+static void job_leaves(tc_sim *sim, int id, int holder, int scrap)
+{
+    job *j = &sim->jobs[id];
+    sim->st[holder].departures++;
+    if (sim->now >= sim->cfg.warmup && !j->initial) {
+        source_rt *r = &sim->src[j->source];
+        if (scrap) {
+            r->scrapped++;
+        } else {
+            r->sum_time += sim->now - j->arrival;
+            r->done++;
+        }
+        r->reworks += j->reworks;
+    }
+    sim->departures++;
+    release_server(sim, holder, j->server);
+    job_free(sim, id);
+    station_pull(sim, holder);
+}
+
 /* The job ends its current step (at a station, or as a new arrival). */
 static void job_advance(tc_sim *sim, int id, int holder)
 {
     job *j = &sim->jobs[id];
-    const tc_source *src = &sim->plant.sources[j->source];
-    int next = j->step, scrap = 0;
-    if (holder >= 0)
-        next = sim->reworks_or_scraps ? next_step(sim, j, &scrap) : j->step + 1;
-    if (holder >= 0 && (scrap || next >= src->n_steps)) {
-        /* leaves the plant: its route done, or as scrap */
-        sim->st[holder].departures++;
-        if (sim->now >= sim->cfg.warmup) {
-            if (!j->initial) {
-                source_rt *r = &sim->src[j->source];
-                if (scrap) {
-                    r->scrapped++;
-                } else {
-                    r->sum_time += sim->now - j->arrival;
-                    r->done++;
-                }
-                r->reworks += j->reworks;
-            }
+    int next = j->step;
+    if (holder >= 0) {
+        int scrap = 0;
+        next = sim->reworks_or_scraps ? next_step(sim, j, &scrap) : next + 1;
+        if (scrap || next >= sim->plant.sources[j->source].n_steps) {
+            job_leaves(sim, id, holder, scrap);
+            return;
         }
-        sim->departures++;
-        job_free(sim, id);
-        station_pull(sim, holder);
-        return;
     }
     j->step = next;
     int t = choose(sim, j);
     if (has_room(&sim->st[t])) {
+        if (holder >= 0) /* before entering: a rework may come back to this very station */
+            release_server(sim, holder, j->server);
         enter(sim, t, id);
         if (holder >= 0) {
             sim->st[holder].departures++;
@@ -652,10 +791,16 @@ static void go_down(tc_sim *sim, int s)
     for (int i = 0; i < st->nsvc; i++) {
         job *j = &sim->jobs[st->svc[i]];
         j->remaining = j->finish - sim->now;
-        j->token++; /* preempted: its finish event is void */
+        j->token++; /* preempted: its finish (and changeover) events are void */
+        if (st->setups) {
+            server_rt *v = &sim->co[s].srv[j->server];
+            v->setup_left = v->setup_end > sim->now ? v->setup_end - sim->now : 0;
+        }
     }
+    if (st->setups && sim->co[s].in_setup)
+        setup_step(sim, s, -sim->co[s].in_setup);
     busy_step(sim, st, -st->busy);
-    activity_changed(sim, st);
+    activity_changed(sim, st, s);
 }
 
 static void come_up(tc_sim *sim, int s)
@@ -669,7 +814,12 @@ static void come_up(tc_sim *sim, int s)
         schedule(sim, j->finish, EV_FINISH, (uint32_t)st->svc[i], j->token);
     }
     busy_step(sim, st, st->nsvc - st->busy);
-    activity_changed(sim, st);
+    for (int i = 0; st->setups && i < st->nsvc; i++) { /* an interrupted changeover resumes too */
+        const server_rt *v = &sim->co[s].srv[sim->jobs[st->svc[i]].server];
+        if (v->setup_left > 0)
+            begin_setup(sim, s, st->svc[i], v->setup_left);
+    }
+    activity_changed(sim, st, s);
     if (st->cfg->has_failure)
         schedule(sim, sim->now + tc_dist_sample(&st->cfg->ttf, &st->rng_failure), EV_FAIL, (uint32_t)s,
                  st->fail_token);
@@ -710,7 +860,7 @@ static void apply_change(tc_sim *sim, const tc_change *c)
         char why[8];
         if (q->field == TC_FIELD_INTERARRIVAL || q->field == TC_FIELD_PRIORITY ||
             q->field == TC_FIELD_STEP_PROCESS || q->field == TC_FIELD_REWORK_P ||
-            q->field == TC_FIELD_SCRAP_P) {
+            q->field == TC_FIELD_SCRAP_P || q->field == TC_FIELD_STEP_SETUP || q->field == TC_FIELD_SETUP) {
             /* not a station's: read when next used (a new job's priority, the next service or decision) */
             tc_plant_set(&sim->plant, q, c->value, why, sizeof why);
             return;
@@ -723,6 +873,8 @@ static void apply_change(tc_sim *sim, const tc_change *c)
         st->servers = st->cfg->servers;
         st->buffer = st->cfg->buffer;
         st->threshold = st->cfg->threshold;
+        if (st->setups)
+            servers_cover(sim, s);
         idle_refresh(sim, st);
         waiting_changed(sim, st);
         station_pull(sim, s);
@@ -762,6 +914,8 @@ static void mark(tc_sim *sim)
     if (!sim->warmup_done && sim->now >= sim->cfg.warmup) {
         for (int s = 0; s < sim->S; s++)
             sim->st[s].at_warmup = measures_at(&sim->st[s], sim->now);
+        for (int s = 0; sim->any_setups && s < sim->S; s++)
+            sim->co[s].at_warmup = sim->co[s].in_setup * sim->now - sim->co[s].k_setup;
         sim->warmup_done = 1;
     }
     while (sim->bins_done < sim->T - 1 && (sim->bins_done + 1) * sim->cfg.bin_width <= sim->now)
@@ -787,8 +941,8 @@ static void handle(tc_sim *sim, const event *e)
         tc_assert(sim, st->up && j->slot < st->nsvc && st->svc[j->slot] == (int)e->a);
         svc_remove(st, sim, (int)e->a);
         busy_step(sim, st, -1);
-        TC_SIM_CHECK(sim, st->busy >= 0);
-        activity_changed(sim, st);
+        tc_assert(sim, st->busy >= 0);
+        activity_changed(sim, st, s);
         job_advance(sim, (int)e->a, s);
         break;
     }
@@ -810,6 +964,11 @@ static void handle(tc_sim *sim, const event *e)
             apply_change(sim, &sim->scenario->changes[e->a]);
         break;
     case EV_MARK: mark(sim); return; /* bookkeeping, not a plant event */
+    case EV_SETUP_END:
+        if (sim->jobs[e->a].token != e->token)
+            return; /* interrupted: it resumes at the repair */
+        setup_step(sim, sim->jobs[e->a].station, -1);
+        return; /* part of the service, not an event of its own */
     }
     sim->events++;
 }
@@ -838,9 +997,9 @@ tc_result *tc_result_create(int S, int R, int T)
     r->n_stations = S;
     r->n_sources = R;
     r->n_bins = T;
-    double **per_station[] = {&r->onset,        &r->mean_waiting, &r->max_waiting,
-                              &r->utilisation,  &r->blocked,      &r->starved,
-                              &r->availability, &r->throughput,   &r->bottleneck_share};
+    double **per_station[] = {
+        &r->onset,   &r->mean_waiting, &r->max_waiting, &r->utilisation,      &r->blocked,
+        &r->starved, &r->availability, &r->throughput,  &r->bottleneck_share, &r->setup};
     int ok = 1;
     for (size_t i = 0; i < sizeof per_station / sizeof *per_station; i++)
         ok &= (*per_station[i] = calloc((size_t)S, sizeof(double))) != NULL;
@@ -870,6 +1029,7 @@ void tc_result_destroy(tc_result *r)
     free(r->availability);
     free(r->throughput);
     free(r->bottleneck_share);
+    free(r->setup);
     free(r->time_in_system);
     free(r->completed);
     free(r->scrapped);
@@ -893,9 +1053,12 @@ tc_sim *tc_sim_create(const tc_model *m)
     sim->entry_source = calloc((size_t)sim->S, sizeof(int));
     sim->entry_step = calloc((size_t)sim->S, sizeof(int));
     sim->step_process = calloc((size_t)sim->S, 1);
+    sim->setup_at = calloc((size_t)sim->S, 1);
+    sim->co = calloc((size_t)sim->S, sizeof *sim->co);
     int plants =
         tc_plant_clone(&sim->base, &m->plant) == TC_OK && tc_plant_clone(&sim->plant, &m->plant) == TC_OK;
-    if (!plants || !sim->st || !sim->src || !sim->entry_source || !sim->entry_step || !sim->step_process) {
+    if (!plants || !sim->st || !sim->src || !sim->entry_source || !sim->entry_step || !sim->step_process ||
+        !sim->setup_at || !sim->co) {
         tc_sim_destroy(sim);
         return NULL;
     }
@@ -909,7 +1072,10 @@ tc_sim *tc_sim_create(const tc_model *m)
             const tc_route_step *step = &m->steps[src->first_step + k];
             for (int a = 0; a < step->n_alts; a++) {
                 int s = m->alts[step->first_alt + a];
-                sim->step_process[s] |= (char)m->plant.steps[src->first_step + k].has_process;
+                sim->step_process[s] |= (unsigned char)m->plant.steps[src->first_step + k].has_process;
+                sim->setup_at[s] |= (unsigned char)(m->plant.steps[src->first_step + k].has_setup ||
+                                                    m->plant.stations[s].has_setup);
+                sim->any_setups |= sim->setup_at[s];
                 sim->reworks_or_scraps |= m->plant.steps[src->first_step + k].rework_p > 0 ||
                                           m->plant.steps[src->first_step + k].scrap_p > 0;
                 if (sim->entry_source[s] < 0) {
@@ -931,12 +1097,15 @@ void tc_sim_destroy(tc_sim *sim)
             free(sim->st[s].queue.v);
             free(sim->st[s].blockers.v);
             free(sim->st[s].svc);
+            free(sim->co ? sim->co[s].srv : NULL);
         }
     free(sim->st);
     free(sim->src);
     free(sim->entry_source);
     free(sim->entry_step);
     free(sim->step_process);
+    free(sim->setup_at);
+    free(sim->co);
     tc_plant_release(&sim->base);
     tc_plant_release(&sim->plant);
     free(sim->heap);
@@ -976,6 +1145,7 @@ tc_status tc_sim_initialize(tc_sim *sim, const tc_state *state, const tc_scenari
     for (int k = 0; scenario && k < scenario->n_changes; k++)
         sim->prioritised |= scenario->changes[k].kind == TC_CHANGE_SET &&
                             m->params[scenario->changes[k].target].field == TC_FIELD_PRIORITY;
+    sim->extras = sim->prioritised || sim->reworks_or_scraps || sim->any_setups;
     sim->state = state;
     sim->scenario = scenario;
     sim->cfg = *cfg;
@@ -1021,7 +1191,7 @@ static void place_state(tc_sim *sim)
         for (int k = 0; k < ss->n_in_service; k++) {
             int id = job_new(sim, r, sim->entry_step[s], 1);
             double rest = tc_dist_sample_residual(process, ss->in_service[k], &init);
-            start_service(sim, s, id, rest);
+            start_service(sim, s, id, rest, 1);
         }
         for (int k = 0; k < ss->waiting; k++) {
             int id = job_new(sim, r, sim->entry_step[s], 1);
@@ -1072,12 +1242,20 @@ static void reset(tc_sim *sim, uint32_t rep, tc_result *out)
         st->buffer = st->cfg->buffer;
         st->threshold = st->cfg->threshold;
         st->step_process = sim->step_process[s];
+        st->setups = sim->setup_at[s];
         st->up = 1;
         st->idle = st->servers;
         st->onset = NAN;
         st->inactive_at = -1;
         tc_rng_init(&st->rng_process, sim->cfg.seed, sim->cfg.crn_key, rep, TC_STREAM_PROCESS(s));
         tc_rng_init(&st->rng_failure, sim->cfg.seed, sim->cfg.crn_key, rep, TC_STREAM_FAILURE(s));
+        if (st->setups) {
+            changeover_rt *co = &sim->co[s];
+            co->nsrv = co->in_setup = 0;
+            co->k_setup = co->at_warmup = 0;
+            tc_rng_init(&co->rng, sim->cfg.seed, sim->cfg.crn_key, rep, TC_STREAM_SETUP(s));
+            servers_cover(sim, s);
+        }
     }
     for (int r = 0; r < sim->R; r++) {
         memset(&sim->src[r], 0, sizeof sim->src[r]);
@@ -1095,10 +1273,13 @@ static void finish(tc_sim *sim, tc_result *out)
         station_rt *st = &sim->st[s];
         measures m = measures_at(st, end), w = st->at_warmup;
         double avail = m.avail - w.avail, busy = m.busy - w.busy, blocked = m.blocked - w.blocked;
+        const changeover_rt *co = &sim->co[s];
+        double setup = st->setups ? co->in_setup * end - co->k_setup - co->at_warmup : 0;
         out->onset[s] = st->onset;
         out->mean_waiting[s] = dur > 0 ? (m.wait - w.wait) / dur : NAN;
         out->max_waiting[s] = st->max_wait;
-        out->utilisation[s] = avail > 0 ? busy / avail : NAN;
+        out->utilisation[s] = avail > 0 ? (busy - setup) / avail : NAN; /* processing only */
+        out->setup[s] = avail > 0 ? setup / avail : NAN;
         out->blocked[s] = avail > 0 ? blocked / avail : NAN;
         out->starved[s] = avail > 0 ? (m.idle - w.idle) / avail : NAN;
         out->availability[s] = dur > 0 ? (m.uptime - w.uptime) / dur : NAN;
