@@ -34,13 +34,13 @@ typedef struct job {
     double finish;    /* scheduled end of service */
     double remaining; /* while interrupted */
     int source;
-    int step;    /* index into the source's route */
-    int station; /* where it is (in service, waiting, or held blocked) */
-    int holder;  /* while blocked: station index, or -1 - source */
-    int slot;    /* position in the station's in-service list */
-    int priority;
-    int reworks; /* passes sent back by a rework decision */
-    int server;  /* at a changeover station: the server record it holds, else -1 */
+    int step;     /* index into the source's route */
+    int station;  /* where it is (in service, waiting, or held blocked) */
+    int holder;   /* while blocked: station index, or -1 - source */
+    int slot;     /* position in the station's in-service list */
+    int priority; /* in a waiting line: its product's priority when it joined */
+    int reworks;  /* passes sent back by a rework decision */
+    int server;   /* at a changeover station: the server record it holds, else -1 */
     uint32_t token;
     union {            /* 64 bytes in all: a job's index is a shift */
         int initial;   /* live: part of the start state, arrival time unknown */
@@ -115,37 +115,39 @@ typedef struct source_rt {
 } source_rt;
 
 struct tc_sim {
-    const tc_model *m;
-    tc_plant base, plant; /* base: model + state overrides; plant: per replication */
-    const tc_state *state;
-    const tc_scenario *scenario;
-    tc_run_cfg cfg;
-    int S, R, T;
-    double inv_bin;
-    station_rt *st;
-    source_rt *src;
-    int *entry_source, *entry_step; /* where a job found at a station continues */
-    unsigned char *step_process;    /* [station]: some route step sets its own process time there */
-    unsigned char *setup_at;        /* [station]: the station or a step there has a changeover time */
-    int any_setups;
-    changeover_rt *co;     /* [station] */
-    int extras;            /* any of prioritised, reworks_or_scraps, any_setups */
-    int reworks_or_scraps; /* some route step may rework or scrap */
-    int prioritised;       /* priorities differ, or a scenario changes one: order waiting lines */
+    /* touched by every event: first, together */
     event *heap;
     int nheap, heapcap;
     uint64_t seq;
+    double now;
     job *jobs;
     int njobs, free_job;
-    double now;
-    uint32_t replication;
+    station_rt *st;
+    source_rt *src;
     long departures;
     uint64_t events;
     int bn_cur;
     double bn_last;
+    int prioritised;       /* priorities differ, or a scenario changes one: order waiting lines */
+    int reworks_or_scraps; /* some route step may rework or scrap */
+    int any_setups;
+    const tc_model *m;
+    tc_plant plant; /* per replication */
+    tc_run_cfg cfg;
+    int S, R, T;
+    double inv_bin;
     int bins_done; /* bin edges passed */
     int warmup_done;
+    uint32_t replication;
     tc_result *out;
+    /* set-up */
+    tc_plant base; /* model + state overrides */
+    const tc_state *state;
+    const tc_scenario *scenario;
+    int *entry_source, *entry_step; /* where a job found at a station continues */
+    unsigned char *step_process;    /* [station]: some route step sets its own process time there */
+    unsigned char *setup_at;        /* [station]: the station or a step there has a changeover time */
+    changeover_rt *co;              /* [station] */
 };
 
 /*
@@ -185,6 +187,7 @@ int tc_sim_assertions(void)
     do {                                                                                                     \
         tc_assert(sim, (st)->busy >= 0 && (st)->blocked >= 0 && (st)->nsvc >= 0 && (st)->queue.len >= 0);    \
         tc_assert(sim, (st)->up ? (st)->busy == (st)->nsvc : (st)->busy == 0);                               \
+        tc_assert(sim, ((st)->idle > 0) == ((st)->up && (st)->busy + (st)->blocked < (st)->servers));        \
     } while (0)
 
 static void *grow(void *p, int *cap, size_t elem, int min)
@@ -229,13 +232,17 @@ static int ring_pop(ring *r)
     return x;
 }
 
-/* Joins a waiting line behind every job of its priority or higher: highest first, FIFO within. */
+/*
+ * Joins a waiting line behind every job of its priority or higher: highest
+ * first, FIFO within.  A job's priority is its product's when it joins the
+ * line (noted then, so a later change reorders no line).
+ */
 static void queue_push(tc_sim *sim, ring *q, int id)
 {
     ring_push(q, id);
     if (!sim->prioritised)
         return;
-    int p = sim->jobs[id].priority;
+    int p = sim->jobs[id].priority = sim->plant.sources[sim->jobs[id].source].priority;
     for (int i = q->len - 1; i > 0; i--) {
         int a = q->head + i - 1, b = q->head + i;
         a -= a >= q->cap ? q->cap : 0;
@@ -325,7 +332,6 @@ static int job_new(tc_sim *sim, int source, int step, int initial)
     j->station = -1;
     j->holder = 0;
     j->initial = initial;
-    j->priority = sim->plant.sources[source].priority;
     j->reworks = 0;
     j->server = -1;
     return id;
@@ -606,9 +612,10 @@ static double draw_process(tc_sim *sim, int s, const job *j)
     return tc_dist_sample(d, &st->rng_process);
 }
 
+/* Up, with busy + blocked < servers: idle_refresh() keeps that count in `idle` at every change. */
 static int has_free_server(const station_rt *st)
 {
-    return st->up && st->busy + st->blocked < st->servers;
+    return st->idle > 0;
 }
 
 static int has_room(const station_rt *st)
@@ -1145,7 +1152,6 @@ tc_status tc_sim_initialize(tc_sim *sim, const tc_state *state, const tc_scenari
     for (int k = 0; scenario && k < scenario->n_changes; k++)
         sim->prioritised |= scenario->changes[k].kind == TC_CHANGE_SET &&
                             m->params[scenario->changes[k].target].field == TC_FIELD_PRIORITY;
-    sim->extras = sim->prioritised || sim->reworks_or_scraps || sim->any_setups;
     sim->state = state;
     sim->scenario = scenario;
     sim->cfg = *cfg;
