@@ -225,32 +225,15 @@ static const char *write_products(hid_t g, const tc_scenario_data *d, hid_t str,
 
 static herr_t write_summary(hid_t g, const tc_scenario_data *d, hid_t station_scale)
 {
-    hsize_t n = (hsize_t)d->summary->S;
-    hid_t mem = tc_h5_summary_type(d->is_baseline), file = H5I_INVALID_HID, space = H5I_INVALID_HID;
-    hid_t ds = H5I_INVALID_HID;
-    herr_t rc = -1;
     char note[256];
-    if (mem < 0 || (file = H5Tcopy(mem)) < 0 || H5Tpack(file) < 0 ||
-        (space = H5Screate_simple(1, &n, NULL)) < 0)
-        goto done;
-    if ((ds = H5Dcreate2(g, "summary", file, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0)
-        goto done;
-    if (H5Dwrite(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, d->summary->station) < 0 ||
-        H5DSattach_scale(ds, station_scale, 0) < 0)
-        goto done;
     snprintf(note, sizeof note,
              "%.0f%% intervals: Wilson for p_form, Student-t for means, order statistics "
              "for the median; onset_q05..onset_q95 is a 90%% prediction band; onset statistics are over the "
              "replications where the bottleneck formed",
              100 * d->summary->level);
-    rc = tc_h5_str_attr(ds, "comment", note);
-done:
-    if (ds >= 0)
-        H5Dclose(ds);
-    if (space >= 0)
-        H5Sclose(space);
-    if (file >= 0)
-        H5Tclose(file);
+    hid_t mem = tc_h5_summary_type(d->is_baseline);
+    herr_t rc =
+        write_records(g, "summary", mem, (hsize_t)d->summary->S, d->summary->station, station_scale, note);
     if (mem >= 0)
         H5Tclose(mem);
     return rc;
