@@ -35,6 +35,13 @@ for f in r2 r3 r4 r5; do
         check "$f $g identical to 1x1" same "$WORK/r1.h5" "$WORK/$f.h5" /forecasts/000001/$g
     done
 done
+# Products and routing too (priorities, changeovers, rework and scrap streams): any split, same bits.
+PLANT=(forecast "$IN/plant.yaml" --scenario quick_press_changeover -n 120 --seed 5 -q)
+check "plant: 1 rank x 1 thread"   run 0 "$TC" "${PLANT[@]}" --threads 1 -o "$WORK/p1.h5"
+check "plant: mpirun -np 2 x 2"    run 0 "$MPIEXEC" -n 2 --bind-to none "$TC" "${PLANT[@]}" --threads 2 -o "$WORK/p2.h5"
+for g in baseline quick_press_changeover; do
+    check "plant: $g identical"     same "$WORK/p1.h5" "$WORK/p2.h5" /forecasts/000001/$g
+done
 check "ranks recorded"             bash -c "h5dump -a /forecasts/000001/ranks '$WORK/r3.h5' | grep -q '(0): 3'"
 check "other seed differs"         run 0 "$TC" forecast "$MODEL" --state "$STATE" -n 300 --seed 43 -q -o "$WORK/r6.h5"
 check "other seed: other numbers"  bash -c "! h5diff -q '$WORK/r1.h5' '$WORK/r6.h5' /forecasts/000001/baseline/mean_waiting /forecasts/000001/baseline/mean_waiting"
