@@ -6,6 +6,7 @@
  * intervals computed from independent replications otherwise; the schema's
  * errors with file:line:col; the registry paths.
  */
+#include <math.h>
 #include <string.h>
 
 #include "tc_test.h"
@@ -348,6 +349,188 @@ static void test_bad_routes(void **s)
     expect_error(TWO SRC "route: [A, B, A]}\n", "appears twice in the route (a route cycle)");
 }
 
+/*
+ * A rework loop's pass count: one job at a time (arrivals every 1000,
+ * service exactly 1, rework to itself with p = 0.5), so a job's time in
+ * the system is exactly its passes: 1 + its reworks.  Sums of whole
+ * numbers are exact, so the identity holds to the last bit, and S's
+ * departures are every pass of every job.
+ */
+static void test_rework_pass_count(void **s)
+{
+    (void)s;
+    run r;
+    run_open(&r,
+             "stations:\n  S: {process: {dist: constant, value: 1}}\n"
+             "sources:\n  c: {interarrival: {dist: constant, value: 1000},\n"
+             "      route: [{station: S, rework: {p: 0.5, to: S}}]}\n",
+             200500, 0, NULL);
+    for (uint32_t rep = 0; rep < 3; rep++) {
+        tc_sim_run(r.sim, rep, r.res);
+        double done = r.res->completed[0], reworks = r.res->reworks_per_job[0] * done;
+        assert_int_equal((int)done, 200);
+        assert_close(reworks, round(reworks), 1e-9);
+        assert_close(r.res->time_in_system[0], 1 + r.res->reworks_per_job[0], 1e-12);
+        assert_close(r.res->throughput[0] * 200500, done + reworks, 1e-6);
+        assert_true(r.res->reworks_per_job[0] > 0.5 && r.res->reworks_per_job[0] < 1.5); /* mean 1 */
+    }
+    run_close(&r);
+}
+
+/*
+ * A batch started at its size: the oven bakes 3 at a time for 2.5; jobs
+ * arrive at 1, 2, 3, ...  Batches start at 3, 6, 9 and 12 (each when its
+ * third job arrives; the server is free again at 5.5, 8.5, 11.5) and the
+ * jobs of a batch wait 2, 1 and 0 before it: in the system 4.5, 3.5, 2.5.
+ * By 12.5 three batches are done: 9 jobs, 3.5 on average; busy 3 x 2.5 +
+ * 0.5 of 12.5; waiting integral 4 x 3.  The line after the oven never
+ * batches: its mean_batch is NaN.
+ */
+static void test_batch_at_size(void **s)
+{
+    (void)s;
+    run r;
+    run_open(&r,
+             "stations:\n  oven: {batch: {size: 3}, process: {dist: constant, value: 2.5}}\n"
+             "  pack: {servers: 9, process: {dist: constant, value: 0}}\n"
+             "sources:\n  c: {interarrival: {dist: constant, value: 1}, route: [oven, pack]}\n",
+             12.5, 0, NULL);
+    tc_sim_run(r.sim, 0, r.res);
+    assert_int_equal((int)r.res->completed[0], 9);
+    assert_close(r.res->time_in_system[0], 3.5, 1e-12);
+    assert_close(r.res->mean_batch[0], 3, 0);
+    assert_true(isnan(r.res->mean_batch[1]));
+    assert_close(r.res->utilisation[0], 8 / 12.5, 1e-12);
+    assert_close(r.res->mean_waiting[0], 12 / 12.5, 1e-12);
+    assert_close(r.res->throughput[0] * 12.5, 9, 1e-9);
+    run_close(&r);
+}
+
+/*
+ * A batch started at max_wait: size 3, max_wait 1.5, arrivals every 1.
+ * The job of 1 has waited 1.5 at 2.5: the batch {1, 2} starts then and
+ * ends at 3.5; the job of 3 has waited 1.5 at 4.5: {3, 4} until 5.5; and
+ * so on - never a full batch.  By 10: 8 jobs done (1.5 after they
+ * arrived, or 2.5), batches of 2.
+ */
+static void test_batch_at_max_wait(void **s)
+{
+    (void)s;
+    run r;
+    run_open(&r,
+             "stations:\n  oven: {batch: {size: 3, max_wait: 1.5}, process: {dist: constant, value: 1}}\n"
+             "sources:\n  c: {interarrival: {dist: constant, value: 1}, route: [oven]}\n",
+             10, 0, NULL);
+    tc_sim_run(r.sim, 0, r.res);
+    assert_int_equal((int)r.res->completed[0], 8);
+    assert_close(r.res->time_in_system[0], 2, 1e-12);
+    assert_close(r.res->mean_batch[0], 2, 0);
+    assert_close(r.res->utilisation[0], 4 / 10.0, 1e-12);
+    run_close(&r);
+    /* the same with max_wait set by a scenario path: 1.5 from t = 0 */
+    run_open(&r,
+             "stations:\n  oven: {batch: {size: 3}, process: {dist: constant, value: 1}}\n"
+             "sources:\n  c: {interarrival: {dist: constant, value: 1}, route: [oven]}\n"
+             "scenarios:\n  partial: [{at: 0, set: oven.batch.max_wait, value: 1.5}]\n",
+             10, 0, "partial");
+    tc_sim_run(r.sim, 0, r.res);
+    assert_int_equal((int)r.res->completed[0], 8);
+    assert_close(r.res->mean_batch[0], 2, 0);
+    run_close(&r);
+}
+
+/*
+ * A failure during a batch: size 2, process 4; {1, 2} starts at 2, the
+ * oven is down from 3 to 5, the batch resumes with its remaining 3 and
+ * ends at 8: in the system 7 and 6.  Busy 2-3 and 5-8.5 (the next batch
+ * starts at 8) of the 6.5 up.
+ */
+static void test_batch_failure(void **s)
+{
+    (void)s;
+    run r;
+    run_open(&r,
+             "stations:\n  oven: {batch: {size: 2}, process: {dist: constant, value: 4}}\n"
+             "sources:\n  c: {interarrival: {dist: constant, value: 1}, route: [oven]}\n"
+             "scenarios:\n  stop: [{at: 3, down: oven}, {at: 5, up: oven}]\n",
+             8.5, 0, "stop");
+    tc_sim_run(r.sim, 0, r.res);
+    assert_int_equal((int)r.res->completed[0], 2);
+    assert_close(r.res->time_in_system[0], 6.5, 1e-12);
+    assert_close(r.res->utilisation[0], 4.5 / 6.5, 1e-12);
+    assert_close(r.res->availability[0], 6.5 / 8.5, 1e-12);
+    run_close(&r);
+}
+
+/*
+ * The server stays blocked until its whole batch has left: {1, 2} bakes
+ * 2 to 3; B (one server, no buffer, 3 each) takes job 1 at 3, and job 2
+ * is held until B frees at 6.  The oven is blocked 3 to 6, then starts
+ * {3, 4} at 6 though jobs 3, 4 and 5 waited long before.
+ */
+static void test_batch_held_until_all_leave(void **s)
+{
+    (void)s;
+    run r;
+    run_open(&r,
+             "stations:\n  oven: {batch: {size: 2}, process: {dist: constant, value: 1}}\n"
+             "  B: {buffer: 0, process: {dist: constant, value: 3}}\n"
+             "sources:\n  c: {interarrival: {dist: constant, value: 1}, route: [oven, B]}\n",
+             6.5, 0, NULL);
+    tc_sim_run(r.sim, 0, r.res);
+    assert_int_equal((int)r.res->completed[0], 1);
+    assert_close(r.res->time_in_system[0], 5, 0);
+    assert_close(r.res->blocked[0], 3 / 6.5, 1e-12);
+    assert_close(r.res->utilisation[0], 1.5 / 6.5, 1e-12);
+    assert_close(r.res->throughput[0] * 6.5, 2, 1e-9);
+    run_close(&r);
+}
+
+/* Batch paths and the schema's batch errors. */
+static void test_batch_schema(void **s)
+{
+    (void)s;
+    tc_model *m =
+        tc_test_model("stations:\n  oven: {batch: {size: 8, max_wait: 20min},\n"
+                      "    process: {dist: normal, mean: 30, sd: 2}}\n"
+                      "time_unit: min\n"
+                      "sources:\n  w: {interarrival: {dist: exponential, mean: 3}, route: [oven]}\n");
+    char err[256];
+    const tc_param *size = &m->params[tc_model_param_find(m, "oven.batch.size")];
+    const tc_param *wait = &m->params[tc_model_param_find(m, "oven.batch.max_wait")];
+    assert_close(tc_plant_get(&m->plant, size), 8, 0);
+    assert_close(tc_plant_get(&m->plant, wait), 20, 0);
+    assert_int_equal(tc_plant_set(&m->plant, size, 0, err, sizeof err), TC_ERR_INPUT);
+    assert_int_equal(tc_plant_set(&m->plant, size, 2.5, err, sizeof err), TC_ERR_INPUT);
+    assert_int_equal(tc_plant_set(&m->plant, wait, -1, err, sizeof err), TC_ERR_INPUT);
+    assert_int_equal(tc_plant_set(&m->plant, size, 4, err, sizeof err), TC_OK);
+    assert_int_equal(m->plant.stations[0].batch_size, 4);
+    tc_model_destroy(m);
+#define OVEN "stations:\n  oven: {batch: {size: 4}, process: {dist: exponential, mean: 1}}\n"
+    expect_error(OVEN SRC "route: [{station: oven, process: {dist: exponential, mean: 2}}]}\n",
+                 "bad.yaml:4:75: source s step oven: oven is a batch station (one process time per batch, no "
+                 "changeovers): a step there cannot set its own 'process'");
+    expect_error(OVEN SRC "route: [{station: oven, setup: {dist: exponential, mean: 2}}]}\n",
+                 "cannot set its own 'setup'");
+    expect_error("stations:\n  oven: {setup: {dist: constant, value: 1}, batch: {size: 2},\n"
+                 "    process: {dist: exponential, mean: 1}}\n" SRC "route: [oven]}\n",
+                 "bad.yaml:2:45: station oven: a batch station has no changeovers: remove 'setup'");
+    expect_error(
+        "stations:\n  oven: {buffer: 3, batch: {size: 4}, process: {dist: exponential, mean: 1}}\n" SRC
+        "route: [oven]}\n",
+        "bad.yaml:2:35: station oven batch: size 4 exceeds buffer 3, so a full batch could never wait");
+    expect_error("stations:\n  oven: {batch: {size: 0}, process: {dist: exponential, mean: 1}}\n" SRC
+                 "route: [oven]}\n",
+                 "bad.yaml:2:24");
+    expect_error("stations:\n  oven: {batch: {max_wait: 3}, process: {dist: exponential, mean: 1}}\n" SRC
+                 "route: [oven]}\n",
+                 "station oven batch: missing 'size'");
+    expect_error(
+        "stations:\n  oven: {batch: {size: 2, max_wait: -3}, process: {dist: exponential, mean: 1}}\n" SRC
+        "route: [oven]}\n",
+        "max_wait");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -362,6 +545,12 @@ int main(void)
         cmocka_unit_test(test_setup_exact),
         cmocka_unit_test(test_setup_avoided_by_server_choice),
         cmocka_unit_test(test_failure_during_setup),
+        cmocka_unit_test(test_rework_pass_count),
+        cmocka_unit_test(test_batch_at_size),
+        cmocka_unit_test(test_batch_at_max_wait),
+        cmocka_unit_test(test_batch_failure),
+        cmocka_unit_test(test_batch_held_until_all_leave),
+        cmocka_unit_test(test_batch_schema),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,6 +45,7 @@ typedef struct tc_result {
     double *throughput;       /* jobs leaving the station per time unit */
     double *bottleneck_share; /* share of time as momentary bottleneck (active-period method) */
     double *setup;            /* changeover server-time / available server-time */
+    double *mean_batch;       /* jobs per batch started; NaN at a station that does not batch */
     double *time_in_system;   /* [source] mean, NaN if no job of it finished */
     double *completed;        /* [source] jobs that finished their route */
     double *scrapped;         /* [source] jobs that left the plant as scrap */

@@ -29,8 +29,10 @@ typedef struct tc_station {
     tc_dist process;
     int has_setup; /* a changeover before a job of another product than the server's last */
     tc_dist setup;
-    tc_dist ttf; /* time to failure, calendar time */
-    tc_dist ttr; /* time to repair */
+    int batch_size;        /* > 0: a batch station, serving groups of up to this many jobs */
+    double batch_max_wait; /* a smaller batch starts once its oldest job waited this; +inf: never */
+    tc_dist ttf;           /* time to failure, calendar time */
+    tc_dist ttr;           /* time to repair */
 } tc_station;
 
 /* A source is a product family: its own arrivals, priority and route. */
@@ -76,12 +78,14 @@ typedef enum tc_param_field {
     TC_FIELD_TTF,
     TC_FIELD_TTR,
     TC_FIELD_INTERARRIVAL,
-    TC_FIELD_PRIORITY,     /* owner: source */
-    TC_FIELD_STEP_PROCESS, /* owner: step */
-    TC_FIELD_REWORK_P,     /* owner: step */
-    TC_FIELD_SCRAP_P,      /* owner: step */
-    TC_FIELD_SETUP,        /* owner: station */
-    TC_FIELD_STEP_SETUP    /* owner: step */
+    TC_FIELD_PRIORITY,      /* owner: source */
+    TC_FIELD_STEP_PROCESS,  /* owner: step */
+    TC_FIELD_REWORK_P,      /* owner: step */
+    TC_FIELD_SCRAP_P,       /* owner: step */
+    TC_FIELD_SETUP,         /* owner: station */
+    TC_FIELD_STEP_SETUP,    /* owner: step */
+    TC_FIELD_BATCH_SIZE,    /* owner: station */
+    TC_FIELD_BATCH_MAX_WAIT /* owner: station */
 } tc_param_field;
 
 typedef struct tc_param {

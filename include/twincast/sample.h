@@ -20,6 +20,7 @@ enum {
     TC_M_AVAILABILITY,
     TC_M_BOTTLENECK_SHARE,
     TC_M_SETUP,
+    TC_M_MEAN_BATCH,
     TC_M_COUNT
 };
 /* The (replication, bin, station) measures. */

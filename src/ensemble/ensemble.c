@@ -10,8 +10,9 @@ static void store_row(tc_sample *out, long row, const tc_result *res)
 {
     size_t S = (size_t)out->S, TS = S * (size_t)out->T, o = (size_t)row * S;
     const double *src[TC_M_COUNT] = {
-        res->onset,   res->mean_waiting, res->max_waiting,  res->utilisation,      res->throughput,
-        res->blocked, res->starved,      res->availability, res->bottleneck_share, res->setup,
+        res->onset,      res->mean_waiting, res->max_waiting,  res->utilisation,      res->throughput,
+        res->blocked,    res->starved,      res->availability, res->bottleneck_share, res->setup,
+        res->mean_batch,
     };
     for (int k = 0; k < TC_M_COUNT; k++)
         memcpy(out->m[k] + o, src[k], sizeof(double) * S);

@@ -126,6 +126,8 @@ double tc_plant_get(const tc_plant *p, const tc_param *q)
     case TC_FIELD_PRIORITY: return p->sources[q->owner].priority;
     case TC_FIELD_REWORK_P: return p->steps[q->owner].rework_p;
     case TC_FIELD_SCRAP_P: return p->steps[q->owner].scrap_p;
+    case TC_FIELD_BATCH_SIZE: return p->stations[q->owner].batch_size;
+    case TC_FIELD_BATCH_MAX_WAIT: return p->stations[q->owner].batch_max_wait;
     default: return param_dist((tc_plant *)p, q)->p[q->index];
     }
 }
@@ -149,6 +151,8 @@ tc_status tc_plant_set(tc_plant *p, const tc_param *q, double v, char *err, size
     case TC_FIELD_BUFFER: p->stations[q->owner].buffer = (int)v; return TC_OK;
     case TC_FIELD_THRESHOLD: p->stations[q->owner].threshold = (int)v; return TC_OK;
     case TC_FIELD_PRIORITY: p->sources[q->owner].priority = (int)v; return TC_OK;
+    case TC_FIELD_BATCH_SIZE: p->stations[q->owner].batch_size = (int)v; return TC_OK;
+    case TC_FIELD_BATCH_MAX_WAIT: p->stations[q->owner].batch_max_wait = v; return TC_OK;
     case TC_FIELD_REWORK_P:
     case TC_FIELD_SCRAP_P: {
         tc_step *st = &p->steps[q->owner];
@@ -248,6 +252,17 @@ int tc_model_build_registry_(tc_model *m)
             return -1;
     }
     /* products and routing: after everything above, so older models keep their registry order */
+    for (int i = 0; i < m->plant.n_stations; i++) {
+        const tc_station *s = &m->plant.stations[i];
+        if (s->batch_size <= 0)
+            continue;
+        snprintf(path, sizeof path, "%s.batch.size", s->name);
+        if (add_param(m, &cap, path, 1, 0, 1, 1e6, i, TC_FIELD_BATCH_SIZE, 0))
+            return -1;
+        snprintf(path, sizeof path, "%s.batch.max_wait", s->name); /* settable even where omitted (+inf) */
+        if (add_param(m, &cap, path, 0, 1, 0, 1e15, i, TC_FIELD_BATCH_MAX_WAIT, 0))
+            return -1;
+    }
     for (int i = 0; i < m->plant.n_sources; i++) {
         const tc_source *src = &m->plant.sources[i];
         snprintf(path, sizeof path, "%s.priority", src->name);

@@ -184,9 +184,40 @@ static int parse_dist(loader *L, tc_node *n, tc_node *at, const char *what, tc_d
 
 /* ---- stations and sources ----------------------------------------------- */
 
+/* batch: {size, max_wait}: a batch station; max_wait omitted = full batches only. */
+static int parse_batch(loader *L, tc_node *n, tc_node *at, const char *what, tc_station *s)
+{
+    static const char *const keys[] = {"size", "max_wait", NULL};
+    char sub[160];
+    snprintf(sub, sizeof sub, "%s batch", what);
+    if (tc_doc_expect_mapping(&L->d, n, at, sub) || tc_doc_check_keys(&L->d, n, sub, keys))
+        return -1;
+    tc_node *size = tc_doc_find(n, "size", NULL), *wait = tc_doc_find(n, "max_wait", NULL);
+    long x;
+    if (!size)
+        return tc_doc_fail(&L->d, n, "%s: missing 'size' (the most jobs a batch holds)", sub);
+    if (tc_doc_int(&L->d, size, "batch size", 1, 1000000, &x))
+        return -1;
+    if (s->buffer != TC_UNLIMITED && x > s->buffer)
+        return tc_doc_fail(&L->d, size, "%s: size %ld exceeds buffer %d, so a full batch could never wait",
+                           sub, x, s->buffer);
+    if (s->has_setup)
+        return tc_doc_fail(&L->d, at, "%s: a batch station has no changeovers: remove 'setup'", what);
+    s->batch_size = (int)x;
+    s->batch_max_wait = INFINITY;
+    if (wait) {
+        if (tc_doc_duration(&L->d, wait, "max_wait", &s->batch_max_wait))
+            return -1;
+        if (!(s->batch_max_wait >= 0) || !isfinite(s->batch_max_wait))
+            return tc_doc_fail(&L->d, wait, "%s: max_wait must be a finite time >= 0", sub);
+    }
+    return 0;
+}
+
 static int parse_station(loader *L, tc_node *k, tc_node *v, tc_station *s)
 {
-    static const char *const keys[] = {"servers", "process", "setup", "buffer", "threshold", "failure", NULL};
+    static const char *const keys[] = {"servers", "process",   "setup",   "batch",
+                                       "buffer",  "threshold", "failure", NULL};
     char what[128];
     snprintf(what, sizeof what, "station %s", s->name);
     if (tc_doc_expect_mapping(&L->d, v, k, what) || tc_doc_check_keys(&L->d, v, what, keys))
@@ -230,6 +261,8 @@ static int parse_station(loader *L, tc_node *k, tc_node *v, tc_station *s)
             return -1;
         s->has_setup = 1;
     }
+    if ((n = tc_doc_find(v, "batch", &pk)) && parse_batch(L, n, pk, what, s))
+        return -1;
     tc_node *fk = NULL;
     if ((n = tc_doc_find(v, "failure", &fk))) {
         static const char *const fkeys[] = {"ttf", "ttr", NULL};
@@ -401,6 +434,16 @@ static int parse_step(loader *L, tc_node *item, const tc_source *src, int step, 
             return -1;
         snprintf(what, sizeof what, "source %s step %s", src->name, m->plant.stations[alts[0]].name);
         char sub[200];
+        const tc_station *batch = NULL;
+        for (int a = 0; a < *na; a++)
+            if (m->plant.stations[alts[a]].batch_size > 0)
+                batch = &m->plant.stations[alts[a]];
+        tc_node *own = tc_doc_find(item, "process", &k) ? k : tc_doc_find(item, "setup", &k) ? k : NULL;
+        if (batch && own)
+            return tc_doc_fail(&L->d, own,
+                               "%s: %s is a batch station (one process time per batch, no changeovers): "
+                               "a step there cannot set its own '%s'",
+                               what, batch->name, tc_doc_scalar(&L->d, own, "key"));
         if ((n = tc_doc_find(item, "process", &k))) {
             snprintf(sub, sizeof sub, "%s process", what);
             if (parse_dist(L, n, k, sub, &params->process))

@@ -10,157 +10,7 @@
  * Cancellation is lazy: an event carries the token its job or station had
  * when it was scheduled, and an event whose token is stale is dropped.
  */
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "sim_assert.h"
-#include "twincast/engine.h"
-
-enum { EV_ARRIVAL, EV_FINISH, EV_FAIL, EV_REPAIR, EV_CHANGE, EV_MARK, EV_SETUP_END };
-
-typedef struct event {
-    double t;
-    uint64_t order; /* insertion sequence << 4 | type: FIFO among equal times */
-    uint32_t a;     /* source, job, station or change index */
-    uint32_t token;
-} event;
-
-#define EV_TYPE(e) ((uint32_t)((e)->order & 15u))
-
-typedef struct job {
-    double arrival;
-    double finish;    /* scheduled end of service */
-    double remaining; /* while interrupted */
-    int source;
-    int step;     /* index into the source's route */
-    int station;  /* where it is (in service, waiting, or held blocked) */
-    int holder;   /* while blocked: station index, or -1 - source */
-    int slot;     /* position in the station's in-service list */
-    int priority; /* in a waiting line: its product's priority when it joined */
-    int reworks;  /* passes sent back by a rework decision */
-    int server;   /* at a changeover station: the server record it holds, else -1 */
-    uint32_t token;
-    union {            /* 64 bytes in all: a job's index is a shift */
-        int initial;   /* live: part of the start state, arrival time unknown */
-        int next_free; /* on the free list */
-    };
-} job;
-
-typedef struct ring { /* FIFO of job ids, grows by doubling */
-    int *v;
-    int cap, head, len;
-} ring;
-
-/* Integrals from time 0 up to some time; the one at the warm-up is subtracted. */
-typedef struct measures {
-    double wait, busy, blocked, idle, uptime, avail, bn;
-    long departures;
-} measures;
-
-/* At stations with changeovers each server is tracked: the product it last ran, since when it is free. */
-typedef struct server_rt {
-    int product; /* -1: never worked, so no changeover */
-    int held;    /* serving, in a changeover, or holding a blocked job */
-    double free_since;
-    double setup_end;  /* while in a changeover: when it ends */
-    double setup_left; /* a changeover interrupted by a failure: what remains */
-} server_rt;
-
-/* A station's changeovers, kept apart so that plants without them keep station_rt small. */
-typedef struct changeover_rt {
-    server_rt *srv; /* [nsrv] */
-    int nsrv, srvcap;
-    int in_setup;     /* servers in a changeover (counted in busy too) */
-    double k_setup;   /* integral of in_setup, as the station's k_ levels */
-    double at_warmup; /* the integral at the warm-up */
-    tc_rng rng;
-} changeover_rt;
-
-typedef struct station_rt {
-    tc_station *cfg; /* into the replication's plant copy */
-    int busy, blocked, up, held_down;
-    ring queue;             /* waiting jobs */
-    ring blockers;          /* jobs held upstream, waiting for room here */
-    int *svc, nsvc, svccap; /* jobs in service, running or interrupted */
-    uint32_t fail_token;
-    int servers, buffer, threshold; /* cached from the replication's plant */
-    int step_process;               /* some route step sets its own process time here */
-    /*
-     * Time integrals of piecewise-constant levels, kept as k = sum of
-     * (change * time of change), so that integral(t) = level * t - k: a
-     * change costs one multiply-add and nothing is done between changes.
-     */
-    double k_wait, k_busy, k_blocked, k_idle, k_up, k_avail;
-    int setups; /* the station or a step there has a changeover time: see sim->co */
-    int idle;   /* idle servers while up: never negative */
-    double bn;  /* time as momentary bottleneck */
-    long departures;
-    measures at_warmup;
-    double prev_wait, prev_bn; /* integrals at the last bin edge */
-    int max_wait;
-    double onset;
-    int active;
-    double active_since;
-    double inactive_at, previous_since; /* to bridge zero-length gaps */
-    tc_rng rng_process, rng_failure;
-} station_rt;
-
-typedef struct source_rt {
-    tc_rng rng;
-    tc_rng rng_routing; /* rework and scrap: drawn only at steps that have them */
-    double sum_time;
-    long done, scrapped, reworks; /* reworks: of the jobs that left */
-} source_rt;
-
-struct tc_sim {
-    /* touched by every event: first, together */
-    event *heap;
-    int nheap, heapcap;
-    uint64_t seq;
-    double now;
-    job *jobs;
-    int njobs, free_job;
-    station_rt *st;
-    source_rt *src;
-    long departures;
-    uint64_t events;
-    int bn_cur;
-    double bn_last;
-    int prioritised;       /* priorities differ, or a scenario changes one: order waiting lines */
-    int reworks_or_scraps; /* some route step may rework or scrap */
-    int any_setups;
-    const tc_model *m;
-    tc_plant plant; /* per replication */
-    tc_run_cfg cfg;
-    int S, R, T;
-    double inv_bin;
-    int bins_done; /* bin edges passed */
-    int warmup_done;
-    uint32_t replication;
-    tc_result *out;
-    /* set-up */
-    tc_plant base; /* model + state overrides */
-    const tc_state *state;
-    const tc_scenario *scenario;
-    int *entry_source, *entry_step; /* where a job found at a station continues */
-    unsigned char *step_process;    /* [station]: some route step sets its own process time there */
-    unsigned char *setup_at;        /* [station]: the station or a step there has a changeover time */
-    changeover_rt *co;              /* [station] */
-};
-
-/*
- * TC_SIM_CHECK stays on in every build: its few checks guard results that
- * would otherwise be silently wrong.  tc_assert (sim_assert.h) is compiled
- * in for debug, sanitizer and fuzz builds only, so it may sit on the hot
- * path.  Both report through tc_sim_assert_fail().
- */
-#define TC_SIM_CHECK(sim, cond)                                                                              \
-    do {                                                                                                     \
-        if (!(cond))                                                                                         \
-            tc_sim_assert_fail(sim, #cond, __FILE__, __LINE__);                                              \
-    } while (0)
+#include "sim_internal.h"
 
 _Noreturn void tc_sim_assert_fail(const tc_sim *sim, const char *cond, const char *file, int line)
 {
@@ -182,15 +32,7 @@ int tc_sim_assertions(void)
 #endif
 }
 
-/* A station's counts agree: never negative, and the busy servers are the jobs in service while up. */
-#define tc_assert_station(sim, st)                                                                           \
-    do {                                                                                                     \
-        tc_assert(sim, (st)->busy >= 0 && (st)->blocked >= 0 && (st)->nsvc >= 0 && (st)->queue.len >= 0);    \
-        tc_assert(sim, (st)->up ? (st)->busy == (st)->nsvc : (st)->busy == 0);                               \
-        tc_assert(sim, ((st)->idle > 0) == ((st)->up && (st)->busy + (st)->blocked < (st)->servers));        \
-    } while (0)
-
-static void *grow(void *p, int *cap, size_t elem, int min)
+void *tc_sim_grow(void *p, int *cap, size_t elem, int min)
 {
     int ncap = *cap ? *cap * 2 : min;
     void *np = realloc(p, elem * (size_t)ncap);
@@ -200,36 +42,6 @@ static void *grow(void *p, int *cap, size_t elem, int min)
     }
     *cap = ncap;
     return np;
-}
-
-/* ---- rings -------------------------------------------------------------- */
-
-static inline void ring_push(ring *r, int x)
-{
-    if (r->len == r->cap) {
-        int old = r->cap;
-        r->v = grow(r->v, &r->cap, sizeof *r->v, 16);
-        /* unwrap: move the wrapped head segment to the end of the new space */
-        if (r->head + r->len > old) {
-            int tail = old - r->head;
-            memmove(r->v + r->cap - tail, r->v + r->head, sizeof *r->v * (size_t)tail);
-            r->head = r->cap - tail;
-        }
-    }
-    int i = r->head + r->len;
-    if (i >= r->cap)
-        i -= r->cap;
-    r->v[i] = x;
-    r->len++;
-}
-
-static int ring_pop(ring *r)
-{
-    int x = r->v[r->head];
-    if (++r->head == r->cap)
-        r->head = 0;
-    r->len--;
-    return x;
 }
 
 /*
@@ -252,42 +64,6 @@ static void queue_push(tc_sim *sim, ring *q, int id)
         q->v[b] = q->v[a];
         q->v[a] = id;
     }
-}
-
-/* ---- the event calendar: a binary heap on (t, seq) ---------------------- */
-
-/*
- * Event times are never negative, and the bits of non-negative doubles
- * order as unsigned integers do; so (time, order) compares as one 128-bit
- * integer: no branch on ties, which the calendar meets on every sift.
- */
-static inline unsigned __int128 ev_key(const event *e)
-{
-    uint64_t bits;
-    memcpy(&bits, &e->t, sizeof bits);
-    return (unsigned __int128)bits << 64 | e->order;
-}
-
-static inline int ev_before(const event *x, const event *y)
-{
-    return ev_key(x) < ev_key(y);
-}
-
-static void schedule(tc_sim *sim, double t, uint32_t type, uint32_t a, uint32_t token)
-{
-    if (sim->nheap == sim->heapcap)
-        sim->heap = grow(sim->heap, &sim->heapcap, sizeof *sim->heap, 64);
-    TC_SIM_CHECK(sim, t >= 0);                               /* ev_key's premise; NaN fails it too */
-    event e = {t + 0.0, (sim->seq++ << 4) | type, a, token}; /* + 0.0: -0 becomes +0 */
-    int i = sim->nheap++;
-    while (i > 0) {
-        int p = (i - 1) / 2;
-        if (!ev_before(&e, &sim->heap[p]))
-            break;
-        sim->heap[i] = sim->heap[p];
-        i = p;
-    }
-    sim->heap[i] = e;
 }
 
 static event pop_event(tc_sim *sim)
@@ -316,7 +92,7 @@ static int job_new(tc_sim *sim, int source, int step, int initial)
 {
     if (sim->free_job < 0) {
         int old = sim->njobs;
-        sim->jobs = grow(sim->jobs, &sim->njobs, sizeof *sim->jobs, 256);
+        sim->jobs = tc_sim_grow(sim->jobs, &sim->njobs, sizeof *sim->jobs, 256);
         for (int i = sim->njobs - 1; i >= old; i--) {
             sim->jobs[i].token = 0;
             sim->jobs[i].next_free = sim->free_job;
@@ -337,6 +113,11 @@ static int job_new(tc_sim *sim, int source, int step, int initial)
     return id;
 }
 
+int tc_sim_job_new(tc_sim *sim, int source, int step, int initial)
+{
+    return job_new(sim, source, step, initial);
+}
+
 static void job_free(tc_sim *sim, int id)
 {
     sim->jobs[id].token++; /* any event still naming it is stale */
@@ -345,11 +126,6 @@ static void job_free(tc_sim *sim, int id)
 }
 
 /* ---- measures ------------------------------------------------------------ */
-
-static inline void level_step(double *k, int delta, double now)
-{
-    *k += delta * now;
-}
 
 static measures measures_at(const station_rt *st, double t)
 {
@@ -363,37 +139,6 @@ static measures measures_at(const station_rt *st, double t)
     m.bn = st->bn;
     m.departures = st->departures;
     return m;
-}
-
-/* Idle servers: up, neither busy nor blocked.  Zero, not negative, while a
- * shrink is still draining the jobs above the new capacity. */
-static void idle_refresh(tc_sim *sim, station_rt *st)
-{
-    int idle = st->up ? st->servers - st->busy - st->blocked : 0;
-    if (idle < 0)
-        idle = 0;
-    if (idle != st->idle) {
-        level_step(&st->k_idle, idle - st->idle, sim->now);
-        st->idle = idle;
-    }
-}
-
-static void busy_step(tc_sim *sim, station_rt *st, int delta)
-{
-    st->busy += delta;
-    level_step(&st->k_busy, delta, sim->now);
-    idle_refresh(sim, st);
-    tc_assert_station(sim, st);
-}
-
-/* Blocked server-time counts while the station is up, like available time. */
-static void blocked_step(tc_sim *sim, station_rt *st, int delta)
-{
-    st->blocked += delta;
-    if (st->up)
-        level_step(&st->k_blocked, delta, sim->now);
-    idle_refresh(sim, st);
-    tc_assert_station(sim, st);
 }
 
 static void up_step(tc_sim *sim, station_rt *st, int up)
@@ -415,16 +160,8 @@ static void waiting_changed(tc_sim *sim, station_rt *st)
         st->onset = sim->now;
 }
 
-static void bn_credit(tc_sim *sim)
-{
-    double dt = sim->now - sim->bn_last;
-    sim->bn_last = sim->now;
-    if (sim->bn_cur >= 0 && dt > 0)
-        sim->st[sim->bn_cur].bn += dt;
-}
-
 /* The momentary bottleneck: the station with the longest ongoing active period. */
-static void bn_rescan(tc_sim *sim)
+void tc_sim_bn_rescan(tc_sim *sim)
 {
     bn_credit(sim);
     int best = -1;
@@ -434,156 +171,14 @@ static void bn_rescan(tc_sim *sim)
     sim->bn_cur = best;
 }
 
-/*
- * Active period: working, down or in repair; starved or blocked: inactive.
- * A station that hands over from one job to the next at the same instant
- * never stops being active: a gap of zero length does not end its period.
- * A new period is the shortest there is, so it changes the bottleneck only
- * when there was none (or on a tie, which the lower index wins); a period
- * that ends matters only if it was the bottleneck's.
- */
-/* s: st's index, passed rather than derived (a division by sizeof *st on a hot path). */
-static void activity_changed(tc_sim *sim, station_rt *st, int s)
-{
-    int a = st->busy > 0 || !st->up;
-    if (a == st->active)
-        return;
-    st->active = a;
-    int cur = sim->bn_cur;
-    if (a) {
-        st->active_since = st->inactive_at == sim->now ? st->previous_since : sim->now;
-        double since = st->active_since;
-        if (cur < 0 || since < sim->st[cur].active_since || (since == sim->st[cur].active_since && s < cur)) {
-            bn_credit(sim);
-            sim->bn_cur = s;
-        }
-    } else {
-        st->inactive_at = sim->now;
-        st->previous_since = st->active_since;
-        if (s == cur)
-            bn_rescan(sim);
-    }
-}
-
 /* ---- service ------------------------------------------------------------- */
-
-static void svc_add(station_rt *st, tc_sim *sim, int id)
-{
-    if (st->nsvc == st->svccap)
-        st->svc = grow(st->svc, &st->svccap, sizeof *st->svc, 8);
-    sim->jobs[id].slot = st->nsvc;
-    st->svc[st->nsvc++] = id;
-}
-
-static void svc_remove(station_rt *st, tc_sim *sim, int id)
-{
-    int slot = sim->jobs[id].slot, last = st->svc[--st->nsvc];
-    st->svc[slot] = last;
-    sim->jobs[last].slot = slot;
-}
-
-/* Makes sure every server of a changeover station has its record (servers can grow). */
-static void servers_cover(tc_sim *sim, int s)
-{
-    changeover_rt *co = &sim->co[s];
-    while (co->nsrv < sim->st[s].servers) {
-        if (co->nsrv == co->srvcap)
-            co->srv = grow(co->srv, &co->srvcap, sizeof *co->srv, 4);
-        co->srv[co->nsrv++] = (server_rt){-1, 0, sim->now, 0, 0};
-    }
-}
-
-/*
- * A changeover station: the free server the job takes, and its changeover
- * time.  One that last ran the job's product needs none; else the one free
- * longest, which needs one unless it never worked.
- */
-static double take_server(tc_sim *sim, int s, job *j, int initial)
-{
-    changeover_rt *co = &sim->co[s];
-    servers_cover(sim, s);
-    int same = -1, longest = -1;
-    for (int i = 0; i < co->nsrv; i++) {
-        const server_rt *v = &co->srv[i];
-        if (v->held)
-            continue;
-        if (v->product == j->source && (same < 0 || v->free_since < co->srv[same].free_since))
-            same = i;
-        if (longest < 0 || v->free_since < co->srv[longest].free_since)
-            longest = i;
-    }
-    TC_SIM_CHECK(sim, longest >= 0); /* a start needs a free server */
-    int pick = same >= 0 ? same : longest;
-    server_rt *v = &co->srv[pick];
-    int changeover = !initial && same < 0 && v->product >= 0;
-    v->product = j->source;
-    v->held = 1;
-    v->setup_left = 0;
-    j->server = pick;
-    if (!changeover)
-        return 0;
-    const tc_step *sp = &sim->plant.steps[sim->plant.sources[j->source].first_step + j->step];
-    const tc_station *cfg = sim->st[s].cfg;
-    const tc_dist *d = sp->has_setup ? &sp->setup : cfg->has_setup ? &cfg->setup : NULL;
-    return d ? tc_dist_sample(d, &co->rng) : 0;
-}
-
-/* The job frees its server record at a changeover station. */
-static void release_server(tc_sim *sim, int s, int server)
-{
-    if (!sim->any_setups || !sim->st[s].setups || server < 0)
-        return;
-    sim->co[s].srv[server].held = 0;
-    sim->co[s].srv[server].free_since = sim->now;
-}
-
-static void setup_step(tc_sim *sim, int s, int delta)
-{
-    changeover_rt *co = &sim->co[s];
-    co->in_setup += delta;
-    level_step(&co->k_setup, delta, sim->now);
-    tc_assert(sim, co->in_setup >= 0 && co->in_setup <= sim->st[s].busy);
-}
-
-/* A changeover starts (or resumes) now and lasts `left`. */
-static void begin_setup(tc_sim *sim, int s, int id, double left)
-{
-    job *j = &sim->jobs[id];
-    server_rt *v = &sim->co[s].srv[j->server];
-    v->setup_end = sim->now + left;
-    v->setup_left = 0;
-    setup_step(sim, s, 1);
-    schedule(sim, v->setup_end, EV_SETUP_END, (uint32_t)id, j->token);
-}
-
-/* Service at a station with changeovers: a server record, and a changeover first where needed. */
-static __attribute__((noinline)) void start_service_setup(tc_sim *sim, int s, int id, double duration,
-                                                          int initial)
-{
-    station_rt *st = &sim->st[s];
-    job *j = &sim->jobs[id];
-    double setup = take_server(sim, s, j, initial);
-    j->station = s;
-    svc_add(st, sim, id);
-    if (st->up) {
-        busy_step(sim, st, 1);
-        j->finish = sim->now + setup + duration;
-        schedule(sim, j->finish, EV_FINISH, (uint32_t)id, j->token);
-        if (setup > 0)
-            begin_setup(sim, s, id, setup);
-        activity_changed(sim, st, s);
-    } else {
-        j->remaining = setup + duration; /* resumes at repair */
-        sim->co[s].srv[j->server].setup_left = setup;
-    }
-}
 
 /* Starts (or, for a job of the start state, continues) service. */
 static void start_service(tc_sim *sim, int s, int id, double duration, int initial)
 {
     station_rt *st = &sim->st[s];
     if (st->setups) {
-        start_service_setup(sim, s, id, duration, initial);
+        tc_changeover_start(sim, s, id, duration, initial);
         return;
     }
     job *j = &sim->jobs[id];
@@ -597,6 +192,19 @@ static void start_service(tc_sim *sim, int s, int id, double duration, int initi
     } else {
         j->remaining = duration; /* resumes at repair */
     }
+}
+
+void tc_sim_start_service(tc_sim *sim, int s, int id, double duration, int initial)
+{
+    start_service(sim, s, id, duration, initial);
+}
+
+/* The job frees its server record at a changeover station. */
+static void release_server(tc_sim *sim, int s, int server)
+{
+    if (!sim->any_setups || !sim->st[s].setups || server < 0)
+        return;
+    tc_changeover_release(sim, s, server);
 }
 
 /* The job's process time here: its route step's own, or else the station's. */
@@ -618,9 +226,10 @@ static int has_free_server(const station_rt *st)
     return st->idle > 0;
 }
 
+/* A batch station's waiting places hold the jobs its batches gather, so only its buffer counts. */
 static int has_room(const station_rt *st)
 {
-    return (has_free_server(st) && st->queue.len == 0) || st->buffer == TC_UNLIMITED ||
+    return (has_free_server(st) && st->queue.len == 0 && !st->batching) || st->buffer == TC_UNLIMITED ||
            st->queue.len < st->buffer;
 }
 
@@ -628,15 +237,18 @@ static int has_room(const station_rt *st)
 static void enter(tc_sim *sim, int s, int id)
 {
     station_rt *st = &sim->st[s];
-    if (has_free_server(st) && st->queue.len == 0) {
+    if (has_free_server(st) && st->queue.len == 0 && __builtin_expect(!st->batching, 1)) {
         start_service(sim, s, id, draw_process(sim, s, &sim->jobs[id]), 0);
         tc_assert(sim, st->busy + st->blocked <= st->servers); /* a start needs a free server */
         return;
     }
     sim->jobs[id].station = s;
+    sim->jobs[id].joined = sim->now;
     queue_push(sim, &st->queue, id);
     level_step(&st->k_wait, 1, sim->now);
     waiting_changed(sim, st);
+    if (__builtin_expect(st->batching, 0))
+        tc_batch_joined(sim, s, id);
 }
 
 /* Which station the job's current route step sends it to. */
@@ -673,18 +285,30 @@ static void arrival_next(tc_sim *sim, int src)
              (uint32_t)src, 0);
 }
 
+/*
+ * A job left station s (`server`: its server or batch record there).  At a
+ * batch station the server stays held until the batch's last job is gone.
+ */
+static void station_left(tc_sim *sim, int s, int server)
+{
+    sim->st[s].departures++;
+    if (__builtin_expect(sim->st[s].batching, 0))
+        tc_batch_left(sim, s, server);
+    station_pull(sim, s);
+}
+
 /* A holder (station or source) is free again: its blocked job moved on. */
-static void holder_released(tc_sim *sim, int holder)
+static void holder_released(tc_sim *sim, int holder, int server)
 {
     if (holder < 0) {
         arrival_next(sim, -1 - holder);
         return;
     }
     station_rt *h = &sim->st[holder];
-    blocked_step(sim, h, -1);
+    if (!h->batching) /* a batch's server counts as blocked once, until all its jobs are gone */
+        blocked_step(sim, h, -1);
     tc_assert(sim, h->blocked >= 0);
-    h->departures++;
-    station_pull(sim, holder);
+    station_left(sim, holder, server);
 }
 
 /*
@@ -696,20 +320,23 @@ static void station_pull(tc_sim *sim, int s)
 {
     station_rt *st = &sim->st[s];
     for (;;) {
-        while (has_free_server(st) && st->queue.len > 0) {
-            int id = ring_pop(&st->queue);
-            level_step(&st->k_wait, -1, sim->now);
-            start_service(sim, s, id, draw_process(sim, s, &sim->jobs[id]), 0);
-            tc_assert(sim, st->busy + st->blocked <= st->servers);
-        }
+        if (__builtin_expect(st->batching, 0))
+            tc_batch_fill(sim, s);
+        else
+            while (has_free_server(st) && st->queue.len > 0) {
+                int id = ring_pop(&st->queue);
+                level_step(&st->k_wait, -1, sim->now);
+                start_service(sim, s, id, draw_process(sim, s, &sim->jobs[id]), 0);
+                tc_assert(sim, st->busy + st->blocked <= st->servers);
+            }
         if (st->blockers.len == 0 || !has_room(st))
             return;
         int id = ring_pop(&st->blockers);
-        int holder = sim->jobs[id].holder;
+        int holder = sim->jobs[id].holder, server = sim->jobs[id].server;
         if (holder >= 0) /* its server there is free once it moves (before: it may re-enter there) */
-            release_server(sim, holder, sim->jobs[id].server);
+            release_server(sim, holder, server);
         enter(sim, s, id);
-        holder_released(sim, holder);
+        holder_released(sim, holder, server);
     }
 }
 
@@ -737,7 +364,7 @@ static __attribute__((noinline)) int next_step(tc_sim *sim, job *j, int *scrap)
 static void job_leaves(tc_sim *sim, int id, int holder, int scrap)
 {
     job *j = &sim->jobs[id];
-    sim->st[holder].departures++;
+    int server = j->server;
     if (sim->now >= sim->cfg.warmup && !j->initial) {
         source_rt *r = &sim->src[j->source];
         if (scrap) {
@@ -749,9 +376,9 @@ static void job_leaves(tc_sim *sim, int id, int holder, int scrap)
         r->reworks += j->reworks;
     }
     sim->departures++;
-    release_server(sim, holder, j->server);
+    release_server(sim, holder, server);
     job_free(sim, id);
-    station_pull(sim, holder);
+    station_left(sim, holder, server);
 }
 
 /* The job ends its current step (at a station, or as a new arrival). */
@@ -770,12 +397,12 @@ static void job_advance(tc_sim *sim, int id, int holder)
     j->step = next;
     int t = choose(sim, j);
     if (has_room(&sim->st[t])) {
+        int server = j->server;
         if (holder >= 0) /* before entering: a rework may come back to this very station */
-            release_server(sim, holder, j->server);
+            release_server(sim, holder, server);
         enter(sim, t, id);
         if (holder >= 0) {
-            sim->st[holder].departures++;
-            station_pull(sim, holder);
+            station_left(sim, holder, server);
         } else {
             arrival_next(sim, -1 - holder);
         }
@@ -785,8 +412,13 @@ static void job_advance(tc_sim *sim, int id, int holder)
     j->holder = holder;
     j->station = t;
     ring_push(&sim->st[t].blockers, id);
-    if (holder >= 0)
+    if (holder >= 0 && !sim->st[holder].batching)
         blocked_step(sim, &sim->st[holder], 1);
+}
+
+void tc_sim_advance(tc_sim *sim, int id, int holder)
+{
+    job_advance(sim, id, holder);
 }
 
 /* ---- failures ------------------------------------------------------------ */
@@ -798,14 +430,10 @@ static void go_down(tc_sim *sim, int s)
     for (int i = 0; i < st->nsvc; i++) {
         job *j = &sim->jobs[st->svc[i]];
         j->remaining = j->finish - sim->now;
-        j->token++; /* preempted: its finish (and changeover) events are void */
-        if (st->setups) {
-            server_rt *v = &sim->co[s].srv[j->server];
-            v->setup_left = v->setup_end > sim->now ? v->setup_end - sim->now : 0;
-        }
+        j->token++; /* preempted: its finish (and changeover) events are void; a batch's with its first job */
     }
-    if (st->setups && sim->co[s].in_setup)
-        setup_step(sim, s, -sim->co[s].in_setup);
+    if (st->setups)
+        tc_changeover_down(sim, s);
     busy_step(sim, st, -st->busy);
     activity_changed(sim, st, s);
 }
@@ -821,11 +449,8 @@ static void come_up(tc_sim *sim, int s)
         schedule(sim, j->finish, EV_FINISH, (uint32_t)st->svc[i], j->token);
     }
     busy_step(sim, st, st->nsvc - st->busy);
-    for (int i = 0; st->setups && i < st->nsvc; i++) { /* an interrupted changeover resumes too */
-        const server_rt *v = &sim->co[s].srv[sim->jobs[st->svc[i]].server];
-        if (v->setup_left > 0)
-            begin_setup(sim, s, st->svc[i], v->setup_left);
-    }
+    if (st->setups)
+        tc_changeover_up(sim, s);
     activity_changed(sim, st, s);
     if (st->cfg->has_failure)
         schedule(sim, sim->now + tc_dist_sample(&st->cfg->ttf, &st->rng_failure), EV_FAIL, (uint32_t)s,
@@ -881,7 +506,7 @@ static void apply_change(tc_sim *sim, const tc_change *c)
         st->buffer = st->cfg->buffer;
         st->threshold = st->cfg->threshold;
         if (st->setups)
-            servers_cover(sim, s);
+            tc_changeover_cover(sim, s);
         idle_refresh(sim, st);
         waiting_changed(sim, st);
         station_pull(sim, s);
@@ -921,8 +546,8 @@ static void mark(tc_sim *sim)
     if (!sim->warmup_done && sim->now >= sim->cfg.warmup) {
         for (int s = 0; s < sim->S; s++)
             sim->st[s].at_warmup = measures_at(&sim->st[s], sim->now);
-        for (int s = 0; sim->any_setups && s < sim->S; s++)
-            sim->co[s].at_warmup = sim->co[s].in_setup * sim->now - sim->co[s].k_setup;
+        if (sim->any_setups)
+            tc_changeover_warmup(sim);
         sim->warmup_done = 1;
     }
     while (sim->bins_done < sim->T - 1 && (sim->bins_done + 1) * sim->cfg.bin_width <= sim->now)
@@ -947,6 +572,10 @@ static void handle(tc_sim *sim, const event *e)
         station_rt *st = &sim->st[s];
         tc_assert(sim, st->up && j->slot < st->nsvc && st->svc[j->slot] == (int)e->a);
         svc_remove(st, sim, (int)e->a);
+        if (__builtin_expect(st->batching, 0)) {
+            tc_batch_done(sim, s, (int)e->a);
+            break;
+        }
         busy_step(sim, st, -1);
         tc_assert(sim, st->busy >= 0);
         activity_changed(sim, st, s);
@@ -974,8 +603,14 @@ static void handle(tc_sim *sim, const event *e)
     case EV_SETUP_END:
         if (sim->jobs[e->a].token != e->token)
             return; /* interrupted: it resumes at the repair */
-        setup_step(sim, sim->jobs[e->a].station, -1);
+        tc_changeover_end(sim, (int)e->a);
         return; /* part of the service, not an event of its own */
+    case EV_BATCH_DUE:
+        if (sim->ba[e->a].due_token != e->token)
+            return;
+        sim->ba[e->a].due = NAN;
+        station_pull(sim, (int)e->a); /* the oldest job has waited max_wait: a batch may start */
+        break;
     }
     sim->events++;
 }
@@ -1005,8 +640,8 @@ tc_result *tc_result_create(int S, int R, int T)
     r->n_sources = R;
     r->n_bins = T;
     double **per_station[] = {
-        &r->onset,   &r->mean_waiting, &r->max_waiting, &r->utilisation,      &r->blocked,
-        &r->starved, &r->availability, &r->throughput,  &r->bottleneck_share, &r->setup};
+        &r->onset,        &r->mean_waiting, &r->max_waiting,      &r->utilisation, &r->blocked,   &r->starved,
+        &r->availability, &r->throughput,   &r->bottleneck_share, &r->setup,       &r->mean_batch};
     int ok = 1;
     for (size_t i = 0; i < sizeof per_station / sizeof *per_station; i++)
         ok &= (*per_station[i] = calloc((size_t)S, sizeof(double))) != NULL;
@@ -1037,6 +672,7 @@ void tc_result_destroy(tc_result *r)
     free(r->throughput);
     free(r->bottleneck_share);
     free(r->setup);
+    free(r->mean_batch);
     free(r->time_in_system);
     free(r->completed);
     free(r->scrapped);
@@ -1062,6 +698,13 @@ tc_sim *tc_sim_create(const tc_model *m)
     sim->step_process = calloc((size_t)sim->S, 1);
     sim->setup_at = calloc((size_t)sim->S, 1);
     sim->co = calloc((size_t)sim->S, sizeof *sim->co);
+    int batches = 0;
+    for (int s = 0; s < sim->S; s++)
+        batches |= m->plant.stations[s].batch_size > 0;
+    if (batches && !(sim->ba = calloc((size_t)sim->S, sizeof *sim->ba))) {
+        tc_sim_destroy(sim);
+        return NULL;
+    }
     int plants =
         tc_plant_clone(&sim->base, &m->plant) == TC_OK && tc_plant_clone(&sim->plant, &m->plant) == TC_OK;
     if (!plants || !sim->st || !sim->src || !sim->entry_source || !sim->entry_step || !sim->step_process ||
@@ -1105,6 +748,9 @@ void tc_sim_destroy(tc_sim *sim)
             free(sim->st[s].blockers.v);
             free(sim->st[s].svc);
             free(sim->co ? sim->co[s].srv : NULL);
+            for (int b = 0; sim->ba && b < sim->ba[s].nb; b++)
+                free(sim->ba[s].b[b].jobs);
+            free(sim->ba ? sim->ba[s].b : NULL);
         }
     free(sim->st);
     free(sim->src);
@@ -1113,6 +759,7 @@ void tc_sim_destroy(tc_sim *sim)
     free(sim->step_process);
     free(sim->setup_at);
     free(sim->co);
+    free(sim->ba);
     tc_plant_release(&sim->base);
     tc_plant_release(&sim->plant);
     free(sim->heap);
@@ -1195,15 +842,22 @@ static void place_state(tc_sim *sim)
         const tc_step *entry = &sim->plant.steps[sim->plant.sources[r].first_step + sim->entry_step[s]];
         const tc_dist *process = entry->has_process ? &entry->process : &st->cfg->process;
         for (int k = 0; k < ss->n_in_service; k++) {
-            int id = job_new(sim, r, sim->entry_step[s], 1);
             double rest = tc_dist_sample_residual(process, ss->in_service[k], &init);
+            if (st->batching) {
+                tc_batch_place(sim, s, r, sim->entry_step[s], 1, rest);
+                continue;
+            }
+            int id = job_new(sim, r, sim->entry_step[s], 1);
             start_service(sim, s, id, rest, 1);
         }
         for (int k = 0; k < ss->waiting; k++) {
             int id = job_new(sim, r, sim->entry_step[s], 1);
             sim->jobs[id].station = s;
+            sim->jobs[id].joined = 0;
             queue_push(sim, &st->queue, id); /* at t = 0: no integral to adjust */
         }
+        if (st->batching)
+            tc_batch_queued(sim, s);
         waiting_changed(sim, st);
     }
     /* a snapshot may show idle servers next to waiting jobs: start them now */
@@ -1255,13 +909,11 @@ static void reset(tc_sim *sim, uint32_t rep, tc_result *out)
         st->inactive_at = -1;
         tc_rng_init(&st->rng_process, sim->cfg.seed, sim->cfg.crn_key, rep, TC_STREAM_PROCESS(s));
         tc_rng_init(&st->rng_failure, sim->cfg.seed, sim->cfg.crn_key, rep, TC_STREAM_FAILURE(s));
-        if (st->setups) {
-            changeover_rt *co = &sim->co[s];
-            co->nsrv = co->in_setup = 0;
-            co->k_setup = co->at_warmup = 0;
-            tc_rng_init(&co->rng, sim->cfg.seed, sim->cfg.crn_key, rep, TC_STREAM_SETUP(s));
-            servers_cover(sim, s);
-        }
+        if (st->setups)
+            tc_changeover_reset(sim, s);
+        st->batching = sim->ba && sim->plant.stations[s].batch_size > 0;
+        if (st->batching)
+            tc_batch_reset(sim, s);
     }
     for (int r = 0; r < sim->R; r++) {
         memset(&sim->src[r], 0, sizeof sim->src[r]);
@@ -1279,13 +931,13 @@ static void finish(tc_sim *sim, tc_result *out)
         station_rt *st = &sim->st[s];
         measures m = measures_at(st, end), w = st->at_warmup;
         double avail = m.avail - w.avail, busy = m.busy - w.busy, blocked = m.blocked - w.blocked;
-        const changeover_rt *co = &sim->co[s];
-        double setup = st->setups ? co->in_setup * end - co->k_setup - co->at_warmup : 0;
+        double setup = st->setups ? tc_changeover_time(sim, s, end) : 0;
         out->onset[s] = st->onset;
         out->mean_waiting[s] = dur > 0 ? (m.wait - w.wait) / dur : NAN;
         out->max_waiting[s] = st->max_wait;
         out->utilisation[s] = avail > 0 ? (busy - setup) / avail : NAN; /* processing only */
         out->setup[s] = avail > 0 ? setup / avail : NAN;
+        out->mean_batch[s] = st->batching ? tc_batch_mean(sim, s) : NAN;
         out->blocked[s] = avail > 0 ? blocked / avail : NAN;
         out->starved[s] = avail > 0 ? (m.idle - w.idle) / avail : NAN;
         out->availability[s] = dur > 0 ? (m.uptime - w.uptime) / dur : NAN;
@@ -1326,7 +978,7 @@ void tc_sim_run(tc_sim *sim, uint32_t rep, tc_result *out)
     place_state(sim);
     for (int r = 0; r < sim->R; r++)
         arrival_next(sim, r);
-    bn_rescan(sim);
+    tc_sim_bn_rescan(sim);
     schedule_mark(sim);
     const double horizon = sim->cfg.horizon;
     const long maxdep = sim->cfg.max_departures;
