@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "tc_test.h"
+#include "twincast/state.h"
 
 #define LEVEL 0.99
 
@@ -18,12 +19,19 @@ typedef struct run {
     tc_sim *sim;
     tc_result *res;
     tc_run_cfg cfg;
+    tc_state *state;
 } run;
 
-static void run_open(run *r, const char *yaml, double horizon, double warmup, const char *scenario)
+static void run_open_state(run *r, const char *yaml, const char *state, double horizon, double warmup,
+                           const char *scenario)
 {
     char err[256];
     r->m = tc_test_model(yaml);
+    r->state = NULL;
+    if (state && tc_state_parse_json(r->m, state, strlen(state), "state.json", &r->state, err, sizeof err)) {
+        print_error("%s\n", err);
+        fail();
+    }
     tc_run_cfg_default(&r->cfg, r->m);
     r->cfg.horizon = horizon;
     r->cfg.warmup = warmup;
@@ -31,13 +39,19 @@ static void run_open(run *r, const char *yaml, double horizon, double warmup, co
     r->sim = tc_sim_create(r->m);
     r->res = tc_result_create(r->m->plant.n_stations, r->m->plant.n_sources, 1);
     const tc_scenario *sc = scenario ? &r->m->scenarios[tc_model_scenario_index(r->m, scenario)] : NULL;
-    assert_int_equal(tc_sim_initialize(r->sim, NULL, sc, &r->cfg, err, sizeof err), TC_OK);
+    assert_int_equal(tc_sim_initialize(r->sim, r->state, sc, &r->cfg, err, sizeof err), TC_OK);
+}
+
+static void run_open(run *r, const char *yaml, double horizon, double warmup, const char *scenario)
+{
+    run_open_state(r, yaml, NULL, horizon, warmup, scenario);
 }
 
 static void run_close(run *r)
 {
     tc_result_destroy(r->res);
     tc_sim_destroy(r->sim);
+    tc_state_destroy(r->state);
     tc_model_destroy(r->m);
 }
 
@@ -531,6 +545,71 @@ static void test_batch_schema(void **s)
         "max_wait");
 }
 
+/*
+ * A start state with products at a changeover station (one server,
+ * process 1, setup 0.5; no arrivals before 100).  A gadget in a changeover
+ * for 0.2 of its 0.5: 0.3 more, then processing to 1.3.  A widget waits;
+ * the server last ran the gadget: a changeover 1.3 to 1.8, processing to
+ * 2.8.  Of 3: changeovers 0.8, processing 2.  Had the server last run a
+ * widget with nothing in service, the widget would start at 0 with none.
+ */
+static void test_state_products_changeover(void **s)
+{
+    (void)s;
+    static const char plant[] =
+        "stations:\n  P: {process: {dist: constant, value: 1}, setup: {dist: constant, value: 0.5}}\n"
+        "sources:\n  widget: {interarrival: {dist: constant, value: 100}, route: [P]}\n"
+        "  gadget: {interarrival: {dist: constant, value: 100}, route: [P]}\n";
+    run r;
+    run_open_state(&r, plant,
+                   "{\"stations\": {\"P\": {\"waiting\": [{\"product\": \"widget\"}],\n"
+                   "  \"in_service\": [{\"product\": \"gadget\", \"elapsed\": 0.2, \"phase\": \"setup\"}]}}}",
+                   3, 0, NULL);
+    tc_sim_run(r.sim, 0, r.res);
+    assert_close(r.res->setup[0], 0.8 / 3, 1e-12);
+    assert_close(r.res->utilisation[0], 2 / 3.0, 1e-12);
+    run_close(&r);
+    run_open_state(&r, plant, "{\"stations\": {\"P\": {\"waiting\": 1, \"last_product\": [\"widget\"]}}}", 3,
+                   0, NULL);
+    tc_sim_run(r.sim, 0, r.res);
+    assert_close(r.res->setup[0], 0, 0);
+    assert_close(r.res->utilisation[0], 1 / 3.0, 1e-12);
+    run_close(&r);
+    /* the same with the server's last product a gadget: the widget changes over first */
+    run_open_state(&r, plant, "{\"stations\": {\"P\": {\"waiting\": 1, \"last_product\": [\"gadget\"]}}}", 3,
+                   0, NULL);
+    tc_sim_run(r.sim, 0, r.res);
+    assert_close(r.res->setup[0], 0.5 / 3, 1e-12);
+    run_close(&r);
+}
+
+/*
+ * A start state at a batch station (size 3, max_wait 2, process 4;
+ * arrivals at 2.5, 5, 7.5).  A batch of 3 in process for 1: done at 3.  A
+ * job that has waited 1.5 is overdue by then, so at 3 it goes with the
+ * job of 2.5 (3 to 7); the job of 5 has waited 2 at 7, when the oven
+ * frees: alone, 7 to 11.  By 7.5: 5 jobs left the oven, batches of 2 and
+ * 1 started, the job of 2.5 done after 4.5.
+ */
+static void test_state_batch(void **s)
+{
+    (void)s;
+    run r;
+    run_open_state(&r,
+                   "stations:\n  oven: {batch: {size: 3, max_wait: 2}, process: {dist: constant, value: 4}}\n"
+                   "sources:\n  c: {interarrival: {dist: constant, value: 2.5}, route: [oven]}\n",
+                   "{\"stations\": {\"oven\": {\"in_service\": [{\"elapsed\": 1, \"batch\": 3}],\n"
+                   "  \"waiting\": [{\"product\": \"c\", \"waited\": 1.5}]}}}",
+                   7.5, 0, NULL);
+    tc_sim_run(r.sim, 0, r.res);
+    assert_close(r.res->throughput[0] * 7.5, 5, 1e-9);
+    assert_close(r.res->mean_batch[0], 1.5, 0);
+    assert_int_equal((int)r.res->completed[0], 1);
+    assert_close(r.res->time_in_system[0], 4.5, 1e-12);
+    assert_close(r.res->utilisation[0], 1, 1e-12);
+    run_close(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -551,6 +630,8 @@ int main(void)
         cmocka_unit_test(test_batch_failure),
         cmocka_unit_test(test_batch_held_until_all_leave),
         cmocka_unit_test(test_batch_schema),
+        cmocka_unit_test(test_state_products_changeover),
+        cmocka_unit_test(test_state_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -125,11 +125,89 @@ static void test_bad_snapshots(void **unused)
     tc_model_destroy(m);
 }
 
+/* Products in a snapshot: waiting by product or as a list, jobs in service with phase and batch. */
+static const char products[] =
+    "stations:\n"
+    "  P: {servers: 2, process: {dist: exponential, mean: 1}, setup: {dist: constant, value: 2}}\n"
+    "  oven: {batch: {size: 4, max_wait: 10}, process: {dist: constant, value: 30}}\n"
+    "  Q: {process: {dist: exponential, mean: 1}}\n"
+    "sources:\n"
+    "  widget: {interarrival: {dist: exponential, mean: 3}, route: [P, oven]}\n"
+    "  gadget: {interarrival: {dist: exponential, mean: 5}, priority: 1, route: [P, oven]}\n"
+    "  other: {interarrival: {dist: exponential, mean: 5}, route: [Q]}\n";
+
+static void test_products(void **unused)
+{
+    (void)unused;
+    tc_model *m = tc_test_model(products);
+    char err[512];
+    tc_status st;
+    tc_state *s =
+        parse(m,
+              "{\"stations\": {\"P\": {\"waiting\": {\"widget\": 2, \"gadget\": 1},\n"
+              "  \"in_service\": [0.5, {\"product\": \"gadget\", \"elapsed\": 1.5, \"phase\": \"setup\"}],\n"
+              "  \"last_product\": [\"widget\", null]},\n"
+              " \"oven\": {\"waiting\": [{\"product\": \"gadget\", \"waited\": 3.5}, {\"product\": "
+              "\"widget\"}],\n"
+              "  \"in_service\": [{\"elapsed\": 12, \"batch\": 4}]}}}",
+              err, sizeof err, &st);
+    if (st != TC_OK)
+        print_error("%s\n", err);
+    assert_int_equal(st, TC_OK);
+    const tc_station_state *p = &s->stations[0], *o = &s->stations[1];
+    /* by priority, then as listed: the gadget first */
+    assert_int_equal(p->waiting, 3);
+    assert_int_equal(p->queue[0].product, 1);
+    assert_int_equal(p->queue[1].product, 0);
+    assert_int_equal(p->queue[2].product, 0);
+    assert_int_equal(p->n_in_service, 2);
+    assert_int_equal(p->service[0].product, 0); /* a number: the station's first product */
+    assert_int_equal(p->service[0].setup, 0);
+    assert_int_equal(p->service[1].product, 1);
+    assert_int_equal(p->service[1].setup, 1);
+    assert_close(p->in_service[1], 1.5, 0);
+    assert_int_equal(p->n_last, 2);
+    assert_int_equal(p->last_product[0], 0);
+    assert_int_equal(p->last_product[1], -1);
+    assert_int_equal(o->waiting, 2);
+    assert_int_equal(o->queue[0].product, 1);
+    assert_close(o->queue[0].time, 3.5, 0);
+    assert_close(o->queue[1].time, 0, 0);
+    assert_int_equal(o->service[0].batch, 4);
+    assert_close(o->in_service[0], 12, 0);
+    tc_state_destroy(s);
+
+    expect(m, "{\"stations\": {\"P\": {\"waiting\": {\"gizmo\": 2}}}}",
+           "state.json:1:33: stations.P.waiting: unknown product 'gizmo'");
+    expect(m, "{\"stations\": {\"P\": {\"waiting\": {\"other\": 2}}}}",
+           "state.json:1:33: stations.P.waiting: product other is not routed through P");
+    expect(m, "{\"stations\": {\"Q\": {\"in_service\": [{\"product\": \"widget\"}]}}}",
+           "stations.Q.in_service[0]: product widget is not routed through Q");
+    expect(m, "{\"stations\": {\"P\": {\"waiting\": [{\"waited\": 2}]}}}",
+           "stations.P.waiting[0]: missing 'product'");
+    expect(m, "{\"stations\": {\"P\": {\"waiting\": [{\"product\": \"widget\", \"waited\": -2}]}}}",
+           "'waited' must not be negative");
+    expect(m, "{\"stations\": {\"P\": {\"in_service\": [{\"phase\": \"baking\"}]}}}",
+           "stations.P.in_service[0].phase: 'baking' is neither 'setup' nor 'process'");
+    expect(m, "{\"stations\": {\"P\": {\"in_service\": [{\"batch\": 3}]}}}",
+           "state: stations.P.in_service[0].batch: 3 but the station does not batch");
+    expect(m, "{\"stations\": {\"Q\": {\"in_service\": [{\"phase\": \"setup\"}]}}}",
+           "stations.Q.in_service[0].phase: 'setup', but other has no changeover time there");
+    expect(m, "{\"stations\": {\"P\": {\"last_product\": [\"widget\", \"gadget\", \"widget\"]}}}",
+           "stations.P.last_product: 3 entries but only 2 servers");
+    expect(m, "{\"stations\": {\"P\": {\"last_product\": [\"nope\"]}}}",
+           "stations.P.last_product[0]: unknown product 'nope'");
+    expect(m, "{\"stations\": {\"P\": {\"in_service\": [{\"product\": \"widget\", \"speed\": 1}]}}}",
+           "unknown key 'speed' in stations.P.in_service[0]");
+    tc_model_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_snapshot),
         cmocka_unit_test(test_bad_snapshots),
+        cmocka_unit_test(test_products),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

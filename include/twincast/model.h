@@ -151,6 +151,10 @@ int tc_model_station_index(const tc_model *m, const char *name);
 int tc_model_source_index(const tc_model *m, const char *name);
 int tc_model_param_find(const tc_model *m, const char *path);
 int tc_model_scenario_index(const tc_model *m, const char *name);
+/* The first step of a product's route that visits the station (an index within the route), or -1. */
+int tc_model_route_step(const tc_model *m, int source, int station);
+/* The first product (source) whose route visits the station, or -1. */
+int tc_model_first_product(const tc_model *m, int station);
 /* Bin width actually used for a horizon. */
 double tc_model_bin_width(const tc_model *m, double horizon);
 

@@ -1,8 +1,9 @@
 /*
  * state.h - the live plant state a forecast starts from: per station
- * up/down (with how long it has been down), current servers, the number of
- * jobs waiting and the elapsed times of the jobs in service; plus parameter
- * overrides by path.  A station not described starts empty and up.
+ * up/down (with how long it has been down), current servers, the jobs
+ * waiting and the elapsed times of the jobs in service (with their
+ * products, where known); plus parameter overrides by path.  A station not
+ * described starts empty and up.
  */
 #ifndef TWINCAST_STATE_H
 #define TWINCAST_STATE_H
@@ -10,14 +11,26 @@
 #include "twincast/model.h"
 #include <stddef.h>
 
+/* A job of the start state, where its product (or more) is known. */
+typedef struct tc_job_state {
+    int product; /* source index; its route position is its step that visits the station */
+    double time; /* waiting: how long it has waited; in service: as in_service[] */
+    int setup;   /* in service: in a changeover (phase "setup"), processing next */
+    int batch;   /* in service at a batch station: the jobs of its batch; else 1 */
+} tc_job_state;
+
 typedef struct tc_station_state {
     int up;
     double down_for; /* elapsed down time when !up */
     int servers;     /* -1: as in the model (after overrides) */
     int waiting;
+    tc_job_state *queue; /* [waiting] in queue order, or NULL: the station's first product, waited 0 */
     int n_in_service;
-    double *in_service; /* elapsed service times */
-    char (*jobs)[64];   /* ids of the jobs in service, or NULL when not known */
+    double *in_service;    /* elapsed service (or changeover) times */
+    tc_job_state *service; /* [n_in_service], or NULL: the first product, processing, batches of 1 */
+    char (*jobs)[64];      /* ids of the jobs in service, or NULL when not known */
+    int n_last;            /* servers whose last product is known, from the first */
+    int *last_product;     /* [n_last]: source index, -1: never worked */
 } tc_station_state;
 
 typedef struct tc_param_override {
@@ -36,7 +49,12 @@ typedef struct tc_state {
 /* An empty plant: every station up, idle, nothing waiting. */
 tc_state *tc_state_create(const tc_model *m);
 void tc_state_destroy(tc_state *s);
+/* Jobs in service (their products unknown: the station's first product). */
 tc_status tc_state_set_in_service(tc_state *s, int station, const double *elapsed, int n);
+/* Jobs in service with what is known of them (n entries of jobs; the elapsed times are jobs[k].time). */
+tc_status tc_state_set_service(tc_state *s, int station, const tc_job_state *jobs, int n);
+/* Jobs waiting in queue order (n entries; waited = jobs[k].time). */
+tc_status tc_state_set_queue(tc_state *s, int station, const tc_job_state *jobs, int n);
 tc_status tc_state_add_override(tc_state *s, int param, double value);
 /*
  * Reads a state snapshot (JSON):
@@ -45,6 +63,11 @@ tc_status tc_state_add_override(tc_state *s, int param, double value);
  *    "params": {"C.process.mean": 0.95}}
  * A station may also give "in_service_jobs": ["J17", ...], the ids of the
  * jobs in service (as many as in_service).  Times are in model units (or duration strings such as "90s").
+ * With products: "waiting" may be {"widget": 8, "gadget": 4} (queued by
+ * priority, then in the order listed) or [{"product": "gadget", "waited":
+ * 3.5}, ...] in queue order; "in_service" items may be {"product": ...,
+ * "elapsed": ..., "phase": "setup"|"process", "batch": n}; "last_product"
+ * lists each server's last product (null: never worked).
  * Errors name the file, line, column and field; TC_ERR_INPUT.
  */
 tc_status tc_state_parse_json(const tc_model *m, const char *text, size_t len, const char *origin,

@@ -63,6 +63,26 @@ int tc_model_scenario_index(const tc_model *m, const char *name)
     return -1;
 }
 
+int tc_model_route_step(const tc_model *m, int source, int station)
+{
+    const tc_source *src = &m->plant.sources[source];
+    for (int k = 0; k < src->n_steps; k++) {
+        const tc_route_step *step = &m->steps[src->first_step + k];
+        for (int a = 0; a < step->n_alts; a++)
+            if (m->alts[step->first_alt + a] == station)
+                return k;
+    }
+    return -1;
+}
+
+int tc_model_first_product(const tc_model *m, int station)
+{
+    for (int r = 0; r < m->plant.n_sources; r++)
+        if (tc_model_route_step(m, r, station) >= 0)
+            return r;
+    return -1;
+}
+
 double tc_model_bin_width(const tc_model *m, double horizon)
 {
     return m->bin_width > 0 ? m->bin_width : horizon / 96.0;

@@ -9,10 +9,200 @@
 
 #define TC_STATE_MAX_BYTES (16u << 20)
 
+/* A product named at n: known, and routed through station i. */
+static int product_at(tc_doc *d, const tc_model *m, const tc_node *n, const char *what, int i, int *out)
+{
+    const char *name = tc_doc_scalar(d, n, "product");
+    if (!name)
+        return -1;
+    int r = tc_model_source_index(m, name);
+    if (r < 0)
+        return tc_doc_fail(d, n, "%s: unknown product '%s'", what, name);
+    if (tc_model_route_step(m, r, i) < 0)
+        return tc_doc_fail(d, n, "%s: product %s is not routed through %s", what, name,
+                           m->plant.stations[i].name);
+    *out = r;
+    return 0;
+}
+
+/* The pairs of a {"product": count} object, highest priority first, in the order listed within. */
+static void order_by_priority(const tc_model *m, const int *product, int *order, int n)
+{
+    for (int k = 0; k < n; k++) {
+        int j = k;
+        for (; j > 0 &&
+               m->plant.sources[product[order[j - 1]]].priority < m->plant.sources[product[k]].priority;
+             j--)
+            order[j] = order[j - 1];
+        order[j] = k;
+    }
+}
+
+/* One queued job: {"product": NAME, "waited": TIME}; waited defaults to 0. */
+static int parse_queued(tc_doc *d, const tc_model *m, tc_node *item, const char *what, int i, tc_job_state *j)
+{
+    static const char *const keys[] = {"product", "waited", NULL};
+    if (tc_doc_expect_mapping(d, item, item, what) || tc_doc_check_keys(d, item, what, keys))
+        return -1;
+    tc_node *p = tc_doc_find(item, "product", NULL), *w = tc_doc_find(item, "waited", NULL);
+    if (!p)
+        return tc_doc_fail(d, item, "%s: missing 'product'", what);
+    *j = (tc_job_state){0, 0, 0, 1};
+    return product_at(d, m, p, what, i, &j->product) || (w && tc_doc_duration(d, w, "waited", &j->time));
+}
+
+/*
+ * waiting: a count (jobs of the station's first product), {"widget": 8,
+ * "gadget": 4} (queued by priority, then in the order listed), or a list
+ * of jobs in queue order.
+ */
+static int parse_waiting(tc_doc *d, const tc_model *m, tc_node *n, const char *what, int i, tc_state *s)
+{
+    long x, total = 0;
+    if (tc_doc_is(n, TC_NODE_SCALAR)) {
+        if (tc_doc_int(d, n, "waiting", 0, 100000000, &x))
+            return -1;
+        s->stations[i].waiting = (int)x;
+        return 0;
+    }
+    int map = tc_doc_is(n, TC_NODE_MAPPING);
+    for (int k = 0; map && k < n->count; k++) {
+        if (tc_doc_int(d, tc_node_value(n, k), "waiting", 0, 100000000, &x))
+            return -1;
+        if ((total += x) > 100000000)
+            return tc_doc_fail(d, n, "%s.waiting: more than 10^8 jobs", what);
+    }
+    if (!map)
+        total = n->count;
+    tc_job_state *jobs = calloc((size_t)total + 1, sizeof *jobs);
+    int *product = calloc((size_t)n->count + 1, sizeof *product),
+        *order = calloc((size_t)n->count + 1, sizeof *order);
+    if (!jobs || !product || !order) {
+        free(jobs);
+        free(product);
+        free(order);
+        return tc_doc_fail(d, n, "out of memory");
+    }
+    char sub[200];
+    int rc = 0, at = 0;
+    for (int k = 0; rc == 0 && k < n->count; k++) {
+        if (map) {
+            snprintf(sub, sizeof sub, "%s.waiting", what);
+            rc = product_at(d, m, tc_node_key(n, k), sub, i, &product[k]);
+        } else {
+            snprintf(sub, sizeof sub, "%s.waiting[%d]", what, k);
+            rc = parse_queued(d, m, tc_node_item(n, k), sub, i, &jobs[at++]);
+        }
+    }
+    if (rc == 0 && map) {
+        order_by_priority(m, product, order, n->count);
+        for (int k = 0; k < n->count; k++) {
+            tc_doc_int(d, tc_node_value(n, order[k]), "waiting", 0, 100000000, &x);
+            for (long c = 0; c < x; c++)
+                jobs[at++] = (tc_job_state){product[order[k]], 0, 0, 1};
+        }
+    }
+    free(product);
+    free(order);
+    if (rc == 0 && tc_state_set_queue(s, i, jobs, (int)total) != TC_OK)
+        rc = tc_doc_fail(d, n, "out of memory");
+    free(jobs);
+    return rc;
+}
+
+/* One job in service: elapsed time, or {"product", "elapsed", "phase", "batch"}. */
+static int parse_serving(tc_doc *d, const tc_model *m, tc_node *item, const char *what, int i,
+                         tc_job_state *j)
+{
+    static const char *const keys[] = {"product", "elapsed", "phase", "batch", NULL};
+    *j = (tc_job_state){tc_model_first_product(m, i), 0, 0, 1};
+    if (tc_doc_is(item, TC_NODE_SCALAR))
+        return tc_doc_duration(d, item, "in_service", &j->time);
+    if (tc_doc_expect_mapping(d, item, item, what) || tc_doc_check_keys(d, item, what, keys))
+        return -1;
+    tc_node *n;
+    long x;
+    if ((n = tc_doc_find(item, "product", NULL)) && product_at(d, m, n, what, i, &j->product))
+        return -1;
+    if ((n = tc_doc_find(item, "elapsed", NULL)) && tc_doc_duration(d, n, "elapsed", &j->time))
+        return -1;
+    if ((n = tc_doc_find(item, "phase", NULL))) {
+        const char *ph = tc_doc_scalar(d, n, "phase");
+        if (!ph)
+            return -1;
+        if (strcmp(ph, "setup") && strcmp(ph, "process"))
+            return tc_doc_fail(d, n, "%s.phase: '%s' is neither 'setup' nor 'process'", what, ph);
+        j->setup = !strcmp(ph, "setup");
+    }
+    if ((n = tc_doc_find(item, "batch", NULL))) {
+        if (tc_doc_int(d, n, "batch", 1, 1000000, &x))
+            return -1;
+        j->batch = (int)x;
+    }
+    return 0;
+}
+
+static int parse_in_service(tc_doc *d, const tc_model *m, tc_node *n, const char *what, int i, tc_state *s)
+{
+    tc_station_state *st = &s->stations[i];
+    if (!tc_doc_is(n, TC_NODE_SEQUENCE))
+        return tc_doc_fail(d, n, "%s.in_service must be a list of elapsed times or jobs", what);
+    int cnt = n->count, known = 0;
+    int servers = st->servers >= 0 ? st->servers : m->plant.stations[i].servers;
+    if (cnt > servers && st->servers >= 0)
+        return tc_doc_fail(d, n, "%s.in_service: %d jobs in service but only %d servers", what, cnt, servers);
+    tc_job_state *jobs = calloc((size_t)cnt + 1, sizeof *jobs);
+    if (!jobs)
+        return tc_doc_fail(d, n, "out of memory");
+    char sub[200];
+    for (int k = 0; k < cnt; k++) {
+        snprintf(sub, sizeof sub, "%s.in_service[%d]", what, k);
+        known |= tc_doc_is(tc_node_item(n, k), TC_NODE_MAPPING);
+        if (parse_serving(d, m, tc_node_item(n, k), sub, i, &jobs[k])) {
+            free(jobs);
+            return -1;
+        }
+    }
+    tc_status rc = known ? tc_state_set_service(s, i, jobs, cnt) : TC_OK;
+    if (!known) { /* numbers only: the form from before products, kept as it was */
+        double *el = calloc((size_t)cnt + 1, sizeof *el);
+        for (int k = 0; el && k < cnt; k++)
+            el[k] = jobs[k].time;
+        rc = el ? tc_state_set_in_service(s, i, el, cnt) : TC_ERR_RUNTIME;
+        free(el);
+    }
+    free(jobs);
+    return rc == TC_OK ? 0 : tc_doc_fail(d, n, "out of memory");
+}
+
+/* last_product: each server's last product, from the first; null: never worked. */
+static int parse_last_product(tc_doc *d, const tc_model *m, tc_node *n, const char *what, int i, tc_state *s)
+{
+    tc_station_state *st = &s->stations[i];
+    if (!tc_doc_is(n, TC_NODE_SEQUENCE))
+        return tc_doc_fail(d, n, "%s.last_product must be a list of products, one per server", what);
+    free(st->last_product);
+    st->n_last = 0;
+    if (!(st->last_product = calloc((size_t)n->count + 1, sizeof *st->last_product)))
+        return tc_doc_fail(d, n, "out of memory");
+    char sub[200];
+    for (int k = 0; k < n->count; k++) {
+        tc_node *e = tc_node_item(n, k);
+        snprintf(sub, sizeof sub, "%s.last_product[%d]", what, k);
+        st->last_product[k] = -1;
+        if (tc_doc_is(e, TC_NODE_SCALAR) && !e->quoted && !strcmp(e->text, "null"))
+            continue;
+        if (product_at(d, m, e, sub, i, &st->last_product[k]))
+            return -1;
+    }
+    st->n_last = n->count;
+    return 0;
+}
+
 static int parse_station(tc_doc *d, const tc_model *m, tc_node *k, tc_node *v, tc_state *s)
 {
-    static const char *const keys[] = {"up",         "down_for",        "servers", "waiting",
-                                       "in_service", "in_service_jobs", NULL};
+    static const char *const keys[] = {"up",         "down_for",        "servers",      "waiting",
+                                       "in_service", "in_service_jobs", "last_product", NULL};
     const char *name = tc_doc_scalar(d, k, "station name");
     if (!name)
         return -1;
@@ -39,32 +229,12 @@ static int parse_station(tc_doc *d, const tc_model *m, tc_node *k, tc_node *v, t
             return -1;
         st->servers = (int)x;
     }
-    if ((n = tc_doc_find(v, "waiting", NULL))) {
-        if (tc_doc_int(d, n, "waiting", 0, 100000000, &x))
-            return -1;
-        st->waiting = (int)x;
-    }
-    if ((n = tc_doc_find(v, "in_service", NULL))) {
-        if (!tc_doc_is(n, TC_NODE_SEQUENCE))
-            return tc_doc_fail(d, n, "%s.in_service must be a list of elapsed times", what);
-        int cnt = n->count;
-        int servers = st->servers >= 0 ? st->servers : m->plant.stations[i].servers;
-        if (cnt > servers && st->servers >= 0)
-            return tc_doc_fail(d, n, "%s.in_service: %d jobs in service but only %d servers", what, cnt,
-                               servers);
-        double *el = calloc((size_t)cnt + 1, sizeof *el);
-        if (!el)
-            return tc_doc_fail(d, n, "out of memory");
-        for (int k2 = 0; k2 < cnt; k2++)
-            if (tc_doc_duration(d, tc_node_item(n, k2), "in_service", &el[k2])) {
-                free(el);
-                return -1;
-            }
-        tc_status rc = tc_state_set_in_service(s, i, el, cnt);
-        free(el);
-        if (rc != TC_OK)
-            return tc_doc_fail(d, n, "out of memory");
-    }
+    if ((n = tc_doc_find(v, "waiting", NULL)) && parse_waiting(d, m, n, what, i, s))
+        return -1;
+    if ((n = tc_doc_find(v, "in_service", NULL)) && parse_in_service(d, m, n, what, i, s))
+        return -1;
+    if ((n = tc_doc_find(v, "last_product", NULL)) && parse_last_product(d, m, n, what, i, s))
+        return -1;
     tc_node *jn = tc_doc_find(v, "in_service_jobs", NULL);
     if (jn) {
         if (!tc_doc_is(jn, TC_NODE_SEQUENCE) || jn->count != st->n_in_service)

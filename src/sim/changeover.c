@@ -78,12 +78,11 @@ static void begin_setup(tc_sim *sim, int s, int id, double left)
     schedule(sim, v->setup_end, EV_SETUP_END, (uint32_t)id, j->token);
 }
 
-/* Service at a station with changeovers: a server record, and a changeover first where needed. */
-void tc_changeover_start(tc_sim *sim, int s, int id, double duration, int initial)
+/* Service begins (or, down, waits for the repair): a changeover of `setup` first, then `duration`. */
+static void begin_service(tc_sim *sim, int s, int id, double setup, double duration)
 {
     station_rt *st = &sim->st[s];
     job *j = &sim->jobs[id];
-    double setup = take_server(sim, s, j, initial);
     j->station = s;
     svc_add(st, sim, id);
     if (st->up) {
@@ -97,6 +96,28 @@ void tc_changeover_start(tc_sim *sim, int s, int id, double duration, int initia
         j->remaining = setup + duration; /* resumes at repair */
         sim->co[s].srv[j->server].setup_left = setup;
     }
+}
+
+/* Service at a station with changeovers: a server record, and a changeover first where needed. */
+void tc_changeover_start(tc_sim *sim, int s, int id, double duration, int initial)
+{
+    double setup = take_server(sim, s, &sim->jobs[id], initial);
+    begin_service(sim, s, id, setup, duration);
+}
+
+/* A job of the start state in a changeover: `setup_left` of it remains, then `process`. */
+void tc_changeover_place(tc_sim *sim, int s, int id, double setup_left, double process)
+{
+    take_server(sim, s, &sim->jobs[id], 1);
+    begin_service(sim, s, id, setup_left, process);
+}
+
+/* The start state's servers remember their last products (-1: never worked). */
+void tc_changeover_remember(tc_sim *sim, int s, const int *last_product, int n)
+{
+    changeover_rt *co = &sim->co[s];
+    for (int k = 0; k < n && k < co->nsrv; k++)
+        co->srv[k].product = last_product[k];
 }
 
 /* The job's changeover ended (its event still live): processing begins. */

@@ -698,6 +698,7 @@ tc_sim *tc_sim_create(const tc_model *m)
     sim->step_process = calloc((size_t)sim->S, 1);
     sim->setup_at = calloc((size_t)sim->S, 1);
     sim->co = calloc((size_t)sim->S, sizeof *sim->co);
+    sim->route_step = calloc((size_t)sim->S * (size_t)sim->R, sizeof *sim->route_step);
     int batches = 0;
     for (int s = 0; s < sim->S; s++)
         batches |= m->plant.stations[s].batch_size > 0;
@@ -708,7 +709,7 @@ tc_sim *tc_sim_create(const tc_model *m)
     int plants =
         tc_plant_clone(&sim->base, &m->plant) == TC_OK && tc_plant_clone(&sim->plant, &m->plant) == TC_OK;
     if (!plants || !sim->st || !sim->src || !sim->entry_source || !sim->entry_step || !sim->step_process ||
-        !sim->setup_at || !sim->co) {
+        !sim->setup_at || !sim->co || !sim->route_step) {
         tc_sim_destroy(sim);
         return NULL;
     }
@@ -716,6 +717,9 @@ tc_sim *tc_sim_create(const tc_model *m)
      * route that visits the station. */
     for (int s = 0; s < sim->S; s++)
         sim->entry_source[s] = -1;
+    for (int r = 0; r < sim->R; r++)
+        for (int s = 0; s < sim->S; s++)
+            sim->route_step[r * sim->S + s] = tc_model_route_step(m, r, s);
     for (int r = 0; r < sim->R; r++) {
         const tc_source *src = &m->plant.sources[r];
         for (int k = 0; k < src->n_steps; k++) {
@@ -760,6 +764,7 @@ void tc_sim_destroy(tc_sim *sim)
     free(sim->setup_at);
     free(sim->co);
     free(sim->ba);
+    free(sim->route_step);
     tc_plant_release(&sim->base);
     tc_plant_release(&sim->plant);
     free(sim->heap);
@@ -813,6 +818,35 @@ void tc_sim_terminate(tc_sim *sim)
     sim->scenario = NULL;
 }
 
+/*
+ * A job of the start state in service: the rest of its process time given
+ * what has elapsed; in a changeover, the rest of that and then a whole
+ * process time; at a batch station, its batch.  A job whose product is not
+ * known is the station's first product's.
+ */
+static void place_in_service(tc_sim *sim, int s, const tc_station_state *ss, int k, tc_rng *init)
+{
+    station_rt *st = &sim->st[s];
+    const tc_job_state *js = ss->service ? &ss->service[k] : NULL;
+    int r = js ? js->product : sim->entry_source[s];
+    int step = js ? sim->route_step[r * sim->S + s] : sim->entry_step[s];
+    const tc_step *sp = &sim->plant.steps[sim->plant.sources[r].first_step + step];
+    const tc_dist *process = sp->has_process ? &sp->process : &st->cfg->process;
+    if (js && js->setup) {
+        double left = tc_dist_sample_residual(sp->has_setup ? &sp->setup : &st->cfg->setup, js->time, init);
+        double whole = tc_dist_sample(process, init);
+        tc_changeover_place(sim, s, job_new(sim, r, step, 1), left, whole);
+        return;
+    }
+    double rest = tc_dist_sample_residual(process, ss->in_service[k], init);
+    if (st->batching) {
+        tc_batch_place(sim, s, r, step, js ? js->batch : 1, rest);
+        return;
+    }
+    int id = job_new(sim, r, step, 1);
+    start_service(sim, s, id, rest, 1);
+}
+
 /* Places the start state's jobs and failures at time 0. */
 static void place_state(tc_sim *sim)
 {
@@ -838,22 +872,16 @@ static void place_state(tc_sim *sim)
         }
         if (!ss)
             continue;
-        int r = sim->entry_source[s];
-        const tc_step *entry = &sim->plant.steps[sim->plant.sources[r].first_step + sim->entry_step[s]];
-        const tc_dist *process = entry->has_process ? &entry->process : &st->cfg->process;
-        for (int k = 0; k < ss->n_in_service; k++) {
-            double rest = tc_dist_sample_residual(process, ss->in_service[k], &init);
-            if (st->batching) {
-                tc_batch_place(sim, s, r, sim->entry_step[s], 1, rest);
-                continue;
-            }
-            int id = job_new(sim, r, sim->entry_step[s], 1);
-            start_service(sim, s, id, rest, 1);
-        }
-        for (int k = 0; k < ss->waiting; k++) {
-            int id = job_new(sim, r, sim->entry_step[s], 1);
+        if (st->setups)
+            tc_changeover_remember(sim, s, ss->last_product, ss->n_last);
+        for (int k = 0; k < ss->n_in_service; k++)
+            place_in_service(sim, s, ss, k, &init);
+        for (int k = 0; k < ss->waiting; k++) { /* a job's product unknown: the station's first */
+            const tc_job_state *js = ss->queue ? &ss->queue[k] : NULL;
+            int r = js ? js->product : sim->entry_source[s];
+            int id = job_new(sim, r, js ? sim->route_step[r * sim->S + s] : sim->entry_step[s], 1);
             sim->jobs[id].station = s;
-            sim->jobs[id].joined = 0;
+            sim->jobs[id].joined = js ? -js->time : 0;
             queue_push(sim, &st->queue, id); /* at t = 0: no integral to adjust */
         }
         if (st->batching)

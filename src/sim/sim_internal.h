@@ -172,6 +172,7 @@ struct tc_sim {
     const tc_state *state;
     const tc_scenario *scenario;
     int *entry_source, *entry_step; /* where a job found at a station continues */
+    int *route_step;                /* [source * S + station]: its route's step there, or -1 */
     unsigned char *step_process;    /* [station]: some route step sets its own process time there */
     unsigned char *setup_at;        /* [station]: the station or a step there has a changeover time */
     changeover_rt *co;              /* [station] */
@@ -210,6 +211,8 @@ TC_SIM_INTERNAL int tc_sim_job_new(tc_sim *sim, int source, int step, int initia
 TC_SIM_INTERNAL void tc_changeover_cover(tc_sim *sim, int s);
 TC_SIM_INTERNAL void tc_changeover_start(tc_sim *sim, int s, int id, double duration, int initial);
 TC_SIM_INTERNAL void tc_changeover_release(tc_sim *sim, int s, int server);
+TC_SIM_INTERNAL void tc_changeover_remember(tc_sim *sim, int s, const int *last_product, int n);
+TC_SIM_INTERNAL void tc_changeover_place(tc_sim *sim, int s, int id, double setup_left, double process);
 TC_SIM_INTERNAL void tc_changeover_end(tc_sim *sim, int id);
 TC_SIM_INTERNAL void tc_changeover_down(tc_sim *sim, int s);
 TC_SIM_INTERNAL void tc_changeover_up(tc_sim *sim, int s);
