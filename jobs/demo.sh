@@ -4,8 +4,9 @@
 # just broken down (inputs/state_b_down.json); 1000 replications over two
 # MPI ranks forecast where the bottleneck forms, with two what-if scenarios,
 # into an HDF5 file, then print its report; then the live twin through
-# Kafka; then a job shop with three products (inputs/plant.yaml): is its
-# press's changeover time worth cutting?
+# Kafka; then a job shop with three products (inputs/plant.yaml) from its
+# 08:00 state: is its press's changeover time worth cutting?  And its
+# morning's telemetry, with products, replayed through the twin.
 # Usage: bash jobs/demo.sh [OUT.h5]      (default: demo.h5)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,9 +38,14 @@ for e in $(seq 1 999); do
     "$root/.build/release/twincast" report "$twin" --epoch "$e" --format csv 2>/dev/null | awk -F, '$3 == "C"' | cut -d, -f1-10 || break
     [ "${PIPESTATUS[0]}" -eq 0 ] || break
 done
-# products and routing: three products, a rush priority, changeovers, rework and scrap
+# products and routing: three products, a rush priority, changeovers, a batch oven, rework and scrap
 shop=${out%.h5}-plant.h5
-rm -f "$shop"
-echo "== a job shop with three products: what if the press changed over in 3 min? (inputs/plant.yaml)" >&2
-"$root/.build/release/twincast" forecast "$root/inputs/plant.yaml" --scenario quick_press_changeover \
-    -n 1000 -q -o "$shop" | grep -E '^(baseline|quick_press|station|product|press|widget|gadget|gizmo)'
+rm -f "$shop" "${out%.h5}-plant-replay.h5"
+echo "== a job shop with three products at 08:00 (inputs/plant_state.json: the press mid-changeover," >&2
+echo "   the welder down, a batch in the oven): what if the press changed over in 3 min?" >&2
+"$root/.build/release/twincast" forecast "$root/inputs/plant.yaml" --state "$root/inputs/plant_state.json" \
+    --scenario quick_press_changeover -n 1000 -q -o "$shop" |
+    grep -E '^(baseline|quick_press|station|product|press|oven|widget|gadget|gizmo)'
+echo "== its morning's telemetry with products (inputs/events/plant_shift.jsonl): replayed, 16 epochs" >&2
+"$root/.build/release/twincast" replay "$root/inputs/plant.yaml" "$root/inputs/events/plant_shift.jsonl" \
+    -n 200 -q -o "${out%.h5}-plant-replay.h5" >/dev/null

@@ -298,12 +298,103 @@ static void test_snapshot_of_any_job_id(void **s)
     tc_model_destroy(m);
 }
 
+/* Products through the switchboard: lines by product, changeovers, batches, scrap, and the snapshot. */
+static void test_products(void **s)
+{
+    (void)s;
+    tc_model *m = tc_test_model(
+        "stations:\n"
+        "  press: {servers: 2, process: {dist: exponential, mean: 1}, setup: {dist: constant, value: 2}}\n"
+        "  oven: {batch: {size: 3}, process: {dist: constant, value: 30}}\n"
+        "  qc: {process: {dist: exponential, mean: 1}}\n"
+        "sources:\n"
+        "  widget: {interarrival: {dist: exponential, mean: 3}, route: [press, oven]}\n"
+        "  gadget: {interarrival: {dist: exponential, mean: 5}, route: [press, oven]}\n"
+        "  other: {interarrival: {dist: exponential, mean: 5}, route: [qc]}\n");
+    tc_twin *t = tc_twin_create(m);
+    static const struct {
+        const char *msg;
+        tc_reject want;
+    } events[] = {
+        {"{\"ts\": 1, \"type\": \"arrive\", \"station\": \"press\", \"job\": \"J1\", \"product\": "
+         "\"widget\"}",
+         0},
+        {"{\"ts\": 2, \"type\": \"arrive\", \"station\": \"press\", \"job\": \"J2\", \"product\": "
+         "\"gadget\"}",
+         0},
+        {"{\"ts\": 3, \"type\": \"arrive\", \"station\": \"press\", \"job\": \"J3\"}", 0}, /* a widget */
+        {"{\"ts\": 4, \"type\": \"setup\", \"station\": \"press\", \"job\": \"J2\", \"product\": \"gadget\"}",
+         0},
+        {"{\"ts\": 5, \"type\": \"start\", \"station\": \"press\", \"job\": \"J2\", \"product\": \"gadget\"}",
+         0},
+        {"{\"ts\": 6, \"type\": \"arrive\", \"station\": \"oven\", \"job\": \"J4\", \"product\": \"gadget\"}",
+         0},
+        {"{\"ts\": 6, \"type\": \"arrive\", \"station\": \"oven\", \"job\": \"J5\", \"product\": \"widget\"}",
+         0},
+        {"{\"ts\": 7, \"type\": \"start\", \"station\": \"oven\", \"job\": \"J4\", \"product\": \"gadget\"}",
+         0},
+        {"{\"ts\": 7, \"type\": \"start\", \"station\": \"oven\", \"job\": \"J5\", \"product\": \"widget\"}",
+         0},
+        {"{\"ts\": 9, \"type\": \"setup\", \"station\": \"press\", \"job\": \"J6\", \"product\": \"widget\"}",
+         0},
+        {"{\"ts\": 9, \"type\": \"arrive\", \"station\": \"press\", \"job\": \"J7\", \"product\": \"gizmo\"}",
+         TC_REJ_UNKNOWN_PRODUCT},
+        {"{\"ts\": 9, \"type\": \"arrive\", \"station\": \"press\", \"job\": \"J7\", \"product\": \"other\"}",
+         TC_REJ_NOT_ON_ROUTE},
+        {"{\"ts\": 9, \"type\": \"start\", \"station\": \"press\", \"job\": \"J7\", \"product\": 3}",
+         TC_REJ_WRONG_TYPE},
+    };
+    for (size_t i = 0; i < sizeof events / sizeof *events; i++) {
+        tc_reject r = offer_apply(t, m, events[i].msg);
+        if (r != events[i].want)
+            fail_msg("event %zu: got %s, want %s", i, tc_reject_name(r), tc_reject_name(events[i].want));
+    }
+    char *json = tc_twin_snapshot_json(t, 10 * 60), err[256];
+    tc_state *st = NULL;
+    if (tc_state_parse_json(m, json, strlen(json), "snapshot", &st, err, sizeof err) != TC_OK)
+        fail_msg("%s\n%s", err, json);
+    const tc_station_state *press = &st->stations[0], *oven = &st->stations[1];
+    /* the gadget's setup took the gadget from the line, the widget's setup the oldest widget */
+    assert_int_equal(press->waiting, 1);
+    assert_int_equal(press->queue[0].product, 0);
+    assert_close(press->queue[0].time, 7, 1e-12); /* J3, since 3 */
+    assert_int_equal(press->n_in_service, 2);
+    assert_int_equal(press->service[0].product, 1);
+    assert_int_equal(press->service[0].setup, 0);
+    assert_close(press->in_service[0], 5, 1e-12); /* processing since 5 */
+    assert_int_equal(press->service[1].setup, 1);
+    assert_close(press->in_service[1], 1, 1e-12);
+    assert_string_equal(press->jobs[1], "J6");
+    /* the oven's two starts at one instant are one batch */
+    assert_int_equal(oven->n_in_service, 1);
+    assert_int_equal(oven->service[0].batch, 2);
+    assert_string_equal(oven->jobs[1], "J5");
+    assert_restores(m, json, 10 * 60);
+    free(json);
+    tc_state_destroy(st);
+    /* scrap: the job left */
+    assert_int_equal(
+        offer_apply(t, m, "{\"ts\": 11, \"type\": \"scrap\", \"station\": \"press\", \"job\": \"J2\"}"),
+        TC_REJ_NONE);
+    assert_int_equal(
+        offer_apply(t, m, "{\"ts\": 12, \"type\": \"scrap\", \"station\": \"press\", \"job\": \"J2\"}"),
+        TC_REJ_UNKNOWN_JOB);
+    json = tc_twin_snapshot_json(t, 12 * 60);
+    assert_int_equal(tc_state_parse_json(m, json, strlen(json), "snapshot", &st, err, sizeof err), TC_OK);
+    assert_int_equal(st->stations[0].n_in_service, 1);
+    free(json);
+    tc_state_destroy(st);
+    tc_twin_destroy(t);
+    tc_model_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_good),       cmocka_unit_test(test_parse_rejections),
         cmocka_unit_test(test_switchboard),      cmocka_unit_test(test_settle_orders_by_time),
         cmocka_unit_test(test_duplicates_by_id), cmocka_unit_test(test_snapshot_of_any_job_id),
+        cmocka_unit_test(test_products),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

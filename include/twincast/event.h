@@ -4,13 +4,18 @@
  *
  *   {"ts": "2026-12-01T08:03:12Z", "type": "down", "station": "B"}
  *   {"ts": ..., "type": "up" | "arrive" | "start" | "finish", "station": "A", "job": "J17"}
+ *   {"ts": ..., "type": "arrive" | "start", "station": "press", "job": "J17", "product": "gadget"}
+ *   {"ts": ..., "type": "setup" | "scrap", "station": "press", "job": "J17"}
  *   {"ts": ..., "type": "waiting", "station": "C", "value": 7}
  *   {"ts": ..., "type": "set", "path": "C.servers", "value": 2}
  *
  * `ts` is ISO-8601 with a zone, or a number in model time units (counted
  * from the Unix epoch).  Fields other than ts, type, station, job, path,
- * value and id are ignored.  A message that fails any check is rejected
- * whole, with one reason.
+ * value, id and product are ignored.  Without a product, a job is of the
+ * first product routed through the station.  `setup` marks a changeover's
+ * start (its `start` then marks processing); `scrap` means the job left
+ * the plant; a rework is the job's next `arrive` at the earlier station.  A message that fails any check is
+ * rejected whole, with one reason.
  */
 #ifndef TWINCAST_EVENT_H
 #define TWINCAST_EVENT_H
@@ -30,6 +35,8 @@ typedef enum tc_event_type {
     TC_EV_FINISH,
     TC_EV_WAITING,
     TC_EV_SET,
+    TC_EV_SETUP,
+    TC_EV_SCRAP,
     TC_EV_NTYPES
 } tc_event_type;
 
@@ -49,6 +56,8 @@ typedef enum tc_reject {
     TC_REJ_OVER_CAPACITY, /* more in service than servers, more waiting than the buffer */
     TC_REJ_LATE,          /* older than the twin's state and not idempotent */
     TC_REJ_DUPLICATE,     /* an event id seen already */
+    TC_REJ_UNKNOWN_PRODUCT,
+    TC_REJ_NOT_ON_ROUTE, /* a product whose route does not visit the station */
     TC_REJ_COUNT
 } tc_reject;
 
@@ -58,6 +67,7 @@ typedef struct tc_event {
     int station; /* -1 for set */
     int param;   /* set: index into the model's parameters */
     double value;
+    int product;               /* source index, -1 if not given */
     char job[TC_EVENT_ID_MAX]; /* "" if none */
     char id[TC_EVENT_ID_MAX];  /* optional event id, for de-duplication */
 } tc_event;

@@ -13,12 +13,13 @@
 #include "twincast/event.h"
 #include "twincast/utf8.h"
 
-static const char *const type_names[TC_EV_NTYPES] = {"down",   "up",      "arrive", "start",
-                                                     "finish", "waiting", "set"};
+static const char *const type_names[TC_EV_NTYPES] = {"down",    "up",  "arrive", "start", "finish",
+                                                     "waiting", "set", "setup",  "scrap"};
 static const char *const reject_names[TC_REJ_COUNT] = {
-    "none",         "oversized",       "not_json",     "missing_field", "wrong_type",
-    "unknown_type", "unknown_station", "unknown_path", "out_of_range",  "bad_timestamp",
-    "unknown_job",  "over_capacity",   "late",         "duplicate",
+    "none",         "oversized",     "not_json",        "missing_field",
+    "wrong_type",   "unknown_type",  "unknown_station", "unknown_path",
+    "out_of_range", "bad_timestamp", "unknown_job",     "over_capacity",
+    "late",         "duplicate",     "unknown_product", "not_on_route",
 };
 
 const char *tc_event_type_name(tc_event_type t)
@@ -308,8 +309,9 @@ static int read_value(reader *r, value *v)
 
 /* ---- the event ------------------------------------------------------------- */
 
-enum { F_TS, F_TYPE, F_STATION, F_JOB, F_PATH, F_VALUE, F_ID, F_COUNT };
-static const char *const field_names[F_COUNT] = {"ts", "type", "station", "job", "path", "value", "id"};
+enum { F_TS, F_TYPE, F_STATION, F_JOB, F_PATH, F_VALUE, F_ID, F_PRODUCT, F_COUNT };
+static const char *const field_names[F_COUNT] = {"ts",   "type",  "station", "job",
+                                                 "path", "value", "id",      "product"};
 
 #define REJECT(code, ...)                                                                                    \
     do {                                                                                                     \
@@ -343,7 +345,7 @@ static tc_reject check_fields(const tc_model *m, value *f, const int *seen, tc_e
     } else {
         REJECT(TC_REJ_WRONG_TYPE, "'ts' must be a string or a number");
     }
-    ev->station = ev->param = -1;
+    ev->station = ev->param = ev->product = -1;
     ev->value = 0;
     ev->job[0] = ev->id[0] = '\0';
     if (seen[F_ID]) {
@@ -366,7 +368,18 @@ static tc_reject check_fields(const tc_model *m, value *f, const int *seen, tc_e
         if ((ev->station = tc_model_station_index(m, f[F_STATION].s)) < 0)
             REJECT(TC_REJ_UNKNOWN_STATION, "unknown station '%.64s'", f[F_STATION].s);
     }
-    if (ev->type == TC_EV_START || ev->type == TC_EV_FINISH || (ev->type == TC_EV_ARRIVE && seen[F_JOB])) {
+    int jobs = ev->type == TC_EV_START || ev->type == TC_EV_FINISH || ev->type == TC_EV_SETUP ||
+               ev->type == TC_EV_SCRAP || ev->type == TC_EV_ARRIVE;
+    if (jobs && seen[F_PRODUCT]) {
+        if (f[F_PRODUCT].kind != V_STRING || f[F_PRODUCT].too_long)
+            REJECT(TC_REJ_WRONG_TYPE, "'product' must be a string");
+        if ((ev->product = tc_model_source_index(m, f[F_PRODUCT].s)) < 0)
+            REJECT(TC_REJ_UNKNOWN_PRODUCT, "unknown product '%.64s'", f[F_PRODUCT].s);
+        if (tc_model_route_step(m, ev->product, ev->station) < 0)
+            REJECT(TC_REJ_NOT_ON_ROUTE, "product %.64s is not routed through %.64s", f[F_PRODUCT].s,
+                   f[F_STATION].s);
+    }
+    if (jobs && (ev->type != TC_EV_ARRIVE || seen[F_JOB])) {
         if (!seen[F_JOB])
             REJECT(TC_REJ_MISSING_FIELD, "missing field 'job'");
         if (f[F_JOB].kind != V_STRING || f[F_JOB].too_long || strlen(f[F_JOB].s) >= TC_EVENT_ID_MAX ||

@@ -3,65 +3,12 @@
  * mutation.  Nothing is changed until every check of an event has passed.
  */
 #include <math.h>
-#include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "twin_internal.h"
 #include "twincast/clock.h"
-#include "twincast/json_quote.h"
-#include "twincast/twin.h"
-
-typedef struct in_service {
-    char job[TC_EVENT_ID_MAX];
-    double start; /* seconds since the epoch */
-} in_service;
-
-typedef struct station_twin {
-    int up;
-    double down_since;
-    int waiting;
-    int n, cap;
-    in_service *svc;
-} station_twin;
-
-typedef struct pending {
-    tc_event ev;
-    long seq;
-    char *raw;
-    size_t len;
-} pending;
-
-/*
- * Recently seen event ids, for de-duplication: a producer's retry or a
- * replayed message carries the same id.  64-bit hashes in an open-addressing
- * table; the oldest of the last ID_RING ids is forgotten first.
- */
-#define ID_RING  65536
-#define ID_SLOTS (4 * ID_RING)
-
-typedef struct id_set {
-    uint64_t *slot; /* 0 = empty, 1 = deleted */
-    uint64_t *ring;
-    long next, count;
-} id_set;
-
-struct tc_twin {
-    const tc_model *m;
-    tc_plant plant;   /* parameters as set by events */
-    char *overridden; /* [n_params]: set by an event */
-    station_twin *st;
-    double time;
-    tc_twin_counters c;
-    pending *q;
-    long nq, capq, seq;
-    tc_twin_reject_fn on_reject;
-    void *user;
-    int keep_raw;
-    char triggers[512]; /* significant events since the last snapshot, for the record */
-    id_set ids;
-};
 
 static uint64_t id_hash(const char *s)
 {
@@ -134,8 +81,10 @@ void tc_twin_destroy(tc_twin *t)
     if (!t)
         return;
     if (t->st)
-        for (int s = 0; s < t->m->plant.n_stations; s++)
+        for (int s = 0; s < t->m->plant.n_stations; s++) {
             free(t->st[s].svc);
+            free(t->st[s].line);
+        }
     for (long i = 0; i < t->nq; i++)
         free(t->q[i].raw);
     free(t->q);
@@ -178,17 +127,40 @@ void tc_twin_count_rejected(tc_twin *t, tc_reject why)
     t->c.rejected[why]++;
 }
 
-static int find_job(const station_twin *st, const char *job)
-{
-    for (int i = 0; i < st->n; i++)
-        if (!strcmp(st->svc[i].job, job))
-            return i;
-    return -1;
-}
-
 static int servers_now(const tc_twin *t, int s)
 {
     return t->plant.stations[s].servers;
+}
+
+/*
+ * Room for a job starting at `ts`.  At a batch station the jobs that start
+ * at one instant are one batch, up to its size, and each batch takes a
+ * server (as the snapshot will write them).
+ */
+static int room_to_start(const tc_twin *t, int s, double ts)
+{
+    const station_twin *st = &t->st[s];
+    int size = t->plant.stations[s].batch_size;
+    if (size <= 0)
+        return st->n < servers_now(t, s);
+    int same = 0, batches = 0;
+    for (int k = 0; k < st->n; k++) {
+        int first = 1; /* the first job of its start time counts its batch */
+        for (int j = 0; j < k && first; j++)
+            first = st->svc[j].start != st->svc[k].start;
+        batches += first;
+        same += st->svc[k].start == ts;
+    }
+    return same ? same < size : batches < servers_now(t, s);
+}
+
+/* A changeover the model knows of: else a `setup` event is taken as the start of processing. */
+static int has_changeover(const tc_twin *t, int s, int product)
+{
+    const tc_model *m = t->m;
+    int k = tc_model_route_step(m, product, s);
+    return k >= 0 && (t->plant.stations[s].has_setup ||
+                      t->plant.steps[m->plant.sources[product].first_step + k].has_setup);
 }
 
 #define REJECT(code, ...)                                                                                    \
@@ -212,7 +184,7 @@ tc_reject tc_twin_apply(tc_twin *t, const tc_event *ev, char *why, size_t whylen
     if (late && ev->type == TC_EV_ARRIVE)
         REJECT(TC_REJ_LATE, "arrival at %s older than the state; not idempotent",
                m->plant.stations[ev->station].name);
-    int k;
+    int k, product = ev->product >= 0 || !st ? ev->product : tc_twin_default_product(t, ev->station);
     switch (ev->type) {
     case TC_EV_DOWN:
         if (st->up) {
@@ -226,30 +198,33 @@ tc_reject tc_twin_apply(tc_twin *t, const tc_event *ev, char *why, size_t whylen
         if (buffer != TC_UNLIMITED && st->waiting >= buffer)
             REJECT(TC_REJ_OVER_CAPACITY, "%s: arrival beyond its buffer of %d",
                    m->plant.stations[ev->station].name, buffer);
-        st->waiting++;
+        if (tc_twin_line_join(st, product, ev->ts, 1))
+            REJECT(TC_REJ_OVER_CAPACITY, "out of memory");
         break;
     }
+    case TC_EV_SETUP:
     case TC_EV_START:
-        if (find_job(st, ev->job) >= 0)
-            break; /* seen already: idempotent */
-        if (st->n >= servers_now(t, ev->station))
+        if ((k = tc_twin_service_find(st, ev->job)) >= 0) {
+            if (ev->type == TC_EV_START && st->svc[k].setup) { /* the changeover is over: processing */
+                st->svc[k].setup = 0;
+                st->svc[k].start = ev->ts;
+            }
+            break; /* else seen already: idempotent */
+        }
+        if (!room_to_start(t, ev->station, ev->ts))
             REJECT(TC_REJ_OVER_CAPACITY, "%s: job %s starts but all %d servers are busy",
                    m->plant.stations[ev->station].name, ev->job, servers_now(t, ev->station));
-        if (st->n == st->cap) {
-            int ncap = st->cap ? st->cap * 2 : 4;
-            in_service *ns = realloc(st->svc, sizeof *ns * (size_t)ncap);
-            if (!ns)
-                REJECT(TC_REJ_OVER_CAPACITY, "out of memory");
-            st->svc = ns;
-            st->cap = ncap;
-        }
-        if (st->waiting > 0)
-            st->waiting--;
+        if (tc_twin_service_reserve(st))
+            REJECT(TC_REJ_OVER_CAPACITY, "out of memory");
+        tc_twin_line_take(st, product);
         snprintf(st->svc[st->n].job, TC_EVENT_ID_MAX, "%s", ev->job);
+        st->svc[st->n].product = product;
+        st->svc[st->n].setup = ev->type == TC_EV_SETUP && has_changeover(t, ev->station, product);
         st->svc[st->n++].start = ev->ts;
         break;
+    case TC_EV_SCRAP:
     case TC_EV_FINISH:
-        if ((k = find_job(st, ev->job)) < 0) {
+        if ((k = tc_twin_service_find(st, ev->job)) < 0) {
             if (late)
                 break; /* finished already: idempotent */
             REJECT(TC_REJ_UNKNOWN_JOB, "%s: job %s is not in service there",
@@ -262,7 +237,8 @@ tc_reject tc_twin_apply(tc_twin *t, const tc_event *ev, char *why, size_t whylen
         if (buffer != TC_UNLIMITED && ev->value > buffer)
             REJECT(TC_REJ_OVER_CAPACITY, "%s: %g waiting exceeds its buffer of %d",
                    m->plant.stations[ev->station].name, ev->value, buffer);
-        st->waiting = (int)ev->value;
+        if (tc_twin_line_set(st, (long)ev->value, product, ev->ts))
+            REJECT(TC_REJ_OVER_CAPACITY, "out of memory");
         break;
     }
     case TC_EV_SET: {
@@ -365,154 +341,4 @@ long tc_twin_settle(tc_twin *t)
     }
     t->nq = 0;
     return applied;
-}
-
-/* ---- snapshots ------------------------------------------------------------------ */
-
-typedef struct sbuf {
-    char *s;
-    size_t len, cap;
-    int bad;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    for (;;) {
-        if (b->bad)
-            return;
-        va_list ap;
-        va_start(ap, fmt);
-        // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): started just above
-        int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->bad = 1;
-            return;
-        }
-        if (b->s && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t ncap = b->cap ? b->cap * 2 : 1024;
-        while (ncap < b->len + (size_t)n + 1)
-            ncap *= 2;
-        char *ns = realloc(b->s, ncap);
-        if (!ns) {
-            b->bad = 1;
-            return;
-        }
-        b->s = ns;
-        b->cap = ncap;
-    }
-}
-
-static void sb_string(sbuf *b, const char *s)
-{
-    size_t n = tc_json_quote(NULL, 0, s);
-    char *q = malloc(n + 1);
-    if (!q) {
-        b->bad = 1;
-        return;
-    }
-    tc_json_quote(q, n + 1, s);
-    sb_printf(b, "%s", q);
-    free(q);
-}
-
-char *tc_twin_snapshot_json(const tc_twin *t, double at)
-{
-    const tc_model *m = t->m;
-    double unit = tc_time_unit_seconds(m->unit);
-    char iso[64];
-    sbuf b = {0};
-    tc_iso_format(at, iso, sizeof iso);
-    sb_printf(&b, "{\"as_of\": \"%s\",\n \"stations\": {", iso);
-    for (int s = 0; s < m->plant.n_stations; s++) {
-        const station_twin *st = &t->st[s];
-        sb_printf(&b, "%s\n  ", s ? "," : "");
-        sb_string(&b, m->plant.stations[s].name);
-        sb_printf(&b, ": {\"up\": %s, ", st->up ? "true" : "false");
-        if (!st->up) {
-            double d = (at - st->down_since) / unit;
-            sb_printf(&b, "\"down_for\": %.17g, ", d > 0 ? d : 0.0);
-        }
-        sb_printf(&b, "\"waiting\": %d, \"in_service\": [", st->waiting);
-        for (int k = 0; k < st->n; k++) {
-            double e = (at - st->svc[k].start) / unit;
-            sb_printf(&b, "%s%.17g", k ? ", " : "", e > 0 ? e : 0.0);
-        }
-        sb_printf(&b, "], \"in_service_jobs\": [");
-        for (int k = 0; k < st->n; k++) {
-            sb_printf(&b, "%s", k ? ", " : "");
-            sb_string(&b, st->svc[k].job);
-        }
-        sb_printf(&b, "]}");
-    }
-    sb_printf(&b, "},\n \"params\": {");
-    int first = 1;
-    for (int i = 0; i < m->n_params; i++)
-        if (t->overridden[i]) {
-            sb_printf(&b, "%s\"%s\": %.17g", first ? "" : ", ", m->params[i].path,
-                      tc_plant_get(&t->plant, &m->params[i]));
-            first = 0;
-        }
-    sb_printf(&b, "}}\n");
-    if (b.bad) {
-        free(b.s);
-        return NULL;
-    }
-    return b.s;
-}
-
-tc_status tc_twin_restore(tc_twin *t, const char *json, const char *origin, char *err, size_t errlen)
-{
-    const tc_model *m = t->m;
-    tc_state *s = NULL;
-    tc_status st = tc_state_parse_json(m, json, strlen(json), origin, &s, err, errlen);
-    if (st != TC_OK)
-        return st;
-    double at;
-    if (tc_iso_parse(s->as_of, &at) != 0) {
-        snprintf(err, errlen, "%s: as_of '%s' is not ISO-8601 with a zone", origin, s->as_of);
-        tc_state_destroy(s);
-        return TC_ERR_INPUT;
-    }
-    double unit = tc_time_unit_seconds(m->unit);
-    tc_plant_copy(&t->plant, &m->plant);
-    memset(t->overridden, 0, (size_t)m->n_params);
-    for (int k = 0; k < s->n_overrides; k++) {
-        char why[256];
-        tc_plant_set(&t->plant, &m->params[s->overrides[k].param], s->overrides[k].value, why, sizeof why);
-        t->overridden[s->overrides[k].param] = 1;
-    }
-    for (int i = 0; i < m->plant.n_stations; i++) {
-        const tc_station_state *ss = &s->stations[i];
-        station_twin *tw = &t->st[i];
-        tw->up = ss->up;
-        tw->down_since = at - ss->down_for * unit;
-        tw->waiting = ss->waiting;
-        tw->n = 0;
-        if (ss->n_in_service > tw->cap) {
-            in_service *ns = realloc(tw->svc, sizeof *ns * (size_t)ss->n_in_service);
-            if (!ns) {
-                tc_state_destroy(s);
-                snprintf(err, errlen, "out of memory");
-                return TC_ERR_RUNTIME;
-            }
-            tw->svc = ns;
-            tw->cap = ss->n_in_service;
-        }
-        for (int k = 0; k < ss->n_in_service; k++) {
-            tw->svc[k].start = at - ss->in_service[k] * unit;
-            if (ss->jobs)
-                snprintf(tw->svc[k].job, TC_EVENT_ID_MAX, "%s", ss->jobs[k]);
-            else
-                snprintf(tw->svc[k].job, TC_EVENT_ID_MAX, "restored-%d", k);
-        }
-        tw->n = ss->n_in_service;
-    }
-    t->time = at;
-    tc_state_destroy(s);
-    return TC_OK;
 }

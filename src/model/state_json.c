@@ -236,14 +236,17 @@ static int parse_station(tc_doc *d, const tc_model *m, tc_node *k, tc_node *v, t
     if ((n = tc_doc_find(v, "last_product", NULL)) && parse_last_product(d, m, n, what, i, s))
         return -1;
     tc_node *jn = tc_doc_find(v, "in_service_jobs", NULL);
+    int jobs = 0; /* a batch's jobs each have an id */
+    for (int k2 = 0; k2 < st->n_in_service; k2++)
+        jobs += st->service ? st->service[k2].batch : 1;
     if (jn) {
-        if (!tc_doc_is(jn, TC_NODE_SEQUENCE) || jn->count != st->n_in_service)
-            return tc_doc_fail(d, jn, "%s.in_service_jobs must list as many ids as in_service (%d)", what,
-                               st->n_in_service);
+        if (!tc_doc_is(jn, TC_NODE_SEQUENCE) || jn->count != jobs)
+            return tc_doc_fail(d, jn, "%s.in_service_jobs must list an id for each of the %d jobs in service",
+                               what, jobs);
         free(st->jobs);
-        if (!(st->jobs = calloc((size_t)st->n_in_service + 1, sizeof *st->jobs)))
+        if (!(st->jobs = calloc((size_t)jobs + 1, sizeof *st->jobs)))
             return tc_doc_fail(d, jn, "out of memory");
-        for (int k2 = 0; k2 < st->n_in_service; k2++) {
+        for (int k2 = 0; k2 < jobs; k2++) {
             tc_node *e = tc_node_item(jn, k2);
             const char *id = tc_doc_scalar(d, e, "in_service_jobs");
             if (!id)

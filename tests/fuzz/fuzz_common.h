@@ -1,4 +1,4 @@
-/* fuzz_common.h - the demo plant, loaded once, for the state and event fuzzers. */
+/* fuzz_common.h - a plant with two products, a changeover and a batch station, loaded once, for the state and event fuzzers. */
 #ifndef TC_FUZZ_COMMON_H
 #define TC_FUZZ_COMMON_H
 #include <stdlib.h>
@@ -12,7 +12,11 @@ static const char fuzz_plant[] =
     "      failure: {ttf: {dist: exponential, mean: 600}, ttr: {dist: lognormal, mean: 40, sd: 15}}}\n"
     "  C: {servers: 1, threshold: 12, process: {dist: gamma, mean: 1.2, sd: 0.3}}\n"
     "  D: {servers: 2, process: {dist: triangular, min: 0.8, mode: 1.2, max: 2.2}}\n"
-    "sources:\n  orders: {interarrival: {dist: exponential, mean: 1.0}, route: [A, [B, C], D]}\n";
+    "  E: {servers: 1, batch: {size: 4, max_wait: 10}, process: {dist: constant, value: 5}}\n"
+    "  F: {servers: 2, setup: {dist: constant, value: 1}, process: {dist: exponential, mean: 1}}\n"
+    "sources:\n  orders: {interarrival: {dist: exponential, mean: 1.0}, route: [A, [B, C], D]}\n"
+    "  rush: {interarrival: {dist: exponential, mean: 5}, priority: 1,\n"
+    "         route: [A, {station: F, rework: {p: 0.1, to: A}}, E]}\n";
 
 static tc_model *fuzz_model(void)
 {
