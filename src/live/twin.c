@@ -184,7 +184,9 @@ tc_reject tc_twin_apply(tc_twin *t, const tc_event *ev, char *why, size_t whylen
     if (late && ev->type == TC_EV_ARRIVE)
         REJECT(TC_REJ_LATE, "arrival at %s older than the state; not idempotent",
                m->plant.stations[ev->station].name);
-    int k, product = ev->product >= 0 || !st ? ev->product : tc_twin_default_product(t, ev->station);
+    int k, product = ev->product;
+    if (product < 0 && ev->type != TC_EV_SET)
+        product = tc_twin_default_product(t, ev->station);
     switch (ev->type) {
     case TC_EV_DOWN:
         if (st->up) {

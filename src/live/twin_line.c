@@ -30,6 +30,8 @@ int tc_twin_line_join(station_twin *st, int product, double since, long n)
             st->line = nl;
             st->runcap = ncap;
         }
+        if (!st->line) /* not reached (runcap > 0): for the analyser */
+            return -1;
         st->line[st->nrun++] = (waiting_run){product, since, n};
     }
     st->waiting += (int)n;

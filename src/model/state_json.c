@@ -130,7 +130,7 @@ static int parse_serving(tc_doc *d, const tc_model *m, tc_node *item, const char
         const char *ph = tc_doc_scalar(d, n, "phase");
         if (!ph)
             return -1;
-        if (strcmp(ph, "setup") && strcmp(ph, "process"))
+        if (strcmp(ph, "setup") != 0 && strcmp(ph, "process") != 0)
             return tc_doc_fail(d, n, "%s.phase: '%s' is neither 'setup' nor 'process'", what, ph);
         j->setup = !strcmp(ph, "setup");
     }

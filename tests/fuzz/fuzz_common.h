@@ -1,4 +1,5 @@
-/* fuzz_common.h - a plant with two products, a changeover and a batch station, loaded once, for the state and event fuzzers. */
+/* fuzz_common.h - a plant with two products, a changeover and a batch station, loaded once, for the state and
+ * event fuzzers. */
 #ifndef TC_FUZZ_COMMON_H
 #define TC_FUZZ_COMMON_H
 #include <stdlib.h>
