@@ -229,8 +229,8 @@ static int has_free_server(const station_rt *st)
 /* A batch station's waiting places hold the jobs its batches gather, so only its buffer counts. */
 static int has_room(const station_rt *st)
 {
-    return (has_free_server(st) && st->queue.len == 0 && !st->batching) || st->buffer == TC_UNLIMITED ||
-           st->queue.len < st->buffer;
+    return st->buffer == TC_UNLIMITED || st->queue.len < st->buffer ||
+           (has_free_server(st) && st->queue.len == 0 && !st->batching);
 }
 
 /* Moves a job into station s; the caller has checked has_room(). */
@@ -343,19 +343,22 @@ static void station_pull(tc_sim *sim, int s)
 /*
  * Where a job goes when service at its step ends: on, back to an earlier
  * step (rework), or out as scrap; one uniform from the product's routing
- * stream decides, drawn only at steps that can rework or scrap.
+ * stream decides, drawn only at steps that can rework or scrap.  Returns
+ * the next step, or SCRAP.  (A return value, not an out-parameter: an
+ * address-taken local would cost the hot caller a stack-protector check.)
  */
-static __attribute__((noinline)) int next_step(tc_sim *sim, job *j, int *scrap)
+#define SCRAP (-1)
+static __attribute__((noinline)) int next_step(tc_sim *sim, job *j)
 {
     const tc_step *sp = &sim->plant.steps[sim->plant.sources[j->source].first_step + j->step];
-    *scrap = 0;
     if (sp->rework_p > 0 || sp->scrap_p > 0) {
         double u = tc_rng_uniform(&sim->src[j->source].rng_routing);
         if (u < sp->rework_p) {
             j->reworks++;
             return sp->rework_to;
         }
-        *scrap = u < sp->rework_p + sp->scrap_p;
+        if (u < sp->rework_p + sp->scrap_p)
+            return SCRAP;
     }
     return j->step + 1;
 }
@@ -387,10 +390,9 @@ static void job_advance(tc_sim *sim, int id, int holder)
     job *j = &sim->jobs[id];
     int next = j->step;
     if (holder >= 0) {
-        int scrap = 0;
-        next = sim->reworks_or_scraps ? next_step(sim, j, &scrap) : next + 1;
-        if (scrap || next >= sim->plant.sources[j->source].n_steps) {
-            job_leaves(sim, id, holder, scrap);
+        next = sim->reworks_or_scraps ? next_step(sim, j) : next + 1;
+        if (next == SCRAP || next >= sim->plant.sources[j->source].n_steps) {
+            job_leaves(sim, id, holder, next == SCRAP);
             return;
         }
     }

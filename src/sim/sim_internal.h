@@ -113,16 +113,16 @@ typedef struct station_rt {
     uint32_t fail_token;
     int servers, buffer, threshold; /* cached from the replication's plant */
     int step_process;               /* some route step sets its own process time here */
+    int batching;                   /* serves batches: see sim->ba (here, a hole before the doubles) */
     /*
      * Time integrals of piecewise-constant levels, kept as k = sum of
      * (change * time of change), so that integral(t) = level * t - k: a
      * change costs one multiply-add and nothing is done between changes.
      */
     double k_wait, k_busy, k_blocked, k_idle, k_up, k_avail;
-    int setups;   /* the station or a step there has a changeover time: see sim->co */
-    int idle;     /* idle servers while up: never negative */
-    int batching; /* serves batches: see sim->ba */
-    double bn;    /* time as momentary bottleneck */
+    int setups; /* the station or a step there has a changeover time: see sim->co */
+    int idle;   /* idle servers while up: never negative */
+    double bn;  /* time as momentary bottleneck */
     long departures;
     measures at_warmup;
     double prev_wait, prev_bn; /* integrals at the last bin edge */
