@@ -35,8 +35,9 @@ for f in r2 r3 r4 r5; do
         check "$f $g identical to 1x1" same "$WORK/r1.h5" "$WORK/$f.h5" /forecasts/000001/$g
     done
 done
-# Products and routing too (priorities, changeovers, rework and scrap streams): any split, same bits.
-PLANT=(forecast "$IN/plant.yaml" --scenario quick_press_changeover -n 120 --seed 5 -q)
+# Products and routing too (priorities, changeovers, a batch oven, rework and scrap streams, a start
+# state with products, phases and batches): any split, same bits.
+PLANT=(forecast "$IN/plant.yaml" --state "$IN/plant_state.json" --scenario quick_press_changeover -n 120 --seed 5 -q)
 check "plant: 1 rank x 1 thread"   run 0 "$TC" "${PLANT[@]}" --threads 1 -o "$WORK/p1.h5"
 check "plant: mpirun -np 2 x 2"    run 0 "$MPIEXEC" -n 2 --bind-to none "$TC" "${PLANT[@]}" --threads 2 -o "$WORK/p2.h5"
 for g in baseline quick_press_changeover; do
