@@ -3,6 +3,7 @@
 onset mean and its 95% interval and P(forms) across the completed epochs, against
 the plant time each epoch started from, with the events that triggered epochs marked."""
 import datetime as dt
+import os
 
 import matplotlib
 
@@ -36,8 +37,16 @@ def main():
         lo = np.array([d["summary"]["onset_lo"][i] for d in data])
         hi = np.array([d["summary"]["onset_hi"][i] for d in data])
         pf = np.array([d["summary"]["p_form"][i] for d in data])
+        n = np.array([d["summary"]["n_formed"][i] for d in data])
         line, = ax1.plot(t, m, "o-", ms=3, label=st[i])
-        ax1.fill_between(t, lo, hi, color=line.get_color(), alpha=0.2)
+        # An interval only where it is defined (two or more futures formed), clipped to what an
+        # onset can be (0 .. the horizon): a Student-t interval from few onsets reaches past both.
+        ok = (n >= 2) & np.isfinite(lo) & np.isfinite(hi)
+        if ok.any():
+            h = data[0]["horizon"]
+            c, cl, ch = m[ok], np.clip(lo[ok], 0, h), np.clip(hi[ok], 0, h)
+            ax1.errorbar(np.array(t)[ok], c, yerr=[c - cl, ch - c], fmt="none", ecolor=line.get_color(),
+                         alpha=0.5, capsize=2)
         ax2.plot(t, pf, "o-", ms=3, color=line.get_color(), label=st[i])
     for d, x in zip(data, t):
         if d["trigger"] and d["trigger"] != "interval":
@@ -46,12 +55,13 @@ def main():
             ax2.annotate(d["trigger"].split(" at ")[0], (x, 1.02), fontsize=7, color="tab:red", rotation=0,
                          xycoords=("data", "axes fraction"), ha="center")
     ax1.set_ylabel(f"onset mean, 95% CI ({data[0]['time_unit']} from then)")
+    ax1.set_ylim(0, data[0]["horizon"])
     ax2.set_ylabel("P(forms within horizon)")
     ax2.set_ylim(0, 1.05)
     ax2.set_xlabel("plant time of the epoch's state (UTC)")
     ax2.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
     ax1.legend(fontsize=8, ncol=len(st))
-    fig.suptitle(f"{a.file}: {len(data)} epochs", y=0.995)
+    fig.suptitle(f"{os.path.basename(a.file)}: {len(data)} epochs", y=0.995)
     th.save(fig, a.output)
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Fan chart per station: the waiting count's quantile bands over the forecast
 horizon, with the threshold line and the onset median and its interval marked."""
+import os
 import math
 
 import matplotlib
@@ -47,7 +48,7 @@ def main():
     for ax in list(axes.flat)[len(idx):]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=7, loc="upper left")
-    fig.suptitle(f"{a.file}: epoch {d['epoch']}, {d['scenario']}, {d['replications']} replications")
+    fig.suptitle(f"{os.path.basename(a.file)}: epoch {d['epoch']}, {d['scenario']}, {d['replications']} replications")
     th.save(fig, a.output)
 
 

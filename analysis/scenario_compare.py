@@ -3,6 +3,8 @@
 difference of the onset time to the baseline with its 95% interval (common random
 numbers make it sharp), and P(forms) per scenario."""
 
+import os
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -50,7 +52,7 @@ def main():
         data = draw(axp, axd, f, epoch)
     if len(data) == 1:
         axd.text(0.5, 0.5, "no what-if scenario in this epoch", ha="center", transform=axd.transAxes)
-    fig.suptitle(f"{a.file}, epoch {epoch}: baseline vs what-if scenarios")
+    fig.suptitle(f"{os.path.basename(a.file)}, epoch {epoch}: baseline vs what-if scenarios")
     th.save(fig, a.output)
 
 

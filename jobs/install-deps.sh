@@ -4,7 +4,7 @@
 # anything is missing.  Usage: jobs/install-deps.sh [--with-slurm] [--with-analysis]
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
-      librdkafka-dev libcmocka-dev kcat libyaml-dev librandom123-dev libgsl-dev nettle-dev
+      librdkafka-dev libcmocka-dev kcat libyaml-dev librandom123-dev libgsl-dev nettle-dev tzdata
       python3-h5py python3-numpy python3-matplotlib python3-xarray python3-h5netcdf)
 for opt in "$@"; do
     case "$opt" in
