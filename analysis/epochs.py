@@ -32,6 +32,7 @@ def main():
     idx = [th.station_index(data[0], s) for s in a.station] if a.station else range(len(st))
     t = [when(d["as_of"]) for d in data]
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 6.5), sharex=True)
+    top = 0.0
     for i in idx:
         m = np.array([d["summary"]["onset_mean"][i] for d in data])
         lo = np.array([d["summary"]["onset_lo"][i] for d in data])
@@ -39,14 +40,18 @@ def main():
         pf = np.array([d["summary"]["p_form"][i] for d in data])
         n = np.array([d["summary"]["n_formed"][i] for d in data])
         line, = ax1.plot(t, m, "o-", ms=3, label=st[i])
-        # An interval only where it is defined (two or more futures formed), clipped to what an
-        # onset can be (0 .. the horizon): a Student-t interval from few onsets reaches past both.
-        ok = (n >= 2) & np.isfinite(lo) & np.isfinite(hi)
+        # An interval only where it is defined (two or more futures formed) and says something: one
+        # that reaches below 0 or past the horizon (a Student-t interval from a few onsets) would only
+        # draw a bar across the whole axis.
+        h = data[0]["horizon"]
+        ok = (n >= 2) & np.isfinite(lo) & np.isfinite(hi) & (lo >= 0) & (hi <= h)
         if ok.any():
-            h = data[0]["horizon"]
-            c, cl, ch = m[ok], np.clip(lo[ok], 0, h), np.clip(hi[ok], 0, h)
-            ax1.errorbar(np.array(t)[ok], c, yerr=[c - cl, ch - c], fmt="none", ecolor=line.get_color(),
-                         alpha=0.5, capsize=2)
+            c = m[ok]
+            ax1.errorbar(np.array(t)[ok], c, yerr=[c - lo[ok], hi[ok] - c], fmt="none", ecolor=line.get_color(),
+                         alpha=0.6, capsize=2, lw=1)
+            top = max(top, np.nanmax(hi[ok]))
+        if np.isfinite(m).any():
+            top = max(top, np.nanmax(m))
         ax2.plot(t, pf, "o-", ms=3, color=line.get_color(), label=st[i])
     for d, x in zip(data, t):
         if d["trigger"] and d["trigger"] != "interval":
@@ -55,12 +60,14 @@ def main():
             ax2.annotate(d["trigger"].split(" at ")[0], (x, 1.02), fontsize=7, color="tab:red", rotation=0,
                          xycoords=("data", "axes fraction"), ha="center")
     ax1.set_ylabel(f"onset mean, 95% CI ({data[0]['time_unit']} from then)")
-    ax1.set_ylim(0, data[0]["horizon"])
+    ax1.set_ylim(0, min(1.08 * top, data[0]["horizon"]) if top > 0 else data[0]["horizon"])
+    ax1.text(0.99, 0.02, "intervals where 2+ futures formed and the interval lies within the horizon",
+             transform=ax1.transAxes, ha="right", va="bottom", fontsize=7, color="0.4")
     ax2.set_ylabel("P(forms within horizon)")
     ax2.set_ylim(0, 1.05)
     ax2.set_xlabel("plant time of the epoch's state (UTC)")
     ax2.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
-    ax1.legend(fontsize=8, ncol=len(st))
+    ax1.legend(fontsize=8, ncol=len(st), loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
     fig.suptitle(f"{os.path.basename(a.file)}: {len(data)} epochs", y=0.995)
     th.save(fig, a.output)
 
