@@ -75,12 +75,13 @@ time_unit: min
 horizon: 8h
 seed: 11
 stations:
-  press: {servers: 2, process: {dist: gamma, mean: 2.0, sd: 0.5}}
+  press: {servers: 2, process: {dist: gamma, mean: 2.0, sd: 0.5}, setup: {dist: constant, value: 1}}
+  oven: {servers: 2, batch: {size: 4, max_wait: 30}, process: {dist: constant, value: 20}}
   qc: {process: {dist: exponential, mean: 0.9}}
 sources:
   widget:
     interarrival: {dist: exponential, mean: 3.0}
-    route: [press, {station: qc, rework: {p: 0.2, to: press}, scrap: 0.1}]
+    route: [press, oven, {station: qc, rework: {p: 0.2, to: press}, scrap: 0.1}]
   gadget:
     interarrival: {dist: exponential, mean: 5.0}
     priority: 1
@@ -104,6 +105,15 @@ j = json.loads(subprocess.run(['$TC', 'report', '$WORK/prod.h5', '--format', 'js
 pj = j['scenarios'][0]['products']
 ok = ok and [p['product'] for p in pj] == names and abs(pj[0]['scrapped'] - ps['scrapped_mean'][0]) < 1e-6
 print('     widget: completed %.1f, scrapped %.1f, reworks/job %.3f' % (ps['completed_mean'][0], ps['scrapped_mean'][0], ps['reworks_mean'][0]))
+sys.exit(not ok)"
+check "products: changeovers and batches in the report" bash -c "'$TC' report '$WORK/prod.h5' | grep -Eq '^press +0\.[0-9]+ \[' && '$TC' report '$WORK/prod.h5' | grep -Eq '^oven +- +[1-4]\.[0-9]+ \['"
+check "products: setup_batch_summary is the mean of mean_batch" $PY -c "
+import h5py, numpy as np, sys
+g = h5py.File('$WORK/prod.h5')['forecasts/latest/baseline']
+sb = g['setup_batch_summary'][()]
+mb = g['mean_batch'][()]
+ok = abs(sb['batch_mean'][1] - np.nanmean(mb[:, 1])) < 1e-9 and np.isnan(sb['batch_mean'][0])
+ok = ok and abs(sb['setup_mean'][0] - g['setup'][()][:, 0].mean()) < 1e-12 and 1 <= sb['batch_mean'][1] <= 4
 sys.exit(not ok)"
 check "products: a second scenario file" run 0 "$TC" forecast "$WORK/products.yaml" -n 40 --scenario less_scrap -o "$WORK/prod2.h5"
 check "products: merge keeps them" run 0 "$TC" merge "$WORK/merged.h5" "$WORK/prod.h5" "$WORK/prod2.h5"

@@ -97,6 +97,7 @@ typedef struct tc_forecast_view {
     int P;                               /* products; 0 in files written before products */
     char (*product)[64];                 /* [P] */
     tc_product_summary *product_summary; /* [n_scenarios * P] */
+    tc_setup_batch_summary *setup_batch; /* [n_scenarios * S]; NaN in files written before it */
 } tc_forecast_view;
 
 /* Reads epoch `epoch` (0: the latest), all scenarios or just `scenario`. */

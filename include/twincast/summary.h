@@ -28,6 +28,12 @@ typedef struct tc_station_summary {
     long n_formed, n_pairs;
 } tc_station_summary;
 
+/* Per station: the changeover share of available time and the jobs per batch (NaN where it has none). */
+typedef struct tc_setup_batch_summary {
+    double setup_mean, setup_lo, setup_hi; /* Student-t intervals over replications */
+    double batch_mean, batch_lo, batch_hi;
+} tc_setup_batch_summary;
+
 /* Per product (source): jobs completed and scrapped, rework passes per job, time in system. */
 typedef struct tc_product_summary {
     double completed_mean, completed_lo, completed_hi; /* Student-t intervals over replications */
@@ -38,11 +44,12 @@ typedef struct tc_product_summary {
 
 typedef struct tc_summary {
     int S, T, P;
-    double level;                   /* of every interval, e.g. 0.95 */
-    tc_station_summary *station;    /* [S] */
-    tc_product_summary *product;    /* [P] */
-    double *waiting_quantiles;      /* [T][S][TC_NQ] */
-    double *bottleneck_probability; /* [T][S] */
+    double level;                        /* of every interval, e.g. 0.95 */
+    tc_station_summary *station;         /* [S] */
+    tc_product_summary *product;         /* [P] */
+    tc_setup_batch_summary *setup_batch; /* [S] */
+    double *waiting_quantiles;           /* [T][S][TC_NQ] */
+    double *bottleneck_probability;      /* [T][S] */
 } tc_summary;
 
 /* baseline: the baseline sample for paired differences, or NULL. */

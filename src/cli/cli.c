@@ -67,6 +67,30 @@ static void print_products(FILE *f, const tc_forecast_view *v, int k)
     }
 }
 
+/* Stations with changeovers or batches: their share of time changing over, their jobs per batch. */
+static void print_setup_batch(FILE *f, const tc_forecast_view *v, int k)
+{
+    const tc_setup_batch_summary *o = v->setup_batch + (size_t)k * v->S;
+    int any = 0;
+    for (int s = 0; s < v->S; s++)
+        any |= o[s].setup_mean > 0 || isfinite(o[s].batch_mean);
+    if (!any)
+        return;
+    fprintf(f, "%-10s %25s %25s\n", "station", "changeover [95% CI]", "jobs per batch [95% CI]");
+    for (int s = 0; s < v->S; s++) {
+        if (!(o[s].setup_mean > 0) && !isfinite(o[s].batch_mean))
+            continue;
+        fprintf(f, "%-10s ", v->station[s]);
+        if (o[s].setup_mean > 0)
+            interval(f, o[s].setup_mean, o[s].setup_lo, o[s].setup_hi, 3);
+        else
+            fprintf(f, "%25s", "-");
+        fputc(' ', f);
+        interval(f, o[s].batch_mean, o[s].batch_lo, o[s].batch_hi, 2);
+        fputc('\n', f);
+    }
+}
+
 void tc_cli_print_table(FILE *f, const tc_forecast_view *v)
 {
     for (int k = 0; k < v->n_scenarios; k++) {
@@ -93,6 +117,8 @@ void tc_cli_print_table(FILE *f, const tc_forecast_view *v)
             }
             fputc('\n', f);
         }
+        if (v->setup_batch)
+            print_setup_batch(f, v, k);
         if (v->P > 0)
             print_products(f, v, k);
     }

@@ -220,7 +220,8 @@ static tc_forecast_view *make_view(const forecast *f, tc_summary *const *sums, c
     v->station = malloc(sizeof *v->station * (size_t)S);
     v->product = malloc(sizeof *v->product * (size_t)P);
     v->product_summary = malloc(sizeof *v->product_summary * (size_t)P * (size_t)nsc);
-    if (!v->summary || !v->scenario || !v->station || !v->product || !v->product_summary) {
+    v->setup_batch = malloc(sizeof *v->setup_batch * (size_t)S * (size_t)nsc);
+    if (!v->summary || !v->scenario || !v->station || !v->product || !v->product_summary || !v->setup_batch) {
         tc_forecast_view_destroy(v);
         return NULL;
     }
@@ -232,6 +233,7 @@ static tc_forecast_view *make_view(const forecast *f, tc_summary *const *sums, c
         snprintf(v->scenario[k], 64, "%s", k ? f->job.scenarios[k - 1] : "baseline");
         memcpy(v->summary + (size_t)k * S, sums[k]->station, sizeof *v->summary * (size_t)S);
         memcpy(v->product_summary + (size_t)k * P, sums[k]->product, sizeof *v->product_summary * (size_t)P);
+        memcpy(v->setup_batch + (size_t)k * S, sums[k]->setup_batch, sizeof *v->setup_batch * (size_t)S);
     }
     v->P = P;
     v->S = S;

@@ -170,6 +170,13 @@ tc_summary *tc_summary_compute(const tc_sample *smp, const tc_sample *base, doub
         mean_ci(smp->m[TC_M_THROUGHPUT], smp->R, S, s, level, &o->throughput_mean, &o->throughput_lo,
                 &o->throughput_hi);
     }
+    if (!(sum->setup_batch = calloc((size_t)S, sizeof *sum->setup_batch)))
+        goto fail;
+    for (int s = 0; s < S; s++) {
+        tc_setup_batch_summary *o = &sum->setup_batch[s];
+        mean_ci(smp->m[TC_M_SETUP], smp->R, S, s, level, &o->setup_mean, &o->setup_lo, &o->setup_hi);
+        mean_ci(smp->m[TC_M_MEAN_BATCH], smp->R, S, s, level, &o->batch_mean, &o->batch_lo, &o->batch_hi);
+    }
     sum->P = smp->P;
     if (!(sum->product = calloc((size_t)smp->P + 1, sizeof *sum->product)))
         goto fail;
@@ -200,6 +207,7 @@ void tc_summary_destroy(tc_summary *sum)
         return;
     free(sum->station);
     free(sum->product);
+    free(sum->setup_batch);
     free(sum->waiting_quantiles);
     free(sum->bottleneck_probability);
     free(sum);

@@ -14,6 +14,7 @@ hid_t tc_h5_group(hid_t loc, const char *name);
 /* The in-memory type of tc_station_summary records (without the diff fields for the baseline). */
 hid_t tc_h5_summary_type(int is_baseline);
 hid_t tc_h5_product_summary_type(void);
+hid_t tc_h5_setup_batch_type(void);
 
 #include "twincast/store.h"
 tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d, const char *path, char *err,

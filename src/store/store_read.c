@@ -130,6 +130,26 @@ static int read_product_summary(hid_t g, tc_forecast_view *v, int k)
     return rc;
 }
 
+/* Changeovers and batches of a scenario (NaN in files written before them). */
+static int read_setup_batch(hid_t g, tc_forecast_view *v, int k)
+{
+    if (k == 0 &&
+        !(v->setup_batch = calloc((size_t)v->n_scenarios * (size_t)v->S + 1, sizeof *v->setup_batch)))
+        return -1;
+    tc_setup_batch_summary *out = v->setup_batch + (size_t)k * v->S;
+    for (int s = 0; s < v->S; s++)
+        out[s] = (tc_setup_batch_summary){NAN, NAN, NAN, NAN, NAN, NAN};
+    if (H5Lexists(g, "setup_batch_summary", H5P_DEFAULT) <= 0)
+        return 0;
+    hid_t ds = H5Dopen2(g, "setup_batch_summary", H5P_DEFAULT), t = tc_h5_setup_batch_type();
+    int rc = ds >= 0 && t >= 0 && H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0 ? 0 : -1;
+    if (t >= 0)
+        H5Tclose(t);
+    if (ds >= 0)
+        H5Dclose(ds);
+    return rc;
+}
+
 static int read_summary(hid_t g, int is_baseline, tc_station_summary *out, int S)
 {
     for (int s = 0; s < S; s++) {
@@ -215,6 +235,8 @@ tc_status tc_store_read(const char *path, int epoch, const char *scenario, tc_fo
                               v->S) == 0;
         if (ok)
             ok = read_product_summary(g, v, i) == 0;
+        if (ok)
+            ok = read_setup_batch(g, v, i) == 0;
         if (g >= 0)
             H5Gclose(g);
         if (!ok) {
@@ -246,6 +268,7 @@ void tc_forecast_view_destroy(tc_forecast_view *v)
     free(v->summary);
     free(v->product);
     free(v->product_summary);
+    free(v->setup_batch);
     free(v);
 }
 

@@ -162,6 +162,26 @@ hid_t tc_h5_product_summary_type(void)
     return t;
 }
 
+/* The changeover and batch compound: one record per station. */
+hid_t tc_h5_setup_batch_type(void)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } f[] = {
+#define D(x) {#x, offsetof(tc_setup_batch_summary, x)}
+        D(setup_mean), D(setup_lo), D(setup_hi), D(batch_mean), D(batch_lo), D(batch_hi),
+#undef D
+    };
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(tc_setup_batch_summary));
+    for (size_t i = 0; t >= 0 && i < sizeof f / sizeof *f; i++)
+        if (H5Tinsert(t, f[i].name, f[i].off, H5T_NATIVE_DOUBLE) < 0) {
+            H5Tclose(t);
+            return H5I_INVALID_HID;
+        }
+    return t;
+}
+
 /* A compound dataset of n records along one dimension scale. */
 static herr_t write_records(hid_t g, const char *name, hid_t mem, hsize_t n, const void *records, hid_t scale,
                             const char *note)
@@ -235,6 +255,17 @@ static herr_t write_summary(hid_t g, const tc_scenario_data *d, hid_t station_sc
     hid_t mem = tc_h5_summary_type(d->is_baseline);
     herr_t rc =
         write_records(g, "summary", mem, (hsize_t)d->summary->S, d->summary->station, station_scale, note);
+    if (mem >= 0)
+        H5Tclose(mem);
+    /* apart from `summary`, whose records stay as they were before changeovers and batches */
+    snprintf(note, sizeof note,
+             "%.0f%% Student-t intervals over replications of setup (changeover share of available time) "
+             "and mean_batch (jobs per batch); NaN where a station has none",
+             100 * d->summary->level);
+    mem = tc_h5_setup_batch_type();
+    if (rc >= 0)
+        rc = write_records(g, "setup_batch_summary", mem, (hsize_t)d->summary->S, d->summary->setup_batch,
+                           station_scale, note);
     if (mem >= 0)
         H5Tclose(mem);
     return rc;
