@@ -1,15 +1,18 @@
 /*
  * bench - engine throughput, printed, never asserted (CI machines are
- * noisy).  Usage: bench [INPUTS_DIR [mm1|line5|plant]]
+ * noisy).  Usage: bench [INPUTS_DIR [mm1|line5|plant|calendar]]
  *   1. M/M/1 at rho 0.9, 1,000,000 customers in one replication.
  *   2. 1000 replications of line5 over 480 min on one thread.
- *   3. The same for plant.yaml (products, changeovers, rework): events/s.
+ *   3. The same for plant.yaml (products, changeovers, a batch oven, rework): events/s.
+ *   4. The calendar's set-up: two shifts on weekdays, Saturday morning and a
+ *      holiday in Europe/Berlin turned into open periods for 8 h and 30 days.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "twincast/calendar.h"
 #include "twincast/engine.h"
 #include "twincast/model.h"
 
@@ -114,15 +117,51 @@ static void bench_plant(const char *dir, int tries)
     tc_model_destroy(m);
 }
 
+/* What a calendar costs: it is converted once per run, never in the event loop. */
+static void bench_calendar(int tries)
+{
+    tc_zone z;
+    char err[256];
+    if (tc_zone_open(&z, "Europe/Berlin", err, sizeof err) != TC_OK) {
+        printf("calendar: skipped (%s)\n", err);
+        return;
+    }
+    /* two shifts on weekdays, Saturday morning (breaks would be calendars of their own) */
+    tc_week_period week[] = {{0x1f, 6 * 60, 14 * 60}, {0x1f, 14 * 60, 22 * 60}, {0x20, 6 * 60, 14 * 60}};
+    long holiday = 20811; /* 2026-12-24 */
+    tc_calendar c = {3, week, 1, &holiday};
+    double start = 1796619600; /* 2026-12-07T06:00:00+01:00 */
+    static const struct {
+        const char *name;
+        double seconds;
+    } h[] = {{"8 h", 8 * 3600.0}, {"30 days", 30 * 86400.0}};
+    for (int k = 0; k < 2; k++) {
+        double best = 1e9;
+        int n = 0;
+        for (int t = 0; t < tries; t++) {
+            tc_open_period *iv = NULL;
+            double t0 = now();
+            tc_calendar_open(&c, &z, start, h[k].seconds, 60, &iv, &n);
+            double dt = now() - t0;
+            best = dt < best ? dt : best;
+            free(iv);
+        }
+        printf("calendar set-up, %s horizon: %.1f us (%d open periods)\n", h[k].name, best * 1e6, n);
+    }
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : "inputs";
-    const char *only = argc > 2 ? argv[2] : ""; /* mm1, line5 or plant: one alone, e.g. for a profiler */
+    const char *only =
+        argc > 2 ? argv[2] : ""; /* mm1, line5, plant or calendar: one alone, e.g. for a profiler */
     if (!only[0] || !strcmp(only, "mm1"))
         bench_mm1(dir, 5);
     if (!only[0] || !strcmp(only, "line5"))
         bench_line5(dir, 5);
     if (!only[0] || !strcmp(only, "plant"))
         bench_plant(dir, 5);
+    if (!only[0] || !strcmp(only, "calendar"))
+        bench_calendar(5);
     return 0;
 }
