@@ -134,6 +134,9 @@ import xarray as xr, sys
 ds = xr.open_dataset('$WORK/story.h5', engine='h5netcdf', group='forecasts/000001/baseline')
 ok = ds['onset_time'].dims == ('realization', 'station') and ds['waiting_quantiles'].dims == ('time', 'station', 'quantile')
 ok = ok and list(ds['station'].values) == ['A', 'B', 'C', 'D'] and ds.sizes['realization'] == 1000
+# the time axis decodes to dates (CF units from the start): the first bin's centre is 08:05 + 2.5 min
+import numpy as np
+ok = ok and ds['time'].dtype.kind == 'M' and ds['time'].values[0] == np.datetime64('2026-12-01T08:07:30')
 sys.exit(not ok)"
 else
     echo "skip xarray: python3-xarray or python3-h5netcdf not installed"

@@ -64,6 +64,7 @@ typedef struct tc_scenario_data {
     int is_baseline;
     const int *threshold;        /* [S] the onset thresholds (NULL: not written) */
     const char *const *products; /* [sample->P] product names (NULL or P = 0: no product datasets) */
+    const char *time_units;      /* CF units of `time`: "minutes since 2026-12-07 08:00:00" (NULL: none) */
 } tc_scenario_data;
 
 enum { TC_STORE_ATOMIC = 1 };

@@ -7,10 +7,31 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <mpi.h>
 
+#include "twincast/clock.h"
 #include "twincast/forecast.h"
+
+/*
+ * CF units of the time axis, from the forecast's start (as_of): the bins'
+ * centres are model units since then, so that xarray and netCDF tools read
+ * them as dates.  No units when as_of is not a time (an empty plant's "").
+ */
+static void time_units(const tc_model *m, const char *as_of, char *buf, size_t n)
+{
+    static const char *const words[] = {"seconds", "minutes", "hours"};
+    double t;
+    char iso[40];
+    buf[0] = '\0';
+    if (!as_of || tc_iso_parse(as_of, &t) != 0)
+        return;
+    tc_iso_format(t, iso, sizeof iso); /* 2026-12-07T08:00:00Z (or with .123 before the Z): in UTC */
+    iso[10] = ' ';
+    iso[strlen(iso) - 1] = '\0';
+    snprintf(buf, n, "%s since %s", words[m->unit], iso);
+}
 
 tc_status tc_forecast_summarise(tc_sample *const *samples, int n, tc_summary **sums, char *err, size_t errlen)
 {
@@ -48,10 +69,12 @@ tc_status tc_forecast_write_epoch(tc_store *store, const tc_epoch_data *d, const
     }
     for (int p = 0; p < m->plant.n_sources; p++)
         products[p] = m->plant.sources[p].name;
+    char units[80];
+    time_units(m, info->as_of, units, sizeof units);
     st = tc_store_begin_epoch(store, epoch, err, errlen);
     for (int k = 0; st == TC_OK && k < d->n_scenarios; k++) {
-        tc_scenario_data sd = {d->scenario[k], names,  time,       d->sample[k],
-                               d->summary[k],  k == 0, thresholds, products};
+        tc_scenario_data sd = {d->scenario[k], names,      time,     d->sample[k],           d->summary[k],
+                               k == 0,         thresholds, products, units[0] ? units : NULL};
         st = tc_store_write_scenario(store, &sd, err, errlen);
     }
     tc_epoch_info done = *info;

@@ -292,7 +292,7 @@ tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d,
         goto fail;
     if ((sc[0] = make_scale(g, "realization", H5T_NATIVE_LLONG, R, reals, NULL)) < 0 ||
         (sc[1] = make_scale(g, "station", str, S, d->stations, NULL)) < 0 ||
-        (sc[2] = make_scale(g, "time", H5T_NATIVE_DOUBLE, T, d->time, NULL)) < 0 ||
+        (sc[2] = make_scale(g, "time", H5T_NATIVE_DOUBLE, T, d->time, d->time_units)) < 0 ||
         (sc[3] = make_scale(g, "quantile", H5T_NATIVE_DOUBLE, Q, tc_quantile_levels, "1")) < 0)
         goto fail;
     for (int k = 0; k < TC_M_COUNT; k++) {
