@@ -132,4 +132,22 @@ raw = sys.stdin.buffer.read()  # a raw DEL or U+2028 would trouble YAML readers
 sys.exit(b'\\x7f' in raw or b'\\xe2\\x80\\xa8' in raw or
          json.loads(raw)['model'] != 'Line \\\"5\\\" \\\\\\\\ \\x7f\\u2028')\""
 
+# The plant's clock: a zone in the model, --start for a forecast without a state; the file's start,
+# its time axis in CF units, and onsets as the plant's wall-clock time in the report.
+printf 'timezone: Europe/Berlin\nstart: 2026-12-07T06:00:00+01:00\nstations:\n  A: {process: {dist: exponential, mean: 0.95}, threshold: 3}\nsources:\n  s: {interarrival: {dist: exponential, mean: 1}, route: [A]}\n' >"$WORK/clock.yaml"
+check "bad --start: 2"            run 2 "$TC" forecast "$WORK/clock.yaml" -n 5 --start 2026-12-11T21:30:00
+check "bad --start message"       has "\-\-start must be an ISO-8601 time with a zone"
+check "forecast --start"          run 0 "$TC" forecast "$WORK/clock.yaml" -n 50 -q --start 2026-12-11T21:30:00+01:00 -o "$WORK/clock.h5"
+check "onset at the plant's clock" grep -Eq '^A .* at (Fri|Sat) [0-9]{2}:[0-9]{2} Europe/Berlin$' "$WORK/out"
+check "start, zone and time axis in the file" $PY -c "
+import h5py, sys
+e = h5py.File('$WORK/clock.h5', 'r')['forecasts/latest']
+u = e['baseline/time'].attrs['units']
+u = u.decode() if isinstance(u, bytes) else u
+a = e.attrs['as_of']; z = e.attrs['timezone']
+a = a.decode() if isinstance(a, bytes) else a; z = z.decode() if isinstance(z, bytes) else z
+sys.exit(not (a == '2026-12-11T21:30:00+01:00' and z == 'Europe/Berlin' and u == 'minutes since 2026-12-11 20:30:00'))"
+check "the model's start without --start" run 0 "$TC" forecast "$WORK/clock.yaml" -n 10 -q -o "$WORK/clock2.h5"
+check "as_of is the model's start" bash -c "h5dump -a /forecasts/latest/as_of '$WORK/clock2.h5' | grep -q '2026-12-07T05:00:00Z'"
+
 finish cli_test

@@ -125,10 +125,30 @@ static void expect_error(const char *yaml, const char *want)
 #define PLANT "stations:\n  A: {process: {dist: exponential, mean: 1}}\n"
 #define SRC   "sources:\n  s: {interarrival: {dist: exponential, mean: 1}, route: [A]}\n"
 
+/* The plant's clock: its zone and when a forecast without a state starts. */
+static void test_clock(void **s)
+{
+    (void)s;
+    tc_model *m = tc_test_model(PLANT SRC "timezone: Europe/Berlin\nstart: 2026-12-07T06:00:00+01:00\n");
+    assert_string_equal(m->zone.name, "Europe/Berlin");
+    assert_int_equal(m->has_start, 1);
+    assert_close(m->start, 1796619600, 0); /* 05:00Z */
+    tc_model_destroy(m);
+    m = tc_test_model(PLANT SRC);
+    assert_string_equal(m->zone.name, "UTC");
+    assert_int_equal(m->has_start, 0);
+    tc_model_destroy(m);
+}
+
 static void test_bad_models(void **s)
 {
     (void)s;
     expect_error(PLANT SRC "horizn: 8h\n", "bad.yaml:5:1: unknown key 'horizn' in the model");
+    expect_error(
+        PLANT SRC "timezone: Europe/Berlinn\n",
+        "bad.yaml:5:11: timezone: unknown time zone 'Europe/Berlinn' (not in the time-zone database");
+    expect_error(PLANT SRC "start: 2026-12-07T06:00:00\n",
+                 "bad.yaml:5:8: start: '2026-12-07T06:00:00' is not an ISO-8601 time with a zone");
     expect_error("stations:\n  A: {procss: {dist: exponential, mean: 1}}\n" SRC,
                  "bad.yaml:2:7: unknown key 'procss' in station A");
     expect_error("stations:\n  A: {process: {dist: expo, mean: 1}}\n" SRC,
@@ -225,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_loads_the_schema),
         cmocka_unit_test(test_registry_paths),
         cmocka_unit_test(test_set_is_validated_and_atomic),
+        cmocka_unit_test(test_clock),
         cmocka_unit_test(test_bad_models),
         cmocka_unit_test(test_yaml_syntax),
         cmocka_unit_test(test_empirical_and_file_errors),

@@ -57,8 +57,23 @@ static int write_forecast(tc_model *m, int flags, int commit, long R)
         tc_scenario_data d = {k ? "fast" : "baseline", names, time, smp[k], sum[k], k == 0, thr, NULL, NULL};
         assert_int_equal(tc_store_write_scenario(st, &d, err, sizeof err), TC_OK);
     }
-    tc_epoch_info info = {
-        "2026-12-01T08:00:00Z", 200, "min", cfg.seed, R, 1, 2, "fixed", 0, 0.5, NULL, 0, NULL, NULL, 0, NULL};
+    tc_epoch_info info = {"2026-12-01T08:00:00Z",
+                          200,
+                          "min",
+                          "Europe/Berlin",
+                          cfg.seed,
+                          R,
+                          1,
+                          2,
+                          "fixed",
+                          0,
+                          0.5,
+                          NULL,
+                          0,
+                          NULL,
+                          NULL,
+                          0,
+                          NULL};
     assert_int_equal(tc_store_end_epoch(st, &info, err, sizeof err), TC_OK);
     rc = tc_store_close(st, commit, err, sizeof err);
 out:
@@ -140,6 +155,7 @@ static void test_layout(void **s)
     assert_string_equal(v->scenario[0], "baseline");
     assert_string_equal(v->scenario[1], "fast");
     assert_string_equal(v->station[1], "B");
+    assert_string_equal(v->timezone, "Europe/Berlin");
     assert_int_equal(v->replications, 40);
     assert_true(isnan(v->summary[0].diff_onset_mean));
     assert_true(v->summary[0].p_form >= 0 && v->summary[0].p_form <= 1);

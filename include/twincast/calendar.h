@@ -53,6 +53,9 @@ double tc_zone_to_utc(const tc_zone *z, int year, int month, int day, int minute
 /* The local date (days since 1970-01-01) and weekday (0: Monday) of an instant. */
 long tc_zone_local_date(const tc_zone *z, double utc, int *weekday);
 
+/* An instant as the zone's wall clock: "Mon 08:51". */
+void tc_zone_format_local(const tc_zone *z, double utc, char *buf, size_t n);
+
 /* "Mon", "Mon-Fri", "Fri-Mon" (wrapping): a day mask; -1 with the reason on bad text. */
 int tc_calendar_parse_days(const char *text, unsigned *mask, char *err, size_t errlen);
 /* "06:00" .. "24:00": minutes after midnight; -1 with the reason on bad text. */

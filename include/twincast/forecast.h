@@ -40,6 +40,8 @@ typedef struct tc_forecast_opts {
     double precision;  /* > 0: add replications until every onset-mean interval is this tight */
     long min_replications, max_replications; /* the first batch and the bound, with precision */
     const char *horizon, *bin_width;         /* duration text, or NULL: the model's */
+    const char *start;                       /* ISO time simulated time 0 is, without a state's as_of;
+                                                NULL: the model's start, else now */
     long seed;                               /* < 0: the model's */
     int threads;                             /* per rank; <= 0: OpenMP's default */
     int rank0_works;                         /* 0: rank 0 only coordinates (needs 2 ranks) */

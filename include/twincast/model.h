@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "twincast/calendar.h"
 #include "twincast/dist.h"
 #include "twincast/duration.h"
 #include "twincast/status.h"
@@ -124,6 +125,9 @@ typedef struct tc_model {
     double bin_width; /* 0 = horizon / 96 */
     long replications;
     uint32_t seed;
+    tc_zone zone;  /* the plant's time zone: "UTC" unless the model names one */
+    int has_start; /* the model gives `start` */
+    double start;  /* when a forecast without a state starts: seconds since the Unix epoch */
     tc_plant plant;
     int n_steps;
     tc_route_step *steps;

@@ -40,6 +40,7 @@ typedef struct tc_epoch_info {
     const char *as_of;
     double horizon;
     const char *time_unit;
+    const char *timezone; /* the plant's IANA zone (the model's), or NULL */
     uint32_t seed;
     long replications;
     int ranks, threads;
@@ -87,6 +88,7 @@ tc_status tc_store_close(tc_store *s, int commit, char *err, size_t errlen);
 typedef struct tc_forecast_view {
     int epoch;
     char as_of[64], time_unit[8], stop_reason[64], model_name[128];
+    char timezone[64]; /* the plant's zone; "" in files written before it */
     double horizon, wall_seconds, precision;
     long replications;
     int ranks, threads;

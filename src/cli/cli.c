@@ -11,6 +11,8 @@
 #include <time.h>
 
 #include "cli.h"
+#include "twincast/calendar.h"
+#include "twincast/clock.h"
 #include "twincast/json_quote.h"
 
 int tc_cli_usage_error(const char *cmd, const char *msg, const char *arg)
@@ -91,6 +93,21 @@ static void print_setup_batch(FILE *f, const tc_forecast_view *v, int k)
     }
 }
 
+/* The onset mean as the plant's wall-clock time ("at Fri 21:46 Europe/Berlin"), when the start is known. */
+static void print_onset_at(FILE *f, const tc_forecast_view *v, double onset)
+{
+    double start;
+    tc_zone z;
+    char why[160], when[32];
+    if (isnan(onset) || tc_iso_parse(v->as_of, &start) != 0)
+        return;
+    if (!v->timezone[0] || tc_zone_open(&z, v->timezone, why, sizeof why) != TC_OK)
+        snprintf(z.name, sizeof z.name, "UTC");
+    double unit = !strcmp(v->time_unit, "s") ? 1 : !strcmp(v->time_unit, "h") ? 3600 : 60;
+    tc_zone_format_local(&z, start + onset * unit, when, sizeof when);
+    fprintf(f, "  at %s %s", when, z.name);
+}
+
 void tc_cli_print_table(FILE *f, const tc_forecast_view *v)
 {
     for (int k = 0; k < v->n_scenarios; k++) {
@@ -115,6 +132,7 @@ void tc_cli_print_table(FILE *f, const tc_forecast_view *v)
                 fputc(' ', f);
                 interval(f, o->diff_onset_mean, o->diff_lo, o->diff_hi, 1);
             }
+            print_onset_at(f, v, o->onset_mean);
             fputc('\n', f);
         }
         if (v->setup_batch)

@@ -15,7 +15,7 @@
 
 static const char usage[] =
     "usage: twincast forecast MODEL.yaml [--state STATE.json] [--scenario NAME]...\n"
-    "                         [-n N | --precision REL] [--horizon DUR] [--seed S]\n"
+    "                         [-n N | --precision REL] [--horizon DUR] [--start ISO] [--seed S]\n"
     "                         [--threads T] [-o OUT.h5]\n"
     "       mpirun -np P twincast forecast ...   |   srun twincast forecast ...\n"
     "\n"
@@ -34,6 +34,8 @@ static const char usage[] =
     "  --max-replications N    with --precision: upper bound (default 100000)\n"
     "  --horizon DUR           simulated time: 480, 8h, 90min (default: the model's)\n"
     "  --bin-width DUR         width of the time bins (default: horizon/96)\n"
+    "  --start ISO             the plant time the forecast starts at, without a state's\n"
+    "                          as_of (default: the model's start, else now)\n"
     "  --seed S                0 to 4294967295 (default: the model's)\n"
     "  --threads T             OpenMP threads per rank (default: OMP_NUM_THREADS or cores)\n"
     "  --no-rank0-work         rank 0 only coordinates (with more than one rank)\n"
@@ -48,7 +50,20 @@ static const char usage[] =
 
 static int parse(tc_forecast_opts *o, int *quiet, int argc, char **argv, int rank)
 {
-    enum { O_STATE = 256, O_SCEN, O_PREC, O_MIN, O_MAX, O_HOR, O_BIN, O_SEED, O_THR, O_NR0, O_EXPECT };
+    enum {
+        O_STATE = 256,
+        O_SCEN,
+        O_PREC,
+        O_MIN,
+        O_MAX,
+        O_HOR,
+        O_BIN,
+        O_SEED,
+        O_THR,
+        O_NR0,
+        O_EXPECT,
+        O_START
+    };
     static const struct option longopts[] = {{"state", required_argument, 0, O_STATE},
                                              {"scenario", required_argument, 0, O_SCEN},
                                              {"replications", required_argument, 0, 'n'},
@@ -57,6 +72,7 @@ static int parse(tc_forecast_opts *o, int *quiet, int argc, char **argv, int ran
                                              {"max-replications", required_argument, 0, O_MAX},
                                              {"horizon", required_argument, 0, O_HOR},
                                              {"bin-width", required_argument, 0, O_BIN},
+                                             {"start", required_argument, 0, O_START},
                                              {"seed", required_argument, 0, O_SEED},
                                              {"threads", required_argument, 0, O_THR},
                                              {"no-rank0-work", no_argument, 0, O_NR0},
@@ -102,6 +118,7 @@ static int parse(tc_forecast_opts *o, int *quiet, int argc, char **argv, int ran
             break;
         case O_HOR: o->horizon = optarg; break;
         case O_BIN: o->bin_width = optarg; break;
+        case O_START: o->start = optarg; break;
         case O_SEED:
             if (tc_cli_parse_long(optarg, 0, 4294967295L, &o->seed))
                 bad = "--seed must be from 0 to 4294967295";

@@ -190,6 +190,7 @@ int tc_cmd_merge(int argc, char **argv)
         tc_epoch_info info = {.as_of = first->as_of,
                               .horizon = first->horizon,
                               .time_unit = first->time_unit,
+                              .timezone = m->zone.name,
                               .seed = first->seed,
                               .replications = first->replications,
                               .ranks = first->ranks,

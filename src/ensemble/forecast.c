@@ -59,6 +59,13 @@ tc_status tc_forecast_prepare_job(const tc_forecast_opts *o, const tc_model *m, 
                 return TC_ERR_INPUT;
             }
     }
+    double t;
+    if (o->start && tc_iso_parse(o->start, &t) != 0) {
+        snprintf(err, errlen,
+                 "--start must be an ISO-8601 time with a zone (e.g. 2026-12-11T21:30:00+01:00), got '%s'",
+                 o->start);
+        return TC_ERR_INPUT;
+    }
     j->horizon = m->horizon;
     if (o->horizon &&
         (tc_duration_parse(o->horizon, m->unit, &j->horizon, err, errlen) || !(j->horizon > 0))) {
@@ -241,6 +248,7 @@ static tc_forecast_view *make_view(const forecast *f, tc_summary *const *sums, c
     v->horizon = f->job.horizon;
     v->replications = f->e.total;
     snprintf(v->as_of, sizeof v->as_of, "%s", as_of);
+    snprintf(v->timezone, sizeof v->timezone, "%s", m->zone.name);
     snprintf(v->time_unit, sizeof v->time_unit, "%s", tc_time_unit_name(m->unit));
     snprintf(v->model_name, sizeof v->model_name, "%s", m->name);
     snprintf(v->stop_reason, sizeof v->stop_reason, "%s", f->stop_reason);
@@ -256,9 +264,13 @@ static int conclude(forecast *f, tc_forecast_result *res, char *err, size_t errl
 {
     int nsc = f->e.nsc, st;
     tc_summary **sums = calloc((size_t)nsc, sizeof *sums);
-    char as_of[64];
+    char as_of[64]; /* simulated time 0: the state's as_of, else --start, else the model's start, else now */
     if (f->state && f->state->as_of[0])
         snprintf(as_of, sizeof as_of, "%s", f->state->as_of);
+    else if (f->o->start)
+        snprintf(as_of, sizeof as_of, "%s", f->o->start);
+    else if (f->m->has_start)
+        tc_iso_format(f->m->start, as_of, sizeof as_of);
     else
         tc_iso_now(as_of, sizeof as_of);
     if (!sums) {
@@ -278,6 +290,7 @@ static int conclude(forecast *f, tc_forecast_result *res, char *err, size_t errl
         tc_epoch_info info = {.as_of = as_of,
                               .horizon = f->job.horizon,
                               .time_unit = tc_time_unit_name(f->m->unit),
+                              .timezone = f->m->zone.name,
                               .seed = f->job.seed,
                               .replications = f->e.total,
                               .ranks = f->size,

@@ -106,6 +106,7 @@ static int write_epoch(tc_live *lv, int abandoned, tc_sample **samples, double s
         tc_epoch_info info = {.as_of = as_of,
                               .horizon = lv->job.horizon,
                               .time_unit = tc_time_unit_name(lv->m->unit),
+                              .timezone = lv->m->zone.name,
                               .seed = lv->job.seed,
                               .replications = lv->job.replications,
                               .ranks = lv->size,

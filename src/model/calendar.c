@@ -147,6 +147,16 @@ long tc_zone_local_date(const tc_zone *z, double utc, int *weekday)
     return d;
 }
 
+void tc_zone_format_local(const tc_zone *z, double utc, char *buf, size_t n)
+{
+    saved_tz s = zone_enter(z);
+    time_t tt = (time_t)floor(utc + 0.5); /* to the nearest second, then minutes shown */
+    struct tm tm;
+    localtime_r(&tt, &tm);
+    zone_leave(s);
+    snprintf(buf, n, "%s %02d:%02d", day_names[(tm.tm_wday + 6) % 7], tm.tm_hour, tm.tm_min);
+}
+
 /* ---- text ---------------------------------------------------------------- */
 
 static int day_index(const char *s, size_t n)

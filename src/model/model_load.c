@@ -15,6 +15,7 @@
 
 #include "doc.h"
 #include "model_internal.h"
+#include "twincast/clock.h"
 #include "twincast/model.h"
 
 #define TC_MODEL_MAX_BYTES (16u << 20)
@@ -709,10 +710,37 @@ static int parse_scenarios(loader *L, tc_node *n, tc_node *at)
 
 /* ---- the document ------------------------------------------------------- */
 
+/* timezone (IANA, checked against the database; default UTC) and start (ISO-8601 with a zone). */
+static int parse_clock(loader *L, tc_node *root)
+{
+    tc_model *m = L->m;
+    tc_node *n;
+    const char *s;
+    char why[256];
+    snprintf(m->zone.name, sizeof m->zone.name, "UTC");
+    if ((n = tc_doc_find(root, "timezone", NULL))) {
+        if (!(s = tc_doc_scalar(&L->d, n, "timezone")))
+            return -1;
+        if (tc_zone_open(&m->zone, s, why, sizeof why) != TC_OK)
+            return tc_doc_fail(&L->d, n, "timezone: %s", why);
+    }
+    if ((n = tc_doc_find(root, "start", NULL))) {
+        if (!(s = tc_doc_scalar(&L->d, n, "start")))
+            return -1;
+        if (tc_iso_parse(s, &m->start) != 0)
+            return tc_doc_fail(
+                &L->d, n, "start: '%s' is not an ISO-8601 time with a zone (e.g. 2026-12-07T06:00:00+01:00)",
+                s);
+        m->has_start = 1;
+    }
+    return 0;
+}
+
 static int parse_root(loader *L, tc_node *root)
 {
-    static const char *const keys[] = {"name",      "time_unit", "horizon", "replications", "seed",
-                                       "bin_width", "stations",  "sources", "scenarios",    NULL};
+    static const char *const keys[] = {"name",     "time_unit", "horizon",   "replications",
+                                       "seed",     "bin_width", "timezone",  "start",
+                                       "stations", "sources",   "scenarios", NULL};
     tc_model *m = L->m;
     if (!root || !tc_doc_is(root, TC_NODE_MAPPING))
         return tc_doc_fail(&L->d, root, "a model must be a mapping with stations and sources");
@@ -728,6 +756,8 @@ static int parse_root(loader *L, tc_node *root)
             return tc_doc_fail(&L->d, n, "unknown time_unit '%s' (use s, min or h)", s);
     }
     L->d.unit = m->unit;
+    if (parse_clock(L, root))
+        return -1;
     if ((n = tc_doc_find(root, "name", NULL))) {
         if (!(s = tc_doc_scalar(&L->d, n, "name")))
             return -1;

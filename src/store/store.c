@@ -271,6 +271,8 @@ tc_status tc_store_end_epoch(tc_store *s, const tc_epoch_info *info, char *err, 
     CHECK(tc_h5_text_dataset(g, "state_json", info->state_json ? info->state_json : "{}"),
           "write state_json");
     CHECK(tc_h5_str_attr(g, "as_of", info->as_of ? info->as_of : ""), "write epoch attributes");
+    if (info->timezone)
+        CHECK(tc_h5_str_attr(g, "timezone", info->timezone), "write epoch attributes");
     CHECK(tc_h5_scalar_attr(g, "horizon", H5T_NATIVE_DOUBLE, &info->horizon), "write epoch attributes");
     CHECK(tc_h5_str_attr(g, "time_unit", info->time_unit), "write epoch attributes");
     CHECK(tc_h5_scalar_attr(g, "seed", H5T_NATIVE_UINT, &seed), "write epoch attributes");

@@ -195,6 +195,8 @@ tc_status tc_store_read(const char *path, int epoch, const char *scenario, tc_fo
     }
     get_str_attr(f, "model_name", v->model_name, sizeof v->model_name);
     get_str_attr(eg, "as_of", v->as_of, sizeof v->as_of);
+    if (H5Aexists(eg, "timezone") > 0)
+        get_str_attr(eg, "timezone", v->timezone, sizeof v->timezone);
     get_str_attr(eg, "time_unit", v->time_unit, sizeof v->time_unit);
     get_str_attr(eg, "stop_reason", v->stop_reason, sizeof v->stop_reason);
     get_num_attr(eg, "horizon", H5T_NATIVE_DOUBLE, &v->horizon);
