@@ -93,23 +93,39 @@ static void print_setup_batch(FILE *f, const tc_forecast_view *v, int k)
     }
 }
 
-/* The onset mean as the plant's wall-clock time ("at Fri 21:46 Europe/Berlin"), when the start is known. */
-static void print_onset_at(FILE *f, const tc_forecast_view *v, double onset)
+/* Where the onsets of a table are shown as the plant's wall-clock time: its start, unit and zone. */
+typedef struct plant_clock {
+    int known; /* the start (as_of) is a time */
+    double start, unit;
+    tc_zone zone;
+} plant_clock;
+
+static plant_clock clock_of(const tc_forecast_view *v)
 {
-    double start;
-    tc_zone z;
-    char why[160], when[32];
-    if (isnan(onset) || tc_iso_parse(v->as_of, &start) != 0)
+    plant_clock c = {0, 0, 60, {"UTC"}};
+    tc_time_unit u;
+    char why[160];
+    c.known = tc_iso_parse(v->as_of, &c.start) == 0;
+    if (tc_time_unit_parse(v->time_unit, &u) == 0)
+        c.unit = tc_time_unit_seconds(u);
+    if (v->timezone[0] && tc_zone_open(&c.zone, v->timezone, why, sizeof why) != TC_OK)
+        snprintf(c.zone.name, sizeof c.zone.name, "UTC");
+    return c;
+}
+
+/* The onset mean as the plant's wall-clock time ("at Fri 21:46 Europe/Berlin"), when the start is known. */
+static void print_onset_at(FILE *f, const plant_clock *c, double onset)
+{
+    char when[32];
+    if (isnan(onset) || !c->known)
         return;
-    if (!v->timezone[0] || tc_zone_open(&z, v->timezone, why, sizeof why) != TC_OK)
-        snprintf(z.name, sizeof z.name, "UTC");
-    double unit = !strcmp(v->time_unit, "s") ? 1 : !strcmp(v->time_unit, "h") ? 3600 : 60;
-    tc_zone_format_local(&z, start + onset * unit, when, sizeof when);
-    fprintf(f, "  at %s %s", when, z.name);
+    tc_zone_format_local(&c->zone, c->start + onset * c->unit, when, sizeof when);
+    fprintf(f, "  at %s %s", when, c->zone.name);
 }
 
 void tc_cli_print_table(FILE *f, const tc_forecast_view *v)
 {
+    plant_clock clock = clock_of(v);
     for (int k = 0; k < v->n_scenarios; k++) {
         int base = strcmp(v->scenario[k], "baseline") == 0;
         fprintf(f, "%s%s: %ld replications, horizon %g %s%s%s\n", k ? "\n" : "", v->scenario[k],
@@ -132,7 +148,7 @@ void tc_cli_print_table(FILE *f, const tc_forecast_view *v)
                 fputc(' ', f);
                 interval(f, o->diff_onset_mean, o->diff_lo, o->diff_hi, 1);
             }
-            print_onset_at(f, v, o->onset_mean);
+            print_onset_at(f, &clock, o->onset_mean);
             fputc('\n', f);
         }
         if (v->setup_batch)

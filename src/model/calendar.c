@@ -18,32 +18,9 @@
 #include <time.h>
 
 #include "twincast/calendar.h"
+#include "twincast/clock.h"
 
 static const char *const day_names[7] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
-static long days_from_civil(long y, int m, int d)
-{
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(long z, int *y, int *m, int *d)
-{
-    z += 719468;
-    long era = (z >= 0 ? z : z - 146096) / 146097;
-    long doe = z - era * 146097;
-    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
 
 /* ---- the zone: the C library's, set for the length of one conversion ---- */
 
@@ -124,7 +101,7 @@ static long local_to_utc(long local)
 double tc_zone_to_utc(const tc_zone *z, int year, int month, int day, int minutes)
 {
     saved_tz s = zone_enter(z);
-    long t = local_to_utc(days_from_civil(year, month, day) * 86400 + minutes * 60L);
+    long t = local_to_utc(tc_days_from_civil(year, month, day) * 86400 + minutes * 60L);
     zone_leave(s);
     return (double)t;
 }
@@ -136,7 +113,7 @@ static long local_date(double utc, int *weekday)
     localtime_r(&tt, &tm);
     if (weekday)
         *weekday = (tm.tm_wday + 6) % 7;
-    return days_from_civil(tm.tm_year + 1900L, tm.tm_mon + 1, tm.tm_mday);
+    return tc_days_from_civil(tm.tm_year + 1900L, tm.tm_mon + 1, tm.tm_mday);
 }
 
 long tc_zone_local_date(const tc_zone *z, double utc, int *weekday)
@@ -213,13 +190,14 @@ int tc_calendar_parse_date(const char *text, long *days, char *err, size_t errle
 {
     int ok = strlen(text) == 10 && text[4] == '-' && text[7] == '-';
     int y = ok ? digits(text, 4) : -1, m = ok ? digits(text + 5, 2) : -1, d = ok ? digits(text + 8, 2) : -1;
-    int yy, mm, dd;
+    long yy;
+    int mm, dd;
     if (y < 0 || m < 1 || m > 12 || d < 1) {
         snprintf(err, errlen, "'%s' is not a date as YYYY-MM-DD", text);
         return -1;
     }
-    *days = days_from_civil(y, m, d);
-    civil_from_days(*days, &yy, &mm, &dd);
+    *days = tc_days_from_civil(y, m, d);
+    tc_civil_from_days(*days, &yy, &mm, &dd);
     if (yy != y || mm != m || dd != d) { /* 2026-02-30 */
         snprintf(err, errlen, "'%s' is not a date of the calendar", text);
         return -1;

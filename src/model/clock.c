@@ -7,7 +7,7 @@
 #include "twincast/clock.h"
 
 /* Days from 1970-01-01 to y-m-d (Howard Hinnant's algorithm, restated). */
-static long days_from_civil(long y, int m, int d)
+long tc_days_from_civil(long y, int m, int d)
 {
     y -= m <= 2;
     long era = (y >= 0 ? y : y - 399) / 400;
@@ -17,7 +17,7 @@ static long days_from_civil(long y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-static void civil_from_days(long z, long *y, int *m, int *d)
+void tc_civil_from_days(long z, long *y, int *m, int *d)
 {
     z += 719468;
     long era = (z >= 0 ? z : z - 146096) / 146097;
@@ -81,7 +81,7 @@ int tc_iso_parse(const char *s, double *seconds)
     }
     if (*p != '\0')
         return -1;
-    *seconds = (double)days_from_civil(y, mo, d) * 86400.0 + h * 3600.0 + mi * 60.0 + se + frac - offset;
+    *seconds = (double)tc_days_from_civil(y, mo, d) * 86400.0 + h * 3600.0 + mi * 60.0 + se + frac - offset;
     return 0;
 }
 
@@ -96,7 +96,7 @@ void tc_iso_format(double seconds, char *buf, size_t n)
     long t = (long)whole, days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400), rest = t - days * 86400;
     long y;
     int m, d;
-    civil_from_days(days, &y, &m, &d);
+    tc_civil_from_days(days, &y, &m, &d);
     if (ms)
         snprintf(buf, n, "%04ld-%02d-%02dT%02ld:%02ld:%02ld.%03ldZ", y, m, d, rest / 3600, rest / 60 % 60,
                  rest % 60, ms);

@@ -105,6 +105,21 @@ static int read_stations(hid_t g, tc_forecast_view *v)
     return read_names(g, "station", &v->S, &v->station);
 }
 
+/* Reads a compound dataset into out, if the file has it (left as it is otherwise); closes `type`. */
+static int read_records(hid_t g, const char *name, hid_t type, void *out)
+{
+    int rc = 0;
+    if (H5Lexists(g, name, H5P_DEFAULT) > 0) {
+        hid_t ds = H5Dopen2(g, name, H5P_DEFAULT);
+        rc = ds >= 0 && type >= 0 && H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0 ? 0 : -1;
+        if (ds >= 0)
+            H5Dclose(ds);
+    }
+    if (type >= 0)
+        H5Tclose(type);
+    return rc;
+}
+
 /* The product summary of a scenario, if the file has products (files from before have none). */
 static int read_product_summary(hid_t g, tc_forecast_view *v, int k)
 {
@@ -119,15 +134,7 @@ static int read_product_summary(hid_t g, tc_forecast_view *v, int k)
     tc_product_summary *out = v->product_summary + (size_t)k * v->P;
     for (int p = 0; p < v->P; p++)
         out[p] = (tc_product_summary){NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
-    if (H5Lexists(g, "product_summary", H5P_DEFAULT) <= 0)
-        return 0; /* a merged scenario from an older file */
-    hid_t ds = H5Dopen2(g, "product_summary", H5P_DEFAULT), t = tc_h5_product_summary_type();
-    int rc = ds >= 0 && t >= 0 && H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0 ? 0 : -1;
-    if (t >= 0)
-        H5Tclose(t);
-    if (ds >= 0)
-        H5Dclose(ds);
-    return rc;
+    return read_records(g, "product_summary", tc_h5_product_summary_type(), out); /* absent: an older file */
 }
 
 /* Changeovers and batches of a scenario (NaN in files written before them). */
@@ -139,15 +146,7 @@ static int read_setup_batch(hid_t g, tc_forecast_view *v, int k)
     tc_setup_batch_summary *out = v->setup_batch + (size_t)k * v->S;
     for (int s = 0; s < v->S; s++)
         out[s] = (tc_setup_batch_summary){NAN, NAN, NAN, NAN, NAN, NAN};
-    if (H5Lexists(g, "setup_batch_summary", H5P_DEFAULT) <= 0)
-        return 0;
-    hid_t ds = H5Dopen2(g, "setup_batch_summary", H5P_DEFAULT), t = tc_h5_setup_batch_type();
-    int rc = ds >= 0 && t >= 0 && H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0 ? 0 : -1;
-    if (t >= 0)
-        H5Tclose(t);
-    if (ds >= 0)
-        H5Dclose(ds);
-    return rc;
+    return read_records(g, "setup_batch_summary", tc_h5_setup_batch_type(), out);
 }
 
 static int read_summary(hid_t g, int is_baseline, tc_station_summary *out, int S)

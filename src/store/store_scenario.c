@@ -140,21 +140,16 @@ hid_t tc_h5_summary_type(int is_baseline)
     return t;
 }
 
-/* The product summary compound: one record per product. */
-hid_t tc_h5_product_summary_type(void)
+typedef struct double_field {
+    const char *name;
+    size_t off;
+} double_field;
+
+/* A compound of n double fields, in memory layout `size`. */
+static hid_t doubles_compound(size_t size, const double_field *f, size_t n)
 {
-    static const struct {
-        const char *name;
-        size_t off;
-    } f[] = {
-#define D(x) {#x, offsetof(tc_product_summary, x)}
-        D(completed_mean), D(completed_lo),        D(completed_hi),      D(scrapped_mean),
-        D(scrapped_lo),    D(scrapped_hi),         D(reworks_mean),      D(reworks_lo),
-        D(reworks_hi),     D(time_in_system_mean), D(time_in_system_lo), D(time_in_system_hi),
-#undef D
-    };
-    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(tc_product_summary));
-    for (size_t i = 0; t >= 0 && i < sizeof f / sizeof *f; i++)
+    hid_t t = H5Tcreate(H5T_COMPOUND, size);
+    for (size_t i = 0; t >= 0 && i < n; i++)
         if (H5Tinsert(t, f[i].name, f[i].off, H5T_NATIVE_DOUBLE) < 0) {
             H5Tclose(t);
             return H5I_INVALID_HID;
@@ -162,24 +157,28 @@ hid_t tc_h5_product_summary_type(void)
     return t;
 }
 
+/* The product summary compound: one record per product. */
+hid_t tc_h5_product_summary_type(void)
+{
+    static const double_field f[] = {
+#define D(x) {#x, offsetof(tc_product_summary, x)}
+        D(completed_mean), D(completed_lo),        D(completed_hi),      D(scrapped_mean),
+        D(scrapped_lo),    D(scrapped_hi),         D(reworks_mean),      D(reworks_lo),
+        D(reworks_hi),     D(time_in_system_mean), D(time_in_system_lo), D(time_in_system_hi),
+#undef D
+    };
+    return doubles_compound(sizeof(tc_product_summary), f, sizeof f / sizeof *f);
+}
+
 /* The changeover and batch compound: one record per station. */
 hid_t tc_h5_setup_batch_type(void)
 {
-    static const struct {
-        const char *name;
-        size_t off;
-    } f[] = {
+    static const double_field f[] = {
 #define D(x) {#x, offsetof(tc_setup_batch_summary, x)}
         D(setup_mean), D(setup_lo), D(setup_hi), D(batch_mean), D(batch_lo), D(batch_hi),
 #undef D
     };
-    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(tc_setup_batch_summary));
-    for (size_t i = 0; t >= 0 && i < sizeof f / sizeof *f; i++)
-        if (H5Tinsert(t, f[i].name, f[i].off, H5T_NATIVE_DOUBLE) < 0) {
-            H5Tclose(t);
-            return H5I_INVALID_HID;
-        }
-    return t;
+    return doubles_compound(sizeof(tc_setup_batch_summary), f, sizeof f / sizeof *f);
 }
 
 /* A compound dataset of n records along one dimension scale. */
