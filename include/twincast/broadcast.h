@@ -18,7 +18,7 @@
 
 #include "twincast/sample.h"
 
-#define TC_JOB_VERSION 1
+#define TC_JOB_VERSION 2
 
 typedef struct tc_job {
     char *model_text, *model_origin;
@@ -26,6 +26,7 @@ typedef struct tc_job {
     int n_scenarios;
     char **scenarios; /* what-if scenarios besides the baseline */
     double horizon, bin_width;
+    double start; /* simulated time 0, seconds since the epoch, unless the state has an as_of */
     uint32_t seed;
     long replications; /* the count, or the maximum with precision */
     long min_replications;

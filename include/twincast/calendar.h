@@ -71,4 +71,12 @@ int tc_calendar_parse_date(const char *text, long *days, char *err, size_t errle
 tc_status tc_calendar_open(const tc_calendar *c, const tc_zone *z, double start, double horizon,
                            double unit_seconds, tc_open_period **out, int *n);
 
+/*
+ * The instants in [from, to) (seconds since the epoch) at which the zone's
+ * wall clock shows `minute` (after midnight) on one of `days`: a break's or
+ * a repeating maintenance's starts.  *out is allocated (free() it).
+ */
+tc_status tc_calendar_occurrences(unsigned days, int minute, const tc_zone *z, double from, double to,
+                                  double **out, int *n);
+
 #endif

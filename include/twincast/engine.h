@@ -26,6 +26,7 @@ typedef struct tc_run_cfg {
     uint32_t seed;
     uint32_t crn_key;    /* same key = common random numbers */
     long max_departures; /* stop after this many jobs left the plant; 0 = no limit */
+    const tc_timetable *timetable; /* shifts, breaks, maintenance, rates (timetable.h); NULL: none */
 } tc_run_cfg;
 
 /* Fills a configuration from the model's defaults. */
@@ -46,6 +47,7 @@ typedef struct tc_result {
     double *bottleneck_share; /* share of time as momentary bottleneck (active-period method) */
     double *setup;            /* changeover server-time / available server-time */
     double *mean_batch;       /* jobs per batch started; NaN at a station that does not batch */
+    double *planned_down;     /* fraction of the time down for planned maintenance */
     double *time_in_system;   /* [source] mean, NaN if no job of it finished */
     double *completed;        /* [source] jobs that finished their route */
     double *scrapped;         /* [source] jobs that left the plant as scrap */

@@ -17,6 +17,7 @@
 #include "twincast/dist.h"
 #include "twincast/duration.h"
 #include "twincast/status.h"
+#include "twincast/timetable.h"
 
 #define TC_UNLIMITED (-1)
 
@@ -128,6 +129,7 @@ typedef struct tc_model {
     tc_zone zone;  /* the plant's time zone: "UTC" unless the model names one */
     int has_start; /* the model gives `start` */
     double start;  /* when a forecast without a state starts: seconds since the Unix epoch */
+    tc_plant_calendar *calendar; /* shifts, breaks, maintenance, rates; NULL if none (owned) */
     tc_plant plant;
     int n_steps;
     tc_route_step *steps;

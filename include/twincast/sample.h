@@ -21,6 +21,7 @@ enum {
     TC_M_BOTTLENECK_SHARE,
     TC_M_SETUP,
     TC_M_MEAN_BATCH,
+    TC_M_PLANNED_DOWN,
     TC_M_COUNT
 };
 /* The (replication, bin, station) measures. */

@@ -77,7 +77,7 @@ static void pack(packer *p, const tc_job *j)
 {
     uint32_t head[3] = {MAGIC, TC_JOB_VERSION, BOM};
     int64_t ints[5] = {j->replications, j->min_replications, j->threads, j->rank0_works, j->n_scenarios};
-    double reals[3] = {j->horizon, j->bin_width, j->precision};
+    double reals[4] = {j->horizon, j->bin_width, j->precision, j->start};
     uint32_t seed = j->seed;
     put(p, head, sizeof head);
     put(p, ints, sizeof ints);
@@ -95,7 +95,7 @@ static int unpack(packer *p, tc_job *j, char *err, size_t errlen)
 {
     uint32_t head[3];
     int64_t ints[5];
-    double reals[3];
+    double reals[4];
     get(p, head, sizeof head);
     if (p->bad || head[0] != MAGIC || head[2] != BOM || head[1] != TC_JOB_VERSION) {
         snprintf(err, errlen,
@@ -115,6 +115,7 @@ static int unpack(packer *p, tc_job *j, char *err, size_t errlen)
     j->horizon = reals[0];
     j->bin_width = reals[1];
     j->precision = reals[2];
+    j->start = reals[3];
     j->model_text = get_str(p);
     j->model_origin = get_str(p);
     j->state_text = get_str(p);

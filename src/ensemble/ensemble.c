@@ -12,7 +12,7 @@ static void store_row(tc_sample *out, long row, const tc_result *res)
     const double *src[TC_M_COUNT] = {
         res->onset,      res->mean_waiting, res->max_waiting,  res->utilisation,      res->throughput,
         res->blocked,    res->starved,      res->availability, res->bottleneck_share, res->setup,
-        res->mean_batch,
+        res->mean_batch, res->planned_down,
     };
     for (int k = 0; k < TC_M_COUNT; k++)
         memcpy(out->m[k] + o, src[k], sizeof(double) * S);

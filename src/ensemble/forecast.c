@@ -59,8 +59,9 @@ tc_status tc_forecast_prepare_job(const tc_forecast_opts *o, const tc_model *m, 
                 return TC_ERR_INPUT;
             }
     }
-    double t;
-    if (o->start && tc_iso_parse(o->start, &t) != 0) {
+    /* simulated time 0 without a state's as_of: --start, else the model's start, else now */
+    j->start = m->has_start ? m->start : floor(tc_clock_now());
+    if (o->start && tc_iso_parse(o->start, &j->start) != 0) {
         snprintf(err, errlen,
                  "--start must be an ISO-8601 time with a zone (e.g. 2026-12-11T21:30:00+01:00), got '%s'",
                  o->start);
@@ -264,15 +265,13 @@ static int conclude(forecast *f, tc_forecast_result *res, char *err, size_t errl
 {
     int nsc = f->e.nsc, st;
     tc_summary **sums = calloc((size_t)nsc, sizeof *sums);
-    char as_of[64]; /* simulated time 0: the state's as_of, else --start, else the model's start, else now */
+    char as_of[64]; /* simulated time 0: the state's as_of, else the job's start (--start as written) */
     if (f->state && f->state->as_of[0])
         snprintf(as_of, sizeof as_of, "%s", f->state->as_of);
     else if (f->o->start)
         snprintf(as_of, sizeof as_of, "%s", f->o->start);
-    else if (f->m->has_start)
-        tc_iso_format(f->m->start, as_of, sizeof as_of);
     else
-        tc_iso_now(as_of, sizeof as_of);
+        tc_iso_format(f->job.start, as_of, sizeof as_of);
     if (!sums) {
         snprintf(err, errlen, "out of memory");
         return TC_ERR_RUNTIME;

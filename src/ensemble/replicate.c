@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "replicate.h"
+#include "twincast/clock.h"
 
 #define TAG_ABANDON 77
 
@@ -37,6 +38,7 @@ void tc_ensemble_free(ensemble *e)
     free(e->local);
     free(e->global);
     free(e->sc);
+    tc_timetable_destroy(e->timetable);
 }
 
 int tc_ensemble_init(ensemble *e, const tc_model *m, const tc_job *job, const tc_state *state, MPI_Comm comm)
@@ -49,6 +51,14 @@ int tc_ensemble_init(ensemble *e, const tc_model *m, const tc_job *job, const tc
     e->job = job;
     e->state = state;
     e->cfg = (tc_run_cfg){.horizon = job->horizon, .bin_width = job->bin_width, .seed = job->seed};
+    /* calendar times into simulated time, here, before any thread starts (the zone is process-wide) */
+    double start = job->start;
+    if (state && state->as_of[0] && tc_iso_parse(state->as_of, &start) != 0)
+        start = job->start;
+    char why[128];
+    if (tc_timetable_build(m, start, job->horizon, &e->timetable, why, sizeof why) != TC_OK)
+        return TC_ERR_RUNTIME;
+    e->cfg.timetable = e->timetable;
     e->nsc = 1 + job->n_scenarios;
     e->sc = calloc((size_t)e->nsc, sizeof *e->sc);
     e->local = calloc((size_t)e->nsc, sizeof *e->local);

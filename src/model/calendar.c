@@ -317,3 +317,28 @@ tc_status tc_calendar_open(const tc_calendar *c, const tc_zone *z, double start,
     *n = m;
     return TC_OK;
 }
+
+tc_status tc_calendar_occurrences(unsigned days, int minute, const tc_zone *z, double from, double to,
+                                  double **out, int *n)
+{
+    *out = NULL;
+    *n = 0;
+    saved_tz saved = zone_enter(z);
+    long first = local_date(from, NULL) - 1, last = local_date(to, NULL) + 1;
+    double *t = malloc(sizeof *t * (size_t)(last - first + 1));
+    if (!t) {
+        zone_leave(saved);
+        return TC_ERR_RUNTIME;
+    }
+    int k = 0;
+    for (long d = first; d <= last; d++) {
+        int weekday = (int)((d % 7 + 7 + 3) % 7); /* 1970-01-01 was a Thursday */
+        double at = (double)at_local(d, minute);
+        if ((days & (1u << weekday)) && at >= from && at < to && (k == 0 || at > t[k - 1]))
+            t[k++] = at;
+    }
+    zone_leave(saved);
+    *out = t;
+    *n = k;
+    return TC_OK;
+}

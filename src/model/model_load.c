@@ -21,16 +21,11 @@
 #define TC_MODEL_MAX_BYTES (16u << 20)
 #define TC_NAME_MAX        63
 
-typedef struct loader {
-    tc_doc d;
-    tc_model *m;
-    int owned_cap;
-    int cap_steps, cap_alts;
-} loader;
+typedef tc_loader loader;
 
 #define TC_PRIORITY_MAX 1000000
 
-static void *own(loader *L, size_t size)
+void *tc_model_own_(tc_loader *L, size_t size)
 {
     tc_model *m = L->m;
     if (m->n_owned == L->owned_cap) {
@@ -67,7 +62,7 @@ static int check_name(loader *L, tc_node *k, const char *name, const char *what)
 
 static char *own_str(loader *L, const char *s)
 {
-    char *d = own(L, strlen(s) + 1);
+    char *d = tc_model_own_(L, strlen(s) + 1);
     if (d)
         strcpy(d, s);
     return d;
@@ -94,7 +89,7 @@ static int parse_empirical(loader *L, tc_node *n, const char *what, tc_dist *d)
     if (wts && (!tc_doc_is(wts, TC_NODE_SEQUENCE) || wts->count != cnt))
         return tc_doc_fail(&L->d, wts, "%s: 'weights' must be a list as long as 'values' (%d)", what, cnt);
     weighted *t = calloc((size_t)cnt, sizeof *t);
-    double *values = own(L, sizeof(double) * (size_t)cnt), *cum = own(L, sizeof(double) * (size_t)cnt);
+    double *values = tc_model_own_(L, sizeof(double) * (size_t)cnt), *cum = tc_model_own_(L, sizeof(double) * (size_t)cnt);
     if (!t || !values || !cum) {
         free(t);
         return tc_doc_fail(&L->d, n, "out of memory");
@@ -217,8 +212,8 @@ static int parse_batch(loader *L, tc_node *n, tc_node *at, const char *what, tc_
 
 static int parse_station(loader *L, tc_node *k, tc_node *v, tc_station *s)
 {
-    static const char *const keys[] = {"servers", "process",   "setup",   "batch",
-                                       "buffer",  "threshold", "failure", NULL};
+    static const char *const keys[] = {"servers", "process",  "setup",  "batch",    "buffer",
+                                       "threshold", "failure", "schedule", "at_close", "breaks", NULL};
     char what[128];
     snprintf(what, sizeof what, "station %s", s->name);
     if (tc_doc_expect_mapping(&L->d, v, k, what) || tc_doc_check_keys(&L->d, v, what, keys))
@@ -266,7 +261,7 @@ static int parse_station(loader *L, tc_node *k, tc_node *v, tc_station *s)
         return -1;
     tc_node *fk = NULL;
     if ((n = tc_doc_find(v, "failure", &fk))) {
-        static const char *const fkeys[] = {"ttf", "ttr", NULL};
+        static const char *const fkeys[] = {"ttf", "ttr", "clock", NULL}; /* clock: model_calendar.c */
         snprintf(sub, sizeof sub, "%s failure", what);
         if (tc_doc_expect_mapping(&L->d, n, fk, sub) || tc_doc_check_keys(&L->d, n, sub, fkeys))
             return -1;
@@ -513,7 +508,7 @@ static int parse_route(loader *L, tc_node *r, tc_node *at, tc_source *src, char 
 
 static int parse_source(loader *L, tc_node *k, tc_node *v, tc_source *src, char *reached)
 {
-    static const char *const keys[] = {"interarrival", "route", "priority", NULL};
+    static const char *const keys[] = {"interarrival", "route", "priority", "rate", NULL};
     char what[128];
     snprintf(what, sizeof what, "source %s", src->name);
     if (tc_doc_expect_mapping(&L->d, v, k, what) || tc_doc_check_keys(&L->d, v, what, keys))
@@ -738,9 +733,9 @@ static int parse_clock(loader *L, tc_node *root)
 
 static int parse_root(loader *L, tc_node *root)
 {
-    static const char *const keys[] = {"name",     "time_unit", "horizon",   "replications",
-                                       "seed",     "bin_width", "timezone",  "start",
-                                       "stations", "sources",   "scenarios", NULL};
+    static const char *const keys[] = {"name",      "time_unit", "horizon",     "replications", "seed",
+                                       "bin_width", "timezone",  "start",       "calendars",    "stations",
+                                       "sources",   "scenarios", "maintenance", NULL};
     tc_model *m = L->m;
     if (!root || !tc_doc_is(root, TC_NODE_MAPPING))
         return tc_doc_fail(&L->d, root, "a model must be a mapping with stations and sources");
@@ -794,6 +789,8 @@ static int parse_root(loader *L, tc_node *root)
     }
     tc_node *st = tc_doc_find(root, "stations", &k1), *so = tc_doc_find(root, "sources", &k2);
     if (parse_plant(L, st, k1, so, k2))
+        return -1;
+    if (tc_model_calendar_parse_(L, root))
         return -1;
     if (tc_model_build_registry_(m) != 0)
         return tc_doc_fail(&L->d, root, "out of memory");

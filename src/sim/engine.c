@@ -137,6 +137,7 @@ static measures measures_at(const station_rt *st, double t)
     m.uptime = st->up * t - st->k_up;
     m.avail = (st->up ? st->servers : 0) * t - st->k_avail;
     m.bn = st->bn;
+    m.maint = ((st->down_why & DOWN_MAINT) != 0) * t - st->k_maint;
     m.departures = st->departures;
     return m;
 }
@@ -278,11 +279,53 @@ static int choose(tc_sim *sim, const job *j)
 
 static void station_pull(tc_sim *sim, int s);
 
+/* On the Lambda time scale where rates vary: the next at Lambda^-1(Lambda(now) + X); none if never. */
+static __attribute__((noinline)) void arrival_next_scaled(tc_sim *sim, int src, double x)
+{
+    source_rt *r = &sim->src[src];
+    double t = tc_time_scale_inverse(r->lambda, tc_time_scale_at(r->lambda, sim->now, &r->piece) + x, &r->piece);
+    if (t < INFINITY)
+        schedule(sim, t > sim->now ? t : sim->now, EV_ARRIVAL, (uint32_t)src, 0);
+}
+
 static void arrival_next(tc_sim *sim, int src)
 {
     source_rt *r = &sim->src[src];
-    schedule(sim, sim->now + tc_dist_sample(&sim->plant.sources[src].interarrival, &r->rng), EV_ARRIVAL,
-             (uint32_t)src, 0);
+    double x = tc_dist_sample(&sim->plant.sources[src].interarrival, &r->rng);
+    if (__builtin_expect(r->lambda != NULL, 0))
+        arrival_next_scaled(sim, src, x);
+    else
+        schedule(sim, sim->now + x, EV_ARRIVAL, (uint32_t)src, 0);
+}
+
+/* at_close pause: jobs a capacity drop interrupted take the first free servers, with their remaining time. */
+static __attribute__((noinline)) void resume_paused(tc_sim *sim, int s)
+{
+    station_rt *st = &sim->st[s];
+    while (has_free_server(st) && st->paused.len > 0) {
+        int id = ring_pop(&st->paused);
+        start_service(sim, s, id, sim->jobs[id].remaining, 1);
+    }
+}
+
+/* at_close pause: while more servers work than there are, the job with the most left stops. */
+static __attribute__((noinline)) void pause_excess(tc_sim *sim, int s)
+{
+    station_rt *st = &sim->st[s];
+    while (st->up && st->busy > 0 && st->busy + st->blocked > st->servers) {
+        int best = 0;
+        for (int i = 1; i < st->nsvc; i++)
+            if (sim->jobs[st->svc[i]].finish >= sim->jobs[st->svc[best]].finish)
+                best = i;
+        int id = st->svc[best];
+        job *j = &sim->jobs[id];
+        j->remaining = j->finish - sim->now;
+        j->token++; /* its finish event is void */
+        svc_remove(st, sim, id);
+        busy_step(sim, st, -1);
+        ring_push(&st->paused, id);
+    }
+    activity_changed(sim, st, s);
 }
 
 /*
@@ -322,13 +365,16 @@ static void station_pull(tc_sim *sim, int s)
     for (;;) {
         if (__builtin_expect(st->batching, 0))
             tc_batch_fill(sim, s);
-        else
+        else {
+            if (__builtin_expect(st->paused.len > 0, 0))
+                resume_paused(sim, s);
             while (has_free_server(st) && st->queue.len > 0) {
                 int id = ring_pop(&st->queue);
                 level_step(&st->k_wait, -1, sim->now);
                 start_service(sim, s, id, draw_process(sim, s, &sim->jobs[id]), 0);
                 tc_assert(sim, st->busy + st->blocked <= st->servers);
             }
+        }
         if (st->blockers.len == 0 || !has_room(st))
             return;
         int id = ring_pop(&st->blockers);
@@ -440,11 +486,27 @@ static void go_down(tc_sim *sim, int s)
     activity_changed(sim, st, s);
 }
 
-static void come_up(tc_sim *sim, int s)
+/* The next failure: time to failure on the calendar, or on the station's open time (clock: operating). */
+static void schedule_failure(tc_sim *sim, int s)
+{
+    station_rt *st = &sim->st[s];
+    double x = tc_dist_sample(&st->cfg->ttf, &st->rng_failure), t = sim->now + x;
+    if (__builtin_expect(st->op_scale != NULL, 0)) {
+        t = tc_time_scale_inverse(st->op_scale, tc_time_scale_at(st->op_scale, sim->now, &st->op_piece) + x,
+                                  &st->op_piece);
+        if (!(t < INFINITY))
+            return; /* never open again */
+        t = t > sim->now ? t : sim->now;
+    }
+    schedule(sim, t, EV_FAIL, (uint32_t)s, st->fail_token);
+}
+
+/* No reason to be down is left: up, jobs resumed, and (unless the clock goes on) the next failure drawn. */
+static void come_up(tc_sim *sim, int s, int draw_failure)
 {
     station_rt *st = &sim->st[s];
     up_step(sim, st, 1);
-    st->held_down = 0;
+    st->down_why = 0;
     for (int i = 0; i < st->nsvc; i++) { /* preempt-resume */
         job *j = &sim->jobs[st->svc[i]];
         j->finish = sim->now + j->remaining;
@@ -454,9 +516,10 @@ static void come_up(tc_sim *sim, int s)
     if (st->setups)
         tc_changeover_up(sim, s);
     activity_changed(sim, st, s);
-    if (st->cfg->has_failure)
-        schedule(sim, sim->now + tc_dist_sample(&st->cfg->ttf, &st->rng_failure), EV_FAIL, (uint32_t)s,
-                 st->fail_token);
+    if (draw_failure && st->cfg->has_failure)
+        schedule_failure(sim, s);
+    if (__builtin_expect(st->pausing, 0))
+        pause_excess(sim, s);
     station_pull(sim, s);
 }
 
@@ -464,22 +527,93 @@ static void fail(tc_sim *sim, int s, double repair)
 {
     station_rt *st = &sim->st[s];
     st->fail_token++;
-    go_down(sim, s);
+    st->down_why |= DOWN_FAILED;
+    if (st->up) /* else down for maintenance: the repair runs alongside */
+        go_down(sim, s);
     schedule(sim, sim->now + repair, EV_REPAIR, (uint32_t)s, st->fail_token);
+}
+
+/*
+ * A repair, or a scenario's `up`, left only maintenance to keep the station
+ * down.  On the calendar clock the time to the next failure starts now; on
+ * the operating clock it starts when the maintenance ends.
+ */
+static void up_but_maintained(tc_sim *sim, int s)
+{
+    station_rt *st = &sim->st[s];
+    if (st->cfg->has_failure && !st->op_scale && st->down_why == DOWN_MAINT)
+        schedule_failure(sim, s);
+}
+
+static void repaired(tc_sim *sim, int s)
+{
+    station_rt *st = &sim->st[s];
+    st->down_why &= ~DOWN_FAILED;
+    if (!st->down_why)
+        come_up(sim, s, 1);
+    else
+        up_but_maintained(sim, s);
+}
+
+/* ---- the timetable ------------------------------------------------------------ */
+
+/* Planned downtime begins: down like a failure (preempt-resume); on the operating clock no failure is due. */
+static void maintenance_start(tc_sim *sim, int s)
+{
+    station_rt *st = &sim->st[s];
+    st->down_why |= DOWN_MAINT;
+    level_step(&st->k_maint, 1, sim->now);
+    if (st->op_scale && !(st->down_why & DOWN_FAILED))
+        st->fail_token++;
+    if (st->up)
+        go_down(sim, s);
+}
+
+static void maintenance_end(tc_sim *sim, int s)
+{
+    station_rt *st = &sim->st[s];
+    st->down_why &= ~DOWN_MAINT;
+    level_step(&st->k_maint, -1, sim->now);
+    if (!st->down_why) /* the operating clock starts afresh; the calendar clock's failure is pending */
+        come_up(sim, s, st->op_scale != NULL);
+}
+
+static void capacity_changed(tc_sim *sim, int s);
+
+/* Every change the timetable makes now, then the event for its next. */
+static void shift(tc_sim *sim)
+{
+    const tc_timetable *tt = sim->tt;
+    while (sim->shift_next < tt->n_changes && tt->changes[sim->shift_next].at <= sim->now) {
+        const tc_shift_change *c = &tt->changes[sim->shift_next++];
+        if (c->kind == TC_SHIFT_SERVERS) { /* a live `set` of the servers holds only until here */
+            sim->plant.stations[c->station].servers = c->servers;
+            capacity_changed(sim, c->station);
+        } else if (c->kind == TC_SHIFT_MAINT_START) {
+            maintenance_start(sim, c->station);
+        } else {
+            maintenance_end(sim, c->station);
+        }
+    }
+    if (sim->shift_next < tt->n_changes)
+        schedule(sim, tt->changes[sim->shift_next].at, EV_SHIFT, 0, 0);
 }
 
 /* ---- scenario changes ------------------------------------------------------ */
 
 static void apply_change(tc_sim *sim, const tc_change *c)
 {
-    int s;
     station_rt *st;
     switch (c->kind) {
     case TC_CHANGE_UP:
         st = &sim->st[c->target];
         if (!st->up) {
-            st->fail_token++; /* a pending repair is overtaken */
-            come_up(sim, c->target);
+            st->fail_token++; /* a pending repair is overtaken; planned maintenance is not */
+            st->down_why &= DOWN_MAINT;
+            if (!st->down_why)
+                come_up(sim, c->target, 1);
+            else
+                up_but_maintained(sim, c->target);
         }
         return;
     case TC_CHANGE_DOWN:
@@ -487,7 +621,7 @@ static void apply_change(tc_sim *sim, const tc_change *c)
         st->fail_token++; /* held down until an 'up': no repair, no new failure */
         if (st->up)
             go_down(sim, c->target);
-        st->held_down = 1;
+        st->down_why = (st->down_why & DOWN_MAINT) | DOWN_HELD;
         return;
     case TC_CHANGE_SET: {
         const tc_param *q = &sim->m->params[c->target];
@@ -499,22 +633,29 @@ static void apply_change(tc_sim *sim, const tc_change *c)
             tc_plant_set(&sim->plant, q, c->value, why, sizeof why);
             return;
         }
-        s = q->owner;
-        st = &sim->st[s];
         tc_plant_set(&sim->plant, q, c->value, why, sizeof why); /* validated at load */
-        if (st->up)
-            level_step(&st->k_avail, st->cfg->servers - st->servers, sim->now);
-        st->servers = st->cfg->servers;
-        st->buffer = st->cfg->buffer;
-        st->threshold = st->cfg->threshold;
-        if (st->setups)
-            tc_changeover_cover(sim, s);
-        idle_refresh(sim, st);
-        waiting_changed(sim, st);
-        station_pull(sim, s);
+        capacity_changed(sim, q->owner);
         return;
     }
     }
+}
+
+/* A station's servers, buffer or threshold changed in the replication's plant. */
+static void capacity_changed(tc_sim *sim, int s)
+{
+    station_rt *st = &sim->st[s];
+    if (st->up)
+        level_step(&st->k_avail, st->cfg->servers - st->servers, sim->now);
+    st->servers = st->cfg->servers;
+    st->buffer = st->cfg->buffer;
+    st->threshold = st->cfg->threshold;
+    if (st->setups)
+        tc_changeover_cover(sim, s);
+    idle_refresh(sim, st);
+    waiting_changed(sim, st);
+    if (__builtin_expect(st->pausing, 0))
+        pause_excess(sim, s);
+    station_pull(sim, s);
 }
 
 /* ---- the loop ---------------------------------------------------------------- */
@@ -586,8 +727,8 @@ static void handle(tc_sim *sim, const event *e)
     }
     case EV_FAIL: {
         station_rt *st = &sim->st[e->a];
-        if (st->fail_token != e->token || !st->up)
-            return;
+        if (st->fail_token != e->token || (st->down_why & ~DOWN_MAINT))
+            return; /* void, or down for another reason; during maintenance the calendar clock still fails */
         fail(sim, (int)e->a, tc_dist_sample(&st->cfg->ttr, &st->rng_failure));
         break;
     }
@@ -595,13 +736,14 @@ static void handle(tc_sim *sim, const event *e)
         if (sim->st[e->a].fail_token != e->token)
             return;
         tc_assert(sim, !sim->st[e->a].up); /* a live repair token: the station is down */
-        come_up(sim, (int)e->a);
+        repaired(sim, (int)e->a);
         break;
     case EV_CHANGE:
         if (sim->scenario) /* only a scenario schedules changes */
             apply_change(sim, &sim->scenario->changes[e->a]);
         break;
     case EV_MARK: mark(sim); return; /* bookkeeping, not a plant event */
+    case EV_SHIFT: shift(sim); break;
     case EV_SETUP_END:
         if (sim->jobs[e->a].token != e->token)
             return; /* interrupted: it resumes at the repair */
@@ -643,7 +785,8 @@ tc_result *tc_result_create(int S, int R, int T)
     r->n_bins = T;
     double **per_station[] = {
         &r->onset,        &r->mean_waiting, &r->max_waiting,      &r->utilisation, &r->blocked,   &r->starved,
-        &r->availability, &r->throughput,   &r->bottleneck_share, &r->setup,       &r->mean_batch};
+        &r->availability, &r->throughput,   &r->bottleneck_share, &r->setup,       &r->mean_batch,
+        &r->planned_down};
     int ok = 1;
     for (size_t i = 0; i < sizeof per_station / sizeof *per_station; i++)
         ok &= (*per_station[i] = calloc((size_t)S, sizeof(double))) != NULL;
@@ -675,6 +818,7 @@ void tc_result_destroy(tc_result *r)
     free(r->bottleneck_share);
     free(r->setup);
     free(r->mean_batch);
+    free(r->planned_down);
     free(r->time_in_system);
     free(r->completed);
     free(r->scrapped);
@@ -753,6 +897,7 @@ void tc_sim_destroy(tc_sim *sim)
             free(sim->st[s].queue.v);
             free(sim->st[s].blockers.v);
             free(sim->st[s].svc);
+            free(sim->st[s].paused.v);
             free(sim->co ? sim->co[s].srv : NULL);
             for (int b = 0; sim->ba && b < sim->ba[s].nb; b++)
                 free(sim->ba[s].b[b].jobs);
@@ -800,6 +945,12 @@ tc_status tc_sim_initialize(tc_sim *sim, const tc_state *state, const tc_scenari
             if (state->stations[s].servers >= 0)
                 sim->base.stations[s].servers = state->stations[s].servers;
     }
+    /* the schedule's capacity at the start, unless the state reports a live one (it holds until the next change) */
+    const tc_timetable *tt = cfg->timetable;
+    for (int s = 0; tt && s < sim->S; s++)
+        if (tt->servers0[s] >= 0 && !(state && state->stations[s].servers >= 0))
+            sim->base.stations[s].servers = tt->servers0[s];
+    sim->tt = tt;
     sim->prioritised = 0;
     for (int r = 1; r < sim->R; r++)
         sim->prioritised |= sim->base.sources[r].priority != sim->base.sources[0].priority;
@@ -860,17 +1011,16 @@ static void place_state(tc_sim *sim)
         tc_rng_init(&init, sim->cfg.seed, sim->cfg.crn_key, sim->replication, TC_STREAM_INITIAL(s));
         if (ss && !ss->up) {
             st->up = 0;
+            st->down_why = st->cfg->has_failure ? DOWN_FAILED : DOWN_HELD;
             idle_refresh(sim, st);
             st->active = 1;
             st->active_since = -ss->down_for;
             if (st->cfg->has_failure)
                 schedule(sim, tc_dist_sample_residual(&st->cfg->ttr, ss->down_for, &init), EV_REPAIR,
                          (uint32_t)s, st->fail_token);
-            else
-                st->held_down = 1; /* down until a scenario brings it up */
+            /* else down until a scenario brings it up */
         } else if (st->cfg->has_failure) {
-            schedule(sim, tc_dist_sample(&st->cfg->ttf, &st->rng_failure), EV_FAIL, (uint32_t)s,
-                     st->fail_token);
+            schedule_failure(sim, s);
         }
         if (!ss)
             continue;
@@ -920,11 +1070,16 @@ static void reset(tc_sim *sim, uint32_t rep, tc_result *out)
     memset(out->bin_bottleneck, 0, sizeof(double) * (size_t)sim->S * (size_t)sim->T);
     for (int s = 0; s < sim->S; s++) {
         station_rt *st = &sim->st[s];
-        ring q = st->queue, b = st->blockers;
+        ring q = st->queue, b = st->blockers, p = st->paused;
         int *svc = st->svc, svccap = st->svccap;
         memset(st, 0, sizeof *st);
         st->queue = (ring){q.v, q.cap, 0, 0};
         st->blockers = (ring){b.v, b.cap, 0, 0};
+        st->paused = (ring){p.v, p.cap, 0, 0};
+        if (sim->tt) {
+            st->pausing = sim->tt->pause[s];
+            st->op_scale = sim->tt->operating[s].n ? &sim->tt->operating[s] : NULL;
+        }
         st->svc = svc;
         st->svccap = svccap;
         st->cfg = &sim->plant.stations[s];
@@ -949,7 +1104,10 @@ static void reset(tc_sim *sim, uint32_t rep, tc_result *out)
         memset(&sim->src[r], 0, sizeof sim->src[r]);
         tc_rng_init(&sim->src[r].rng, sim->cfg.seed, sim->cfg.crn_key, rep, TC_STREAM_ARRIVALS(r));
         tc_rng_init(&sim->src[r].rng_routing, sim->cfg.seed, sim->cfg.crn_key, rep, TC_STREAM_ROUTING(r));
+        if (sim->tt && sim->tt->arrivals[r].n)
+            sim->src[r].lambda = &sim->tt->arrivals[r];
     }
+    sim->shift_next = 0;
 }
 
 static void finish(tc_sim *sim, tc_result *out)
@@ -968,6 +1126,7 @@ static void finish(tc_sim *sim, tc_result *out)
         out->utilisation[s] = avail > 0 ? (busy - setup) / avail : NAN; /* processing only */
         out->setup[s] = avail > 0 ? setup / avail : NAN;
         out->mean_batch[s] = st->batching ? tc_batch_mean(sim, s) : NAN;
+        out->planned_down[s] = dur > 0 ? (m.maint - w.maint) / dur : NAN;
         out->blocked[s] = avail > 0 ? blocked / avail : NAN;
         out->starved[s] = avail > 0 ? (m.idle - w.idle) / avail : NAN;
         out->availability[s] = dur > 0 ? (m.uptime - w.uptime) / dur : NAN;
@@ -1005,6 +1164,8 @@ void tc_sim_run(tc_sim *sim, uint32_t rep, tc_result *out)
         for (int k = 0; k < sim->scenario->n_changes; k++)
             if (sim->scenario->changes[k].at <= sim->cfg.horizon)
                 schedule(sim, sim->scenario->changes[k].at, EV_CHANGE, (uint32_t)k, 0);
+    if (sim->tt && sim->tt->n_changes > 0)
+        schedule(sim, sim->tt->changes[0].at, EV_SHIFT, 0, 0);
     place_state(sim);
     for (int r = 0; r < sim->R; r++)
         arrival_next(sim, r);

@@ -23,7 +23,10 @@
 #define TC_SIM_INTERNAL __attribute__((visibility("hidden")))
 #define TC_SIM_SHARED   static __attribute__((unused))
 
-enum { EV_ARRIVAL, EV_FINISH, EV_FAIL, EV_REPAIR, EV_CHANGE, EV_MARK, EV_SETUP_END, EV_BATCH_DUE };
+enum { EV_ARRIVAL, EV_FINISH, EV_FAIL, EV_REPAIR, EV_CHANGE, EV_MARK, EV_SETUP_END, EV_BATCH_DUE, EV_SHIFT };
+
+/* Why a station is down: any of these; up when none. */
+enum { DOWN_FAILED = 1, DOWN_HELD = 2 /* by a scenario, or a start state without failures */, DOWN_MAINT = 4 };
 
 typedef struct event {
     double t;
@@ -63,7 +66,7 @@ typedef struct ring { /* FIFO of job ids, grows by doubling */
 
 /* Integrals from time 0 up to some time; the one at the warm-up is subtracted. */
 typedef struct measures {
-    double wait, busy, blocked, idle, uptime, avail, bn;
+    double wait, busy, blocked, idle, uptime, avail, bn, maint;
     long departures;
 } measures;
 
@@ -106,7 +109,7 @@ typedef struct batching_rt {
 
 typedef struct station_rt {
     tc_station *cfg; /* into the replication's plant copy */
-    int busy, blocked, up, held_down;
+    int busy, blocked, up, down_why;
     ring queue;             /* waiting jobs */
     ring blockers;          /* jobs held upstream, waiting for room here */
     int *svc, nsvc, svccap; /* jobs in service, running or interrupted */
@@ -132,13 +135,21 @@ typedef struct station_rt {
     double active_since;
     double inactive_at, previous_since; /* to bridge zero-length gaps */
     tc_rng rng_process, rng_failure;
+    /* the timetable's, rarely touched */
+    ring paused;                     /* at_close pause: jobs interrupted by a capacity drop, in order */
+    int pausing;                     /* at_close: pause */
+    int op_piece;                    /* failure.clock operating: where on its time scale */
+    const tc_time_scale *op_scale;   /* or NULL: time to failure runs on the calendar */
+    double k_maint;                  /* integral of being in maintenance, as the k_ levels */
 } station_rt;
 
 typedef struct source_rt {
     tc_rng rng;
     tc_rng rng_routing; /* rework and scrap: drawn only at steps that have them */
     double sum_time;
-    long done, scrapped, reworks; /* reworks: of the jobs that left */
+    long done, scrapped, reworks;  /* reworks: of the jobs that left */
+    const tc_time_scale *lambda;   /* rate factors: its cumulative intensity; NULL: constant rate */
+    int piece;                     /* where on it */
 } source_rt;
 
 struct tc_sim {
@@ -177,6 +188,8 @@ struct tc_sim {
     unsigned char *setup_at;        /* [station]: the station or a step there has a changeover time */
     changeover_rt *co;              /* [station] */
     batching_rt *ba;                /* [station] */
+    const tc_timetable *tt;         /* or NULL */
+    int shift_next;                 /* the timetable's next change */
 };
 
 /*

@@ -5,7 +5,7 @@
 
 static const char *const names[TC_M_COUNT] = {
     "onset_time", "mean_waiting", "max_waiting",      "utilisation", "throughput", "blocked",
-    "starved",    "availability", "bottleneck_share", "setup",       "mean_batch",
+    "starved",    "availability", "bottleneck_share", "setup",       "mean_batch", "planned_down",
 };
 
 static const char *const product_names[TC_P_COUNT] = {"completed", "scrapped", "reworks_per_job",

@@ -422,10 +422,10 @@ tc_status tc_store_read_scenario(const char *path, int epoch, const char *scenar
     out->station = v.station;
     out->sample->R = R;
     for (int k = 0; k < TC_M_COUNT; k++)
-        if ((k == TC_M_SETUP || k == TC_M_MEAN_BATCH) &&
+        if ((k == TC_M_SETUP || k == TC_M_MEAN_BATCH || k == TC_M_PLANNED_DOWN) &&
             H5Lexists(g, tc_sample_measure_name(k), H5P_DEFAULT) <= 0) { /* files from before them */
             for (hssize_t i = 0; i < R * S; i++)
-                out->sample->m[k][i] = k == TC_M_SETUP ? 0 : NAN;
+                out->sample->m[k][i] = k == TC_M_MEAN_BATCH ? NAN : 0;
         } else if (read_all(g, tc_sample_measure_name(k), H5T_NATIVE_DOUBLE, out->sample->m[k], R * S) != 0) {
             snprintf(err, errlen, "%s: cannot read %s/%s", path, name, tc_sample_measure_name(k));
             goto done;

@@ -86,6 +86,7 @@ static const struct {
     [TC_M_BOTTLENECK_SHARE] = {"1", "share of the time as momentary bottleneck (active-period method)"},
     [TC_M_SETUP] = {"1", "changeover server-time over available server-time (not in utilisation)"},
     [TC_M_MEAN_BATCH] = {"1", "jobs per batch started; NaN at a station that does not batch"},
+    [TC_M_PLANNED_DOWN] = {"1", "fraction of the time the station was down for planned maintenance"},
 };
 
 /* The summary compound: one record per station. */
