@@ -140,6 +140,48 @@ static void test_clock(void **s)
     tc_model_destroy(m);
 }
 
+/* The calendar keys, read into the model's calendar part. */
+#define START "start: 2026-12-07T06:00:00+01:00\n"
+#define CAL   "calendars:\n  day: [{days: Mon-Fri, from: \"06:00\", to: \"22:00\"}]\n"
+
+static void test_calendar_schema(void **s)
+{
+    (void)s;
+    tc_model *m = tc_test_model(
+        START CAL "  holidays: [2026-12-24, 2026-12-25]\n"
+        "stations:\n  A:\n    servers: 2\n    process: {dist: exponential, mean: 1}\n    at_close: pause\n"
+        "    schedule: [{days: [Sat, Sun], from: \"22:00\", to: \"06:00\", servers: 1}, {calendar: day, closed_servers: 0}]\n"
+        "    breaks: [{days: Mon-Fri, at: \"10:00\", for: 15min}]\n"
+        "    failure: {ttf: {dist: exponential, mean: 600}, ttr: {dist: exponential, mean: 40}, clock: operating}\n"
+        "maintenance:\n  - {station: A, at: 2026-12-08T02:00:00+01:00, for: 3h}\n"
+        "  - {station: A, every: {days: Sun, at: \"06:00\"}, for: 2h}\n"
+        "sources:\n  s:\n    interarrival: {dist: exponential, mean: 1}\n    route: [A]\n"
+        "    rate: [{days: Mon-Fri, from: \"06:00\", to: \"10:00\", factor: 2.0}, {calendar: day, closed_factor: 0}]\n");
+    const tc_plant_calendar *c = m->calendar;
+    assert_non_null(c);
+    assert_int_equal(c->n_calendars, 1);
+    assert_int_equal(c->calendars[0].cal.n_holidays, 2);
+    const tc_station_calendar *a = &c->stations[0];
+    assert_int_equal(a->n_rules, 2);
+    assert_int_equal(a->rules[0].period.days, 0x60); /* Sat, Sun */
+    assert_int_equal(a->rules[0].period.from, 22 * 60);
+    assert_int_equal(a->rules[0].period.to, 6 * 60);
+    assert_int_equal(a->rules[1].calendar, 0);
+    assert_int_equal(a->rules[1].has_closed, 1);
+    assert_int_equal(a->pause, 1);
+    assert_int_equal(a->operating, 1);
+    assert_int_equal(a->n_breaks, 1);
+    assert_close(a->breaks[0].length, 900, 0);
+    assert_int_equal(c->n_maintenance, 2);
+    assert_close(c->maintenance[1].every.length, 7200, 0);
+    assert_int_equal(c->sources[0].n_rules, 2);
+    assert_close(c->sources[0].rules[0].open_value, 2, 0);
+    tc_model_destroy(m);
+    m = tc_test_model(PLANT SRC);
+    assert_null(m->calendar); /* no calendar: the engine sees none */
+    tc_model_destroy(m);
+}
+
 static void test_bad_models(void **s)
 {
     (void)s;
@@ -149,6 +191,45 @@ static void test_bad_models(void **s)
         "bad.yaml:5:11: timezone: unknown time zone 'Europe/Berlinn' (not in the time-zone database");
     expect_error(PLANT SRC "start: 2026-12-07T06:00:00\n",
                  "bad.yaml:5:8: start: '2026-12-07T06:00:00' is not an ISO-8601 time with a zone");
+    /* calendars */
+    expect_error(PLANT SRC CAL, "bad.yaml:5:1: a model with a calendar needs 'start'");
+    expect_error(PLANT SRC START "calendars:\n  day: [{days: Mon-Fry, from: \"06:00\", to: \"22:00\"}]\n",
+                 "bad.yaml:7:16: calendar day: days: 'Mon-Fry' is not a day or a range of days");
+    expect_error(PLANT SRC START "calendars:\n  day: [{days: Mon, from: \"06:00\", to: \"06:00\"}]\n",
+                 "bad.yaml:7:40: calendar day: 'to' equals 'from', so the period has no length");
+    expect_error(PLANT SRC START "calendars:\n  day: [{days: Mon, from: \"6am\", to: \"22:00\"}]\n",
+                 "bad.yaml:7:27: calendar day: from: '6am' is not a time of day as HH:MM");
+    expect_error(PLANT SRC START "calendars:\n  holidays: [2026-02-30]\n",
+                 "bad.yaml:7:14: calendars: holidays: '2026-02-30' is not a date of the calendar");
+    expect_error("stations:\n  A:\n    process: {dist: exponential, mean: 1}\n"
+                 "    schedule: [{calendar: night, closed_servers: 0}]\n" SRC START CAL,
+                 "bad.yaml:4:27: station A schedule: calendar 'night' is not defined under 'calendars'");
+    expect_error("stations:\n  A:\n    process: {dist: exponential, mean: 1}\n"
+                 "    schedule: [{days: Mon, from: \"06:00\", to: \"10:00\", closed_servers: 0}]\n" SRC START,
+                 "station A schedule: 'closed_servers' needs a 'calendar'");
+    expect_error("stations:\n  A:\n    process: {dist: exponential, mean: 1}\n    at_close: stop\n" SRC START,
+                 "bad.yaml:4:15: station A: at_close must be finish or pause, not 'stop'");
+    expect_error("stations:\n  A:\n    process: {dist: exponential, mean: 1}\n    setup: {dist: constant, value: 1}\n"
+                 "    at_close: pause\n" SRC START,
+                 "station A: at_close: pause is not supported at a station with changeovers");
+    expect_error("stations:\n  A:\n    process: {dist: exponential, mean: 1}\n"
+                 "    failure: {ttf: {dist: exponential, mean: 9}, ttr: {dist: exponential, mean: 1}, clock: wall}\n"
+                 SRC START,
+                 "station A failure: clock must be calendar or operating, not 'wall'");
+    expect_error(PLANT SRC START "maintenance:\n  - {station: A, at: 2026-12-08T02:00:00+01:00, for: 3h}\n"
+                 "  - {station: A, at: 2026-12-08T04:00:00+01:00, for: 1h}\n",
+                 "bad.yaml:8:5: maintenance[1]: overlaps maintenance[0] on station A");
+    expect_error(PLANT SRC START "maintenance:\n  - {station: A, at: 2026-12-13T07:00:00+01:00, for: 2h}\n"
+                 "  - {station: A, every: {days: Sun, at: \"06:00\"}, for: 2h}\n",
+                 "bad.yaml:8:5: maintenance[1]: overlaps maintenance[0] on station A");
+    expect_error(PLANT SRC START "maintenance:\n  - {station: A, every: {days: Sat-Sun, at: \"23:00\"}, for: 2h}\n"
+                 "  - {station: A, every: {days: Mon, at: \"00:30\"}, for: 1h}\n",
+                 "bad.yaml:8:5: maintenance[1]: overlaps maintenance[0] on station A");
+    expect_error(PLANT SRC START "maintenance:\n  - {station: Z, at: 2026-12-08T02:00:00+01:00, for: 3h}\n",
+                 "bad.yaml:7:15: maintenance[0]: unknown station 'Z'");
+    expect_error("stations:\n  A: {process: {dist: exponential, mean: 1}}\n"
+                 "sources:\n  s: {interarrival: {dist: exponential, mean: 1}, route: [A], rate: [{days: Mon, from: \"06:00\", to: \"07:00\", factor: -1}]}\n" START,
+                 "factor must be between 0 and 1e+06");
     expect_error("stations:\n  A: {procss: {dist: exponential, mean: 1}}\n" SRC,
                  "bad.yaml:2:7: unknown key 'procss' in station A");
     expect_error("stations:\n  A: {process: {dist: expo, mean: 1}}\n" SRC,
@@ -246,6 +327,7 @@ int main(void)
         cmocka_unit_test(test_registry_paths),
         cmocka_unit_test(test_set_is_validated_and_atomic),
         cmocka_unit_test(test_clock),
+        cmocka_unit_test(test_calendar_schema),
         cmocka_unit_test(test_bad_models),
         cmocka_unit_test(test_yaml_syntax),
         cmocka_unit_test(test_empirical_and_file_errors),

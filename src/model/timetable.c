@@ -221,12 +221,12 @@ static tc_status add_capacity(const builder *b, tc_timetable *tt, changes *c)
         const tc_station_calendar *sc = &b->c->stations[s];
         tt->servers0[s] = -1;
         tt->pause[s] = (unsigned char)sc->pause;
-        if (!sc->n_rules && !sc->n_breaks) /* always open */
+        if (!sc->n_rules && !sc->n_breaks && !sc->operating) /* always open */
             continue;
         line l = {0};
         tc_status st = station_line(b, s, &l);
         if (st == TC_OK) {
-            tt->servers0[s] = (int)l.v[0];
+            tt->servers0[s] = sc->n_rules || sc->n_breaks ? (int)l.v[0] : -1;
             for (int i = 1; st == TC_OK && i < l.n; i++)
                 if (change_add(c, l.t[i], s, TC_SHIFT_SERVERS, (int)l.v[i]) != 0)
                     st = TC_ERR_RUNTIME;
