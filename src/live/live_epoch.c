@@ -31,6 +31,9 @@ static char *forecast_message(const tc_live *lv, int epoch, const char *as_of, c
         return NULL;
     }
     tc_json_quote(model, qn + 1, lv->m->name);
+    double start = NAN; /* onset_at: the mean onset as a time, from the epoch's as_of */
+    if (tc_iso_parse(as_of, &start) != 0)
+        start = NAN;
     size_t n =
         (size_t)snprintf(b, cap,
                          "{\"epoch\": %d, \"as_of\": \"%s\", \"model\": %s, \"offsets\": %s, "
@@ -40,9 +43,15 @@ static char *forecast_message(const tc_live *lv, int epoch, const char *as_of, c
                          lv->job.replications, lv->job.horizon, tc_time_unit_name(lv->m->unit));
     for (int s = 0; s < sum->S && n < cap; s++) {
         const tc_station_summary *o = &sum->station[s];
-        char on[96] = "null", ci[96] = "null", q05[48] = "null", q95[48] = "null";
+        char on[96] = "null", ci[96] = "null", q05[48] = "null", q95[48] = "null", at[48] = "null";
         if (isfinite(o->onset_mean))
             snprintf(on, sizeof on, "%.6g", o->onset_mean);
+        if (isfinite(o->onset_mean) && isfinite(start)) {
+            at[0] = '"';
+            tc_iso_format(floor(start + o->onset_mean * tc_time_unit_seconds(lv->m->unit) + 0.5), at + 1,
+                          sizeof at - 2);
+            strcat(at, "\"");
+        }
         if (isfinite(o->onset_lo))
             snprintf(ci, sizeof ci, "[%.6g, %.6g]", o->onset_lo, o->onset_hi);
         if (isfinite(o->onset_q05))
@@ -51,9 +60,10 @@ static char *forecast_message(const tc_live *lv, int epoch, const char *as_of, c
             snprintf(q95, sizeof q95, "%.6g", o->onset_q95);
         n += (size_t)snprintf(b + n, cap - n,
                               "%s{\"station\": \"%s\", \"p_form\": %.6g, \"p_form_ci\": [%.6g, %.6g], "
-                              "\"onset_mean\": %s, \"onset_ci\": %s, \"onset_q05\": %s, \"onset_q95\": %s}",
+                              "\"onset_mean\": %s, \"onset_at\": %s, \"onset_ci\": %s, \"onset_q05\": %s, "
+                              "\"onset_q95\": %s}",
                               s ? ", " : "", lv->m->plant.stations[s].name, o->p_form, o->p_form_lo,
-                              o->p_form_hi, on, ci, q05, q95);
+                              o->p_form_hi, on, at, ci, q05, q95);
     }
     if (n < cap)
         snprintf(b + n, cap - n, "]}");
