@@ -138,6 +138,22 @@ ok = ok and list(ds['station'].values) == ['A', 'B', 'C', 'D'] and ds.sizes['rea
 import numpy as np
 ok = ok and ds['time'].dtype.kind == 'M' and ds['time'].values[0] == np.datetime64('2026-12-01T08:07:30')
 sys.exit(not ok)"
+    # The plant's calendar in the file: a Friday from 13:00 for 10 h (Europe/Berlin), 96 bins of 6.25 min.
+    # The press has two operators until 14:00 (60 min: bin 9 is 3.75 min of 2 and 2.5 of 1 = 1.6), one
+    # after; assembly stops for the 18:00 break (300..330: bins 48-51, and 5 of bin 52's 6.25 min); all
+    # close at 22:00 (540: bins 87 on).  The time axis decodes to UTC dates (13:03:07.5 local).
+    check "calendar forecast"       run 0 "$TC" forecast "$IN/plant.yaml" --start 2026-12-11T13:00:00+01:00 \
+        --horizon 10h -n 50 -q -o "$WORK/fri.h5"
+    check "xarray: scheduled_servers" $PY -c "
+import xarray as xr, numpy as np, sys
+ds = xr.open_dataset('$WORK/fri.h5', engine='h5netcdf', group='forecasts/latest/baseline')
+s = ds['scheduled_servers']
+press, asm = s.sel(station='press').values, s.sel(station='assembly').values
+ok = s.dims == ('time', 'station') and press[0] == 2 and abs(press[9] - 1.6) < 1e-12 and press[10] == 1
+ok = ok and (asm[48:52] == 0).all() and abs(asm[52] - 0.6) < 1e-12 and asm[47] == 3
+ok = ok and (s.values[87:] == 0).all() and (s.values[86] > 0).all()
+ok = ok and ds['time'].values[0] == np.datetime64('2026-12-11T12:03:07.500')
+sys.exit(not ok)"
 else
     echo "skip xarray: python3-xarray or python3-h5netcdf not installed"
 fi

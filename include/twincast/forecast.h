@@ -111,6 +111,7 @@ typedef struct tc_epoch_data {
     const double *time; /* [T] bin centres, or NULL: from the horizon and bin_width */
     double started;     /* MPI_Wtime() when the run began: wall_seconds then counts to the
                            end of the write; NAN: info's wall_seconds as given */
+    const tc_timetable *timetable; /* the run's calendar (scheduled_servers), or NULL */
 } tc_epoch_data;
 
 /* Summaries of n scenarios' samples (paired differences to samples[0]). */

@@ -66,6 +66,7 @@ typedef struct tc_scenario_data {
     const int *threshold;        /* [S] the onset thresholds (NULL: not written) */
     const char *const *products; /* [sample->P] product names (NULL or P = 0: no product datasets) */
     const char *time_units;      /* CF units of `time`: "minutes since 2026-12-07 08:00:00" (NULL: none) */
+    const double *scheduled_servers; /* [T * S] the calendar's mean servers per bin (NULL: not written) */
 } tc_scenario_data;
 
 enum { TC_STORE_ATOMIC = 1 };

@@ -117,6 +117,15 @@ tc_status tc_timetable_build(const struct tc_model *m, double start, double hori
                              char *err, size_t errlen);
 void tc_timetable_destroy(tc_timetable *tt);
 
+/*
+ * The plan's mean servers per station over each of T bins of bin_width from
+ * 0 (the last cut at the horizon): the schedule and breaks, 0 in planned
+ * maintenance; a station without a schedule has its model servers.
+ * out[b * S + s].  No live capacity, failures or scenarios: the plan.
+ */
+void tc_timetable_servers_per_bin(const tc_timetable *tt, const struct tc_model *m, double bin_width, int T,
+                                  double *out);
+
 /* L(t), advancing *piece (the piece of the last t asked; start at 0) as t grows. */
 double tc_time_scale_at(const tc_time_scale *s, double t, int *piece);
 /* The first t >= s->t[*piece] with L(t) >= y; +inf if L never gets there. */

@@ -186,7 +186,7 @@ int tc_cmd_merge(int argc, char **argv)
         sums[k] = p[k].sum;
     }
     if (st == TC_OK) {
-        tc_epoch_data d = {m, nparts, names, samples, sums, 0, p[0].r.time, NAN};
+        tc_epoch_data d = {m, nparts, names, samples, sums, 0, p[0].r.time, NAN, NULL};
         tc_epoch_info info = {.as_of = first->as_of,
                               .horizon = first->horizon,
                               .time_unit = first->time_unit,

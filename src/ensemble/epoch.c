@@ -54,7 +54,8 @@ tc_status tc_forecast_write_epoch(tc_store *store, const tc_epoch_data *d, const
     const char **names = malloc(sizeof *names * (size_t)S);
     const char **products = malloc(sizeof *products * (size_t)(m->plant.n_sources + 1));
     int *thresholds = malloc(sizeof *thresholds * (size_t)S);
-    if (!time || !names || !thresholds || !products) {
+    double *scheduled = d->timetable ? malloc(sizeof *scheduled * (size_t)(T ? T : 1) * (size_t)S) : NULL;
+    if (!time || !names || !thresholds || !products || (d->timetable && !scheduled)) {
         snprintf(err, errlen, "out of memory");
         st = TC_ERR_RUNTIME;
         goto done;
@@ -71,10 +72,13 @@ tc_status tc_forecast_write_epoch(tc_store *store, const tc_epoch_data *d, const
         products[p] = m->plant.sources[p].name;
     char units[80];
     time_units(m, info->as_of, units, sizeof units);
+    if (scheduled)
+        tc_timetable_servers_per_bin(d->timetable, m, d->bin_width, T, scheduled);
     st = tc_store_begin_epoch(store, epoch, err, errlen);
     for (int k = 0; st == TC_OK && k < d->n_scenarios; k++) {
         tc_scenario_data sd = {d->scenario[k], names,      time,     d->sample[k],           d->summary[k],
-                               k == 0,         thresholds, products, units[0] ? units : NULL};
+                               k == 0,         thresholds, products, units[0] ? units : NULL,
+                               scheduled};
         st = tc_store_write_scenario(store, &sd, err, errlen);
     }
     tc_epoch_info done = *info;
@@ -87,5 +91,6 @@ done:
     free(names);
     free(thresholds);
     free(products);
+    free(scheduled);
     return st;
 }

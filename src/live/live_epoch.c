@@ -110,9 +110,12 @@ static int write_epoch(tc_live *lv, int abandoned, tc_sample **samples, double s
         st = tc_forecast_summarise(samples, nsc, sums, err, errlen);
     if (st == TC_OK && lv->o.forecast.output)
         st = tc_store_open(lv->o.forecast.output, lv->m, TC_STORE_ATOMIC, &store, err, errlen);
+    tc_timetable *tt = NULL; /* the calendar as the replications saw it, for scheduled_servers */
+    double start;
+    if (st == TC_OK && tc_iso_parse(as_of, &start) == 0)
+        st = tc_timetable_build(lv->m, start, lv->job.horizon, &tt, err, errlen);
     if (st == TC_OK) {
-        tc_epoch_data d = {lv->m, abandoned ? 0 : nsc, names, samples,
-                           sums,  lv->job.bin_width,   NULL,  started};
+        tc_epoch_data d = {lv->m, abandoned ? 0 : nsc, names, samples, sums, lv->job.bin_width, NULL, started, tt};
         tc_epoch_info info = {.as_of = as_of,
                               .horizon = lv->job.horizon,
                               .time_unit = tc_time_unit_name(lv->m->unit),
@@ -130,6 +133,7 @@ static int write_epoch(tc_live *lv, int abandoned, tc_sample **samples, double s
                               .trigger = trigger};
         st = tc_forecast_write_epoch(store, &d, &info, &epoch, err, errlen);
     }
+    tc_timetable_destroy(tt);
     if (store) {
         char cerr[512];
         if (tc_store_close(store, st == TC_OK, cerr, sizeof cerr) != TC_OK && st == TC_OK) {

@@ -387,6 +387,43 @@ void tc_timetable_destroy(tc_timetable *tt)
     free(tt);
 }
 
+/* Adds level * the length of [a, b) to each bin it covers. */
+static void spread(double *out, int S, int s, double bin_width, int T, double a, double b, double level)
+{
+    for (int k = (int)(a / bin_width); level != 0 && k < T && k * bin_width < b; k++) {
+        double lo = k * bin_width > a ? k * bin_width : a, hi = (k + 1) * bin_width < b ? (k + 1) * bin_width : b;
+        if (hi > lo)
+            out[(size_t)k * S + s] += level * (hi - lo);
+    }
+}
+
+void tc_timetable_servers_per_bin(const tc_timetable *tt, const tc_model *m, double bin_width, int T, double *out)
+{
+    int S = m->plant.n_stations;
+    memset(out, 0, sizeof *out * (size_t)T * (size_t)S);
+    for (int s = 0; s < S; s++) {
+        double servers = tt->servers0[s] >= 0 ? tt->servers0[s] : m->plant.stations[s].servers, from = 0;
+        int maintained = 0;
+        for (int i = 0; i <= tt->n_changes; i++) {
+            const tc_shift_change *c = i < tt->n_changes ? &tt->changes[i] : NULL;
+            if (c && c->station != s)
+                continue;
+            double to = c ? c->at : tt->horizon;
+            spread(out, S, s, bin_width, T, from, to, maintained ? 0 : servers);
+            from = to;
+            if (c && c->kind == TC_SHIFT_SERVERS)
+                servers = c->servers;
+            else if (c)
+                maintained = c->kind == TC_SHIFT_MAINT_START;
+        }
+    }
+    for (int k = 0; k < T; k++) { /* sums of level * time into means; the last bin may be cut short */
+        double w = (k + 1) * bin_width < tt->horizon ? bin_width : tt->horizon - k * bin_width;
+        for (int s = 0; s < S; s++)
+            out[(size_t)k * S + s] = w > 0 ? out[(size_t)k * S + s] / w : NAN;
+    }
+}
+
 double tc_time_scale_at(const tc_time_scale *s, double t, int *piece)
 {
     if (s->n == 0)

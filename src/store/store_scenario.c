@@ -313,6 +313,11 @@ tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d,
     if (write_array(g, "bottleneck_probability", d->summary->bottleneck_probability, 2, db, sb, "1",
                     "probability that the station is the momentary bottleneck, per time bin") < 0)
         goto fail;
+    what = "write scheduled_servers";
+    if (d->scheduled_servers &&
+        write_array(g, "scheduled_servers", d->scheduled_servers, 2, db, sb, "1",
+                    "the calendar's mean servers per time bin (schedule and breaks; 0 in planned maintenance)") < 0)
+        goto fail;
     what = "write the summary";
     if (write_summary(g, d, sc[1]) < 0)
         goto fail;
