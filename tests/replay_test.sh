@@ -60,4 +60,26 @@ import h5py, json, sys
 s = json.loads(h5py.File('$WORK/m.h5', 'r')['forecasts/latest/state_json'][()].decode())
 sys.exit(not (s['params'] == {'C.servers': 2} and s['stations']['A']['waiting'] == 2))"
 
+# --on-shift-change: plant.yaml's press drops to one operator at 14:00 Berlin (13:00Z).  A quiet
+# log from 12:58 to 13:05 gets an epoch as of 13:00:00 exactly, triggered by the calendar, whose
+# table shows the station's closing time; without the option the log's epochs only.
+cat >"$WORK/shift.jsonl" <<'EV'
+{"ts": "2026-12-07T12:58:00Z", "type": "arrive", "station": "saw", "job": "W-1", "product": "widget"}
+{"ts": "2026-12-07T12:58:30Z", "type": "start", "station": "saw", "job": "W-1", "product": "widget"}
+{"ts": "2026-12-07T13:05:00Z", "type": "arrive", "station": "saw", "job": "W-2", "product": "widget"}
+EV
+S=(replay "$IN/plant.yaml" "$WORK/shift.jsonl" -n 40 -q --interval 10min)
+check "replay --on-shift-change" bash -c "'$TC' ${S[*]} --on-shift-change -o '$WORK/s.h5' >'$WORK/s.jsonl'"
+check "replay without it"        bash -c "'$TC' ${S[*]} -o '$WORK/s0.h5' >'$WORK/s0.jsonl'"
+check "one more epoch, as of the change, triggered by it" $PY -c "
+import h5py, json, sys
+with_, without = [json.loads(l) for l in open('$WORK/s.jsonl')], [json.loads(l) for l in open('$WORK/s0.jsonl')]
+f = h5py.File('$WORK/s.h5', 'r')
+text = lambda x: x.decode() if isinstance(x, bytes) else str(x)
+attrs = [f['forecasts'][e].attrs for e in f['forecasts'] if e != 'latest']
+shift = [a for a in attrs if text(a['as_of']) == '2026-12-07T13:00:00Z']
+ok = len(with_) == len(without) + 1 and [m['as_of'] for m in with_].count('2026-12-07T13:00:00Z') == 1
+ok = ok and len(shift) == 1 and text(shift[0]['trigger']).startswith('shift change at 2026-12-07T13:00:00Z')
+sys.exit(not ok)"
+
 finish replay_test

@@ -32,6 +32,8 @@
 typedef struct tc_live_opts {
     tc_forecast_opts forecast; /* model, output, horizon, scenarios, count, seed, threads */
     double debounce, interval; /* seconds (of the clock in use) */
+    int on_shift_change;       /* also re-forecast at each of the calendar's changes (shifts, breaks,
+                                  maintenance), as of that time, even if no event arrived */
     double idle;               /* < 0: run until the source ends; else stop after this long
                                   without a message once all is forecast (wall clock) */
     int quiet;                 /* no progress lines on stderr */

@@ -47,6 +47,7 @@ int tc_cli_twin_opt(tc_live_opts *o, int c, const char *arg, const char **bad)
             o->interval = sec;
         return 1;
     }
+    case 307: o->on_shift_change = 1; return 1;
     default: return 0;
     }
 }

@@ -40,7 +40,7 @@ tc_status tc_live_create(const tc_live_opts *o, MPI_Comm comm, tc_live **out, ch
         lv->comm = comm;
         lv->rank = rank;
         MPI_Comm_size(comm, &lv->size);
-        lv->debounce_due = lv->interval_due = NAN;
+        lv->debounce_due = lv->interval_due = lv->shift_due = lv->fire_at = NAN;
     }
     if (st == TC_OK && rank == 0) {
         st = tc_model_load(o->forecast.model, &lv->m, err, errlen);
@@ -188,6 +188,26 @@ static double event_time(const tc_live *lv, const char *raw, size_t len, double 
     return now;
 }
 
+/*
+ * --on-shift-change: every change of the calendar up to `now` (seconds since
+ * the epoch) fires an epoch as of that change, whether or not an event came.
+ */
+static int shift_changes(tc_live *lv, double now, char *err, size_t errlen)
+{
+    int st = TC_OK;
+    if (!lv->o.on_shift_change || !lv->m->calendar || isnan(now))
+        return TC_OK;
+    if (isnan(lv->shift_due)) /* the first time: from now on */
+        lv->shift_due = tc_live_next_shift(lv, now);
+    while (st == TC_OK && !isnan(lv->shift_due) && lv->shift_due <= now) {
+        lv->fire_at = lv->shift_due;
+        st = tc_live_fire(lv, err, errlen);
+        lv->fire_at = NAN;
+        lv->shift_due = tc_live_next_shift(lv, lv->shift_due);
+    }
+    return st;
+}
+
 static int loop(tc_live *lv, tc_live_clock clock, char *err, size_t errlen)
 {
     int event_clock = clock == TC_LIVE_EVENT_TIME, st = TC_OK, got = TC_LIVE_NONE;
@@ -210,6 +230,7 @@ static int loop(tc_live *lv, tc_live_clock clock, char *err, size_t errlen)
                 break;
             if (event_clock) { /* an epoch due before this event runs first */
                 now = event_time(lv, msg, len, now);
+                st = shift_changes(lv, now, err, errlen);
                 while (st == TC_OK && !isnan(now) && due(lv, now) && dirty(lv))
                     st = tc_live_fire(lv, err, errlen);
                 offer(lv, msg, len, isnan(now) ? 0 : now);
@@ -223,6 +244,8 @@ static int loop(tc_live *lv, tc_live_clock clock, char *err, size_t errlen)
         now = tc_clock_monotonic();
         if (due(lv, now) && dirty(lv))
             st = tc_live_fire(lv, err, errlen);
+        if (st == TC_OK) /* the calendar runs on the wall clock */
+            st = shift_changes(lv, floor(tc_clock_now()), err, errlen);
         if (lv->o.idle >= 0 && !isnan(last_activity) && now - last_activity >= lv->o.idle && !dirty(lv) &&
             isnan(next_due(lv)))
             break;

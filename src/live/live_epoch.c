@@ -91,8 +91,14 @@ static char *counters_json(const tc_twin_counters *c, long transport_errors)
 static int write_epoch(tc_live *lv, int abandoned, tc_sample **samples, double started, const char *as_of,
                        const char *offsets, char **message, char *err, size_t errlen)
 {
-    char trigger[512];
-    tc_twin_take_triggers(lv->twin, trigger, sizeof trigger);
+    char trigger[640], events[512], iso[40];
+    tc_twin_take_triggers(lv->twin, events, sizeof events);
+    if (!isnan(lv->fire_at)) { /* the calendar's change, with any events it found waiting */
+        tc_iso_format(lv->fire_at, iso, sizeof iso);
+        snprintf(trigger, sizeof trigger, "shift change at %s%s%s", iso, events[0] ? "; " : "", events);
+    } else {
+        snprintf(trigger, sizeof trigger, "%s", events);
+    }
     const tc_live_source *src = lv->src;
     int nsc = 1 + lv->job.n_scenarios, st = TC_OK, epoch = lv->epochs_done + lv->epochs_superseded + 1;
     tc_summary **sums = calloc((size_t)nsc, sizeof *sums);
@@ -197,12 +203,29 @@ static int run_epoch(tc_live *lv, int epoch, const char *as_of, const char *offs
     return st;
 }
 
+double tc_live_next_shift(const tc_live *lv, double after)
+{
+    const double unit = tc_time_unit_seconds(lv->m->unit), week = 8 * 86400.0 / unit;
+    tc_timetable *tt = NULL;
+    char why[128];
+    double next = NAN;
+    if (tc_timetable_build(lv->m, after, week, &tt, why, sizeof why) != TC_OK || !tt)
+        return NAN;
+    for (int i = 0; i < tt->n_changes && isnan(next); i++)
+        if (tt->changes[i].at * unit >= 1) /* a change now is not the next one */
+            next = after + tt->changes[i].at * unit;
+    tc_timetable_destroy(tt);
+    return next;
+}
+
 int tc_live_fire(tc_live *lv, char *err, size_t errlen)
 {
     const tc_live_source *src = lv->src;
     char *offsets = src->offsets_json ? src->offsets_json(src->self) : strdup("{}");
     tc_twin_settle(lv->twin);
     double at = tc_twin_time(lv->twin);
+    if (!isnan(lv->fire_at) && (isnan(at) || lv->fire_at > at))
+        at = lv->fire_at; /* a calendar change: the state as of then */
     if (isnan(at))
         at = floor(tc_clock_now());
     char as_of[64];

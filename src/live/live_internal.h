@@ -17,8 +17,12 @@ struct tc_live {
     long applied_at_epoch;             /* twin counters when the last epoch was taken */
     double debounce_due, interval_due; /* NAN: none */
     double last_log[TC_REJ_COUNT];     /* when each reason was last logged */
+    double shift_due;                  /* --on-shift-change: the calendar's next change (epoch s); NAN: none */
+    double fire_at;                    /* an epoch fired for a change: as of then (NAN: the twin's time) */
 };
 
+/* Rank 0: the calendar's first change after `after` (seconds since the epoch), within 8 days; NAN: none. */
+double tc_live_next_shift(const tc_live *lv, double after);
 /* Rank 0: runs an epoch with all ranks (TC_OK even if superseded). */
 int tc_live_fire(tc_live *lv, char *err, size_t errlen);
 /* Ranks > 0: serve epochs until rank 0 says stop. */
