@@ -59,10 +59,25 @@ def load(f, epoch=None, scenario="baseline"):
         "bottleneck_probability": g["bottleneck_probability"][...],
         "summary": g["summary"][...],
         "threshold": g["threshold"][...] if "threshold" in g else None,
+        "timezone": text(e.attrs.get("timezone", "UTC")),
+        "scheduled_servers": g["scheduled_servers"][...] if "scheduled_servers" in g else None,
     }
     if "event_counters" in e.attrs:
         d["event_counters"] = json.loads(text(e.attrs["event_counters"]))
     return d
+
+
+def local_clock(d):
+    """Model time -> the plant's local datetime (the epoch's as_of and timezone), or None without as_of."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    if not d["as_of"]:
+        return None
+    start = datetime.fromisoformat(d["as_of"].replace("Z", "+00:00"))
+    unit = {"s": 1, "min": 60, "h": 3600}.get(d["time_unit"], 60)
+    zone = ZoneInfo(d["timezone"])
+    return lambda x: (start + timedelta(seconds=float(x) * unit)).astimezone(zone)
 
 
 def station_index(d, name):

@@ -41,5 +41,20 @@ check "summary page"        $PY "$A/summary_page.py" "$WORK/f.h5" -o "$WORK/summ
 check "summary drawn"       not_blank "$WORK/summary.png"
 check "summary as PDF"      $PY "$A/summary_page.py" "$WORK/f.h5" -o "$WORK/summary.pdf"
 check "PDF written"         bash -c "head -c 5 '$WORK/summary.pdf' | grep -q '%PDF'"
+# a plant on its calendar: the fan chart over the local clock, closed and reduced shifts shaded
+"$TC" forecast "$ROOT/inputs/plant.yaml" --start 2026-12-11T13:00:00+01:00 --horizon 10h -n 100 -q \
+    -o "$WORK/cal.h5" >/dev/null 2>&1
+check "fan chart, local clock" $PY "$A/fan_chart.py" "$WORK/cal.h5" --station press --station assembly -o "$WORK/cal.png"
+check "local clock drawn"   not_blank "$WORK/cal.png"
+check "calendar shaded" $PY -c "
+import sys
+import matplotlib.image as im
+import numpy as np
+a = (im.imread('$WORK/cal.png')[..., :3] * 255).astype(int)
+# the closed shift's purple wash over white: red and blue above green
+wash = (a[..., 0] > a[..., 1] + 4) & (a[..., 2] > a[..., 1] + 10) & (a.min(axis=2) > 180)
+print('     closed-shift pixels: %d' % wash.sum())
+sys.exit(not wash.sum() > 2000)"
+check "fan chart, elapsed"  $PY "$A/fan_chart.py" "$WORK/cal.h5" --clock elapsed -o "$WORK/cal2.png"
 check "a bad station is a clear error" bash -c "! $PY '$A/fan_chart.py' '$WORK/f.h5' --station Q -o '$WORK/x.png' 2>&1 | grep -q Traceback"
 finish analysis_test
