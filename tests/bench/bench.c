@@ -3,9 +3,12 @@
  * noisy).  Usage: bench [INPUTS_DIR [mm1|line5|plant|calendar]]
  *   1. M/M/1 at rho 0.9, 1,000,000 customers in one replication.
  *   2. 1000 replications of line5 over 480 min on one thread.
- *   3. The same for plant.yaml (products, changeovers, a batch oven, rework): events/s.
+ *   3. The same for plant.yaml (products, changeovers, a batch oven, rework, its
+ *      calendar from Monday 06:00): events/s.
  *   4. The calendar's set-up: two shifts on weekdays, Saturday morning and a
- *      holiday in Europe/Berlin turned into open periods for 8 h and 30 days.
+ *      holiday in Europe/Berlin turned into open periods for 8 h and 30 days;
+ *      and plant.yaml's whole timetable (11 station schedules, breaks, rates,
+ *      maintenance) for the same horizons.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +74,9 @@ static double bench_replications(tc_model *m, int tries, uint64_t *events_out)
     tc_run_cfg cfg;
     char err[256];
     tc_run_cfg_default(&cfg, m);
+    tc_timetable *tt = NULL; /* a plant with a calendar runs on it, from its start */
+    tc_timetable_build(m, m->start, cfg.horizon, &tt, err, sizeof err);
+    cfg.timetable = tt;
     tc_sim *sim = tc_sim_create(m);
     tc_result *res = tc_result_create(m->plant.n_stations, m->plant.n_sources, tc_run_cfg_bins(&cfg));
     tc_sim_initialize(sim, NULL, NULL, &cfg, err, sizeof err);
@@ -90,6 +96,7 @@ static double bench_replications(tc_model *m, int tries, uint64_t *events_out)
     }
     tc_result_destroy(res);
     tc_sim_destroy(sim);
+    tc_timetable_destroy(tt);
     *events_out = events;
     return best;
 }
@@ -114,6 +121,32 @@ static void bench_plant(const char *dir, int tries)
     printf("plant 1000 replications x 480 min, 1 thread: %.4f s  (%.1f M events/s, %.1f us/replication, "
            "%llu events; 11 stations, 3 products)\n",
            best, events / best / 1e6, best * 1e3, (unsigned long long)events);
+    tc_model_destroy(m);
+}
+
+/* A whole model's timetable, built once per run. */
+static void bench_timetable(const char *dir, int tries)
+{
+    tc_model *m = load(dir, "plant.yaml");
+    static const struct {
+        const char *name;
+        double minutes;
+    } h[] = {{"8 h", 480}, {"30 days", 30 * 1440}};
+    for (int k = 0; k < 2; k++) {
+        double best = 1e9;
+        int n = 0;
+        char err[128];
+        for (int t = 0; t < tries; t++) {
+            tc_timetable *tt = NULL;
+            double t0 = now();
+            tc_timetable_build(m, m->start, h[k].minutes, &tt, err, sizeof err);
+            double dt = now() - t0;
+            best = dt < best ? dt : best;
+            n = tt ? tt->n_changes : 0;
+            tc_timetable_destroy(tt);
+        }
+        printf("plant.yaml timetable set-up, %s horizon: %.1f us (%d changes)\n", h[k].name, best * 1e6, n);
+    }
     tc_model_destroy(m);
 }
 
@@ -161,7 +194,9 @@ int main(int argc, char **argv)
         bench_line5(dir, 5);
     if (!only[0] || !strcmp(only, "plant"))
         bench_plant(dir, 5);
-    if (!only[0] || !strcmp(only, "calendar"))
+    if (!only[0] || !strcmp(only, "calendar")) {
         bench_calendar(5);
+        bench_timetable(dir, 5);
+    }
     return 0;
 }
