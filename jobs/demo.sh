@@ -6,7 +6,9 @@
 # into an HDF5 file, then print its report; then the live twin through
 # Kafka; then a job shop with three products (inputs/plant.yaml) from its
 # 08:00 state: is its press's changeover time worth cutting?  And its
-# morning's telemetry, with products, replayed through the twin.
+# morning's telemetry, with products, replayed through the twin.  And the
+# shop on its calendar: Friday afternoon into the 22:00 closure (with
+# matplotlib installed, its fan chart over the local clock as a PNG).
 # Usage: bash jobs/demo.sh [OUT.h5]      (default: demo.h5)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,3 +51,14 @@ echo "   the welder down, a batch in the oven): what if the press changed over i
 echo "== its morning's telemetry with products (inputs/events/plant_shift.jsonl): replayed, 16 epochs" >&2
 "$root/.build/release/twincast" replay "$root/inputs/plant.yaml" "$root/inputs/events/plant_shift.jsonl" \
     -n 200 -q -o "${out%.h5}-plant-replay.h5" >/dev/null
+# calendars: the shop on its own clock (Europe/Berlin), from Friday 13:00 over the 14:00 shift
+# change (one press operator), the 18:00 break at assembly and the 22:00 closure
+friday=${out%.h5}-plant-friday.h5
+rm -f "$friday"
+echo "== the shop on Friday from 13:00 for 10 h: the late shift, breaks and the 22:00 closure" >&2
+"$root/.build/release/twincast" forecast "$root/inputs/plant.yaml" --start 2026-12-11T13:00:00+01:00 \
+    --horizon 10h -n 1000 -q -o "$friday" | grep -E '^(baseline|station|press|assembly|oven|weld)'
+if /usr/bin/python3 -c "import matplotlib, h5py" 2>/dev/null; then
+    /usr/bin/python3 "$root/analysis/fan_chart.py" "$friday" --station press --station assembly \
+        --station weld --station oven -o "${out%.h5}-plant-friday.png" >&2
+fi

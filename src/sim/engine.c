@@ -298,14 +298,36 @@ static void arrival_next(tc_sim *sim, int src)
         schedule(sim, sim->now + x, EV_ARRIVAL, (uint32_t)src, 0);
 }
 
-/* at_close pause: jobs a capacity drop interrupted take the first free servers, with their remaining time. */
-static __attribute__((noinline)) void resume_paused(tc_sim *sim, int s)
+/* Free servers take waiting jobs. */
+static inline void start_waiting(tc_sim *sim, int s)
 {
     station_rt *st = &sim->st[s];
+    while (has_free_server(st) && st->queue.len > 0) {
+        int id = ring_pop(&st->queue);
+        level_step(&st->k_wait, -1, sim->now);
+        start_service(sim, s, id, draw_process(sim, s, &sim->jobs[id]), 0);
+        tc_assert(sim, st->busy + st->blocked <= st->servers);
+    }
+}
+
+/*
+ * station_pull's rare path: a batch station fills batches; at a station
+ * with jobs paused by at_close, they take the first free servers, with
+ * their remaining time, before any waiting job.
+ */
+static __attribute__((noinline)) void slow_pull(tc_sim *sim, int s)
+{
+    station_rt *st = &sim->st[s];
+    if (st->batching) {
+        tc_batch_fill(sim, s);
+        return;
+    }
     while (has_free_server(st) && st->paused.len > 0) {
         int id = ring_pop(&st->paused);
         start_service(sim, s, id, sim->jobs[id].remaining, 1);
     }
+    st->slow_pull = st->paused.len > 0;
+    start_waiting(sim, s);
 }
 
 /* at_close pause: while more servers work than there are, the job with the most left stops. */
@@ -324,6 +346,7 @@ static __attribute__((noinline)) void pause_excess(tc_sim *sim, int s)
         svc_remove(st, sim, id);
         busy_step(sim, st, -1);
         ring_push(&st->paused, id);
+        st->slow_pull = 1;
     }
     activity_changed(sim, st, s);
 }
@@ -363,18 +386,10 @@ static void station_pull(tc_sim *sim, int s)
 {
     station_rt *st = &sim->st[s];
     for (;;) {
-        if (__builtin_expect(st->batching, 0))
-            tc_batch_fill(sim, s);
-        else {
-            if (__builtin_expect(st->paused.len > 0, 0))
-                resume_paused(sim, s);
-            while (has_free_server(st) && st->queue.len > 0) {
-                int id = ring_pop(&st->queue);
-                level_step(&st->k_wait, -1, sim->now);
-                start_service(sim, s, id, draw_process(sim, s, &sim->jobs[id]), 0);
-                tc_assert(sim, st->busy + st->blocked <= st->servers);
-            }
-        }
+        if (__builtin_expect(st->slow_pull, 0))
+            slow_pull(sim, s);
+        else
+            start_waiting(sim, s);
         if (st->blockers.len == 0 || !has_room(st))
             return;
         int id = ring_pop(&st->blockers);
@@ -1097,6 +1112,7 @@ static void reset(tc_sim *sim, uint32_t rep, tc_result *out)
         if (st->setups)
             tc_changeover_reset(sim, s);
         st->batching = sim->ba && sim->plant.stations[s].batch_size > 0;
+        st->slow_pull = st->batching;
         if (st->batching)
             tc_batch_reset(sim, s);
     }

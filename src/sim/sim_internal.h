@@ -117,6 +117,7 @@ typedef struct station_rt {
     int servers, buffer, threshold; /* cached from the replication's plant */
     int step_process;               /* some route step sets its own process time here */
     int batching;                   /* serves batches: see sim->ba (here, a hole before the doubles) */
+    int slow_pull;                  /* batching, or jobs paused by at_close: station_pull's rare path */
     /*
      * Time integrals of piecewise-constant levels, kept as k = sum of
      * (change * time of change), so that integral(t) = level * t - k: a
