@@ -148,15 +148,19 @@ static void test_calendar_schema(void **s)
 {
     (void)s;
     tc_model *m = tc_test_model(
-        START CAL "  holidays: [2026-12-24, 2026-12-25]\n"
+        START CAL
+        "  holidays: [2026-12-24, 2026-12-25]\n"
         "stations:\n  A:\n    servers: 2\n    process: {dist: exponential, mean: 1}\n    at_close: pause\n"
-        "    schedule: [{days: [Sat, Sun], from: \"22:00\", to: \"06:00\", servers: 1}, {calendar: day, closed_servers: 0}]\n"
+        "    schedule: [{days: [Sat, Sun], from: \"22:00\", to: \"06:00\", servers: 1}, {calendar: day, "
+        "closed_servers: 0}]\n"
         "    breaks: [{days: Mon-Fri, at: \"10:00\", for: 15min}]\n"
-        "    failure: {ttf: {dist: exponential, mean: 600}, ttr: {dist: exponential, mean: 40}, clock: operating}\n"
+        "    failure: {ttf: {dist: exponential, mean: 600}, ttr: {dist: exponential, mean: 40}, clock: "
+        "operating}\n"
         "maintenance:\n  - {station: A, at: 2026-12-08T02:00:00+01:00, for: 3h}\n"
         "  - {station: A, every: {days: Sun, at: \"06:00\"}, for: 2h}\n"
         "sources:\n  s:\n    interarrival: {dist: exponential, mean: 1}\n    route: [A]\n"
-        "    rate: [{days: Mon-Fri, from: \"06:00\", to: \"10:00\", factor: 2.0}, {calendar: day, closed_factor: 0}]\n");
+        "    rate: [{days: Mon-Fri, from: \"06:00\", to: \"10:00\", factor: 2.0}, {calendar: day, "
+        "closed_factor: 0}]\n");
     const tc_plant_calendar *c = m->calendar;
     assert_non_null(c);
     assert_int_equal(c->n_calendars, 1);
@@ -209,26 +213,29 @@ static void test_bad_models(void **s)
                  "station A schedule: 'closed_servers' needs a 'calendar'");
     expect_error("stations:\n  A:\n    process: {dist: exponential, mean: 1}\n    at_close: stop\n" SRC START,
                  "bad.yaml:4:15: station A: at_close must be finish or pause, not 'stop'");
-    expect_error("stations:\n  A:\n    process: {dist: exponential, mean: 1}\n    setup: {dist: constant, value: 1}\n"
-                 "    at_close: pause\n" SRC START,
-                 "station A: at_close: pause is not supported at a station with changeovers");
+    expect_error(
+        "stations:\n  A:\n    process: {dist: exponential, mean: 1}\n    setup: {dist: constant, value: 1}\n"
+        "    at_close: pause\n" SRC START,
+        "station A: at_close: pause is not supported at a station with changeovers");
     expect_error("stations:\n  A:\n    process: {dist: exponential, mean: 1}\n"
-                 "    failure: {ttf: {dist: exponential, mean: 9}, ttr: {dist: exponential, mean: 1}, clock: wall}\n"
-                 SRC START,
+                 "    failure: {ttf: {dist: exponential, mean: 9}, ttr: {dist: exponential, mean: 1}, clock: "
+                 "wall}\n" SRC START,
                  "station A failure: clock must be calendar or operating, not 'wall'");
     expect_error(PLANT SRC START "maintenance:\n  - {station: A, at: 2026-12-08T02:00:00+01:00, for: 3h}\n"
-                 "  - {station: A, at: 2026-12-08T04:00:00+01:00, for: 1h}\n",
+                                 "  - {station: A, at: 2026-12-08T04:00:00+01:00, for: 1h}\n",
                  "bad.yaml:8:5: maintenance[1]: overlaps maintenance[0] on station A");
     expect_error(PLANT SRC START "maintenance:\n  - {station: A, at: 2026-12-13T07:00:00+01:00, for: 2h}\n"
-                 "  - {station: A, every: {days: Sun, at: \"06:00\"}, for: 2h}\n",
+                                 "  - {station: A, every: {days: Sun, at: \"06:00\"}, for: 2h}\n",
                  "bad.yaml:8:5: maintenance[1]: overlaps maintenance[0] on station A");
-    expect_error(PLANT SRC START "maintenance:\n  - {station: A, every: {days: Sat-Sun, at: \"23:00\"}, for: 2h}\n"
+    expect_error(PLANT SRC START
+                 "maintenance:\n  - {station: A, every: {days: Sat-Sun, at: \"23:00\"}, for: 2h}\n"
                  "  - {station: A, every: {days: Mon, at: \"00:30\"}, for: 1h}\n",
                  "bad.yaml:8:5: maintenance[1]: overlaps maintenance[0] on station A");
     expect_error(PLANT SRC START "maintenance:\n  - {station: Z, at: 2026-12-08T02:00:00+01:00, for: 3h}\n",
                  "bad.yaml:7:15: maintenance[0]: unknown station 'Z'");
     expect_error("stations:\n  A: {process: {dist: exponential, mean: 1}}\n"
-                 "sources:\n  s: {interarrival: {dist: exponential, mean: 1}, route: [A], rate: [{days: Mon, from: \"06:00\", to: \"07:00\", factor: -1}]}\n" START,
+                 "sources:\n  s: {interarrival: {dist: exponential, mean: 1}, route: [A], rate: [{days: Mon, "
+                 "from: \"06:00\", to: \"07:00\", factor: -1}]}\n" START,
                  "factor must be between 0 and 1e+06");
     expect_error("stations:\n  A: {procss: {dist: exponential, mean: 1}}\n" SRC,
                  "bad.yaml:2:7: unknown key 'procss' in station A");

@@ -76,21 +76,19 @@ static int capacity_changes(const tc_timetable *tt, double *at, int *servers, in
 
 /* A night shift with one server, 22:00 to 06:00, Monday to Friday nights; two servers otherwise. */
 #define NIGHT_PLANT(start)                                                                                   \
-    "timezone: Europe/Berlin\nstart: " start "\n"                                                           \
-    "stations:\n  S:\n    servers: 2\n    process: {dist: constant, value: 1}\n"                           \
-    "    schedule: [{days: Mon-Fri, from: \"22:00\", to: \"06:00\", servers: 1}]\n"                        \
+    "timezone: Europe/Berlin\nstart: " start "\n"                                                            \
+    "stations:\n  S:\n    servers: 2\n    process: {dist: constant, value: 1}\n"                             \
+    "    schedule: [{days: Mon-Fri, from: \"22:00\", to: \"06:00\", servers: 1}]\n"                          \
     "sources:\n  a: {interarrival: {dist: constant, value: 0.25}, route: [S]}\n"
 
 /*
  * Friday 21:00: two servers for 60 min, one from 22:00 (the night that
- * starts on Friday runs over midnight) until 06:00 Saturday, 540 min in.  Always a queue (4 arrivals a minute).
- * Two servers start at 0.25 and 0.5 and each finish 60 jobs (the last at
- * 60.25 and 60.5: finish, the default at_close).  At 60.25 one server is
- * still busy, which is all there is; at 60.5 the one server starts and
- * runs 1-minute jobs back to back: starts 60.5 .. 539.5 = 480 jobs.  At 540
- * the second server starts at once (540, 541, ... 599: 60 completions by
- * the horizon 600); the first, free at 540.5, completes 541.5 .. 599.5: 59.
- * In all 120 + 480 + 60 + 59 = 719.
+ * starts on Friday runs over midnight) until 06:00 Saturday, 540 min in.  Always a queue (4 arrivals a
+ * minute). Two servers start at 0.25 and 0.5 and each finish 60 jobs (the last at 60.25 and 60.5: finish, the
+ * default at_close).  At 60.25 one server is still busy, which is all there is; at 60.5 the one server starts
+ * and runs 1-minute jobs back to back: starts 60.5 .. 539.5 = 480 jobs.  At 540 the second server starts at
+ * once (540, 541, ... 599: 60 completions by the horizon 600); the first, free at 540.5, completes 541.5 ..
+ * 599.5: 59. In all 120 + 480 + 60 + 59 = 719.
  */
 static void test_night_shift_across_midnight(void **s)
 {
@@ -154,7 +152,7 @@ static void test_shift_across_daylight_saving(void **s)
  */
 #define CLOSING_PLANT(at_close)                                                                              \
     "start: 2026-12-07T06:00:00Z\n"                                                                          \
-    "calendars:\n  early: [{days: Mon-Tue, from: \"06:00\", to: \"07:00\"}]\n"                              \
+    "calendars:\n  early: [{days: Mon-Tue, from: \"06:00\", to: \"07:00\"}]\n"                               \
     "  monday: [{days: Mon, from: \"06:00\", to: \"07:00\"}]\n"                                              \
     "stations:\n  S:\n    process: {dist: constant, value: 10}\n    at_close: " at_close "\n"                \
     "    schedule: [{calendar: early, closed_servers: 0}]\n"                                                 \
@@ -184,7 +182,7 @@ static void test_close_finish_or_pause(void **s)
  * 25: the job of 25 stops at 30 with 5 left, resumes at 45, leaves at 50
  * (25); the job of 50 leaves at 60 (10): mean 17.5 by 70.
  */
-#define BREAK_PLANT(at_close, every)                                                                        \
+#define BREAK_PLANT(at_close, every)                                                                         \
     "start: 2026-12-07T06:00:00Z\n"                                                                          \
     "stations:\n  S:\n    process: {dist: constant, value: 10}\n    at_close: " at_close "\n"                \
     "    breaks: [{days: Mon, at: \"06:30\", for: 15min}]\n"                                                 \
@@ -271,8 +269,8 @@ static void test_maintenance_preempt_resume(void **s)
 #define FAILING_PLANT(clock)                                                                                 \
     "start: 2026-12-13T05:00:00Z\n"                                                                          \
     "stations:\n  S:\n    process: {dist: constant, value: 1000}\n"                                          \
-    "    failure: {ttf: {dist: constant, value: 100}, ttr: {dist: constant, value: 30}, clock: " clock "}\n"  \
-    "maintenance:\n  - {station: S, every: {days: Sun, at: \"06:00\"}, for: 2h}\n"                          \
+    "    failure: {ttf: {dist: constant, value: 100}, ttr: {dist: constant, value: 30}, clock: " clock "}\n" \
+    "maintenance:\n  - {station: S, every: {days: Sun, at: \"06:00\"}, for: 2h}\n"                           \
     "sources:\n  a: {interarrival: {dist: constant, value: 5000}, route: [S]}\n"
 
 static void test_maintenance_and_failure_clock(void **s)
@@ -363,12 +361,13 @@ static void test_friday_closure_seen(void **s)
  * of m(t); and the arrivals per period (jobs leaving T, first on the route,
  * which takes 1e-6 min) against the integral of the rate, 0 where it is 0.
  */
-static const char mt_plant[] = "start: 2026-12-07T06:00:00Z\n"
-                               "stations:\n  S:\n    servers: 100000\n    process: {dist: exponential, mean: 10}\n"
-                               "  T:\n    servers: 100000\n    process: {dist: constant, value: 0.000001}\n"
-                               "sources:\n  a:\n    interarrival: {dist: exponential, mean: 1}\n    route: [T, S]\n"
-                               "    rate:\n      - {days: Mon, from: \"07:00\", to: \"08:00\", factor: 3}\n"
-                               "      - {days: Mon, from: \"08:00\", to: \"08:30\", factor: 0}\n";
+static const char mt_plant[] =
+    "start: 2026-12-07T06:00:00Z\n"
+    "stations:\n  S:\n    servers: 100000\n    process: {dist: exponential, mean: 10}\n"
+    "  T:\n    servers: 100000\n    process: {dist: constant, value: 0.000001}\n"
+    "sources:\n  a:\n    interarrival: {dist: exponential, mean: 1}\n    route: [T, S]\n"
+    "    rate:\n      - {days: Mon, from: \"07:00\", to: \"08:00\", factor: 3}\n"
+    "      - {days: Mon, from: \"08:00\", to: \"08:30\", factor: 0}\n";
 
 static double rate_at(double t)
 {

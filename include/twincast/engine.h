@@ -24,8 +24,8 @@ typedef struct tc_run_cfg {
     double warmup;    /* aggregate measures ignore [0, warmup) */
     double bin_width; /* width of the time bins */
     uint32_t seed;
-    uint32_t crn_key;    /* same key = common random numbers */
-    long max_departures; /* stop after this many jobs left the plant; 0 = no limit */
+    uint32_t crn_key;              /* same key = common random numbers */
+    long max_departures;           /* stop after this many jobs left the plant; 0 = no limit */
     const tc_timetable *timetable; /* shifts, breaks, maintenance, rates (timetable.h); NULL: none */
 } tc_run_cfg;
 

@@ -108,9 +108,9 @@ typedef struct tc_epoch_data {
     tc_sample *const *sample;    /* [n] */
     tc_summary *const *summary;  /* [n] */
     double bin_width;
-    const double *time; /* [T] bin centres, or NULL: from the horizon and bin_width */
-    double started;     /* MPI_Wtime() when the run began: wall_seconds then counts to the
-                           end of the write; NAN: info's wall_seconds as given */
+    const double *time;            /* [T] bin centres, or NULL: from the horizon and bin_width */
+    double started;                /* MPI_Wtime() when the run began: wall_seconds then counts to the
+                                      end of the write; NAN: info's wall_seconds as given */
     const tc_timetable *timetable; /* the run's calendar (scheduled_servers), or NULL */
 } tc_epoch_data;
 

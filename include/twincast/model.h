@@ -126,9 +126,9 @@ typedef struct tc_model {
     double bin_width; /* 0 = horizon / 96 */
     long replications;
     uint32_t seed;
-    tc_zone zone;  /* the plant's time zone: "UTC" unless the model names one */
-    int has_start; /* the model gives `start` */
-    double start;  /* when a forecast without a state starts: seconds since the Unix epoch */
+    tc_zone zone;                /* the plant's time zone: "UTC" unless the model names one */
+    int has_start;               /* the model gives `start` */
+    double start;                /* when a forecast without a state starts: seconds since the Unix epoch */
     tc_plant_calendar *calendar; /* shifts, breaks, maintenance, rates; NULL if none (owned) */
     tc_plant plant;
     int n_steps;

@@ -82,7 +82,7 @@ typedef struct tc_plant_calendar {
  * or a station's operating time.
  */
 typedef struct tc_time_scale {
-    int n; /* 0: the plain clock, L(t) = t */
+    int n;                  /* 0: the plain clock, L(t) = t */
     double *t, *rate, *cum; /* cum[i] = L(t[i]); t[0] = 0 */
 } tc_time_scale;
 
@@ -98,14 +98,14 @@ typedef struct tc_shift_change {
 
 typedef struct tc_timetable {
     int n_stations, n_sources;
-    double start;      /* seconds since the epoch at simulated time 0 */
-    double horizon;    /* model units */
+    double start;   /* seconds since the epoch at simulated time 0 */
+    double horizon; /* model units */
     int n_changes;
-    tc_shift_change *changes;  /* by time; at one time maintenance ends, capacities, then starts */
-    int *servers0;             /* [station]: the schedule's capacity at 0; -1: no schedule */
-    unsigned char *pause;      /* [station]: at_close pause */
-    tc_time_scale *arrivals;   /* [source] */
-    tc_time_scale *operating;  /* [station]: open time, for failure.clock operating */
+    tc_shift_change *changes; /* by time; at one time maintenance ends, capacities, then starts */
+    int *servers0;            /* [station]: the schedule's capacity at 0; -1: no schedule */
+    unsigned char *pause;     /* [station]: at_close pause */
+    tc_time_scale *arrivals;  /* [source] */
+    tc_time_scale *operating; /* [station]: open time, for failure.clock operating */
 } tc_timetable;
 
 /*

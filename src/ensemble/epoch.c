@@ -76,9 +76,9 @@ tc_status tc_forecast_write_epoch(tc_store *store, const tc_epoch_data *d, const
         tc_timetable_servers_per_bin(d->timetable, m, d->bin_width, T, scheduled);
     st = tc_store_begin_epoch(store, epoch, err, errlen);
     for (int k = 0; st == TC_OK && k < d->n_scenarios; k++) {
-        tc_scenario_data sd = {d->scenario[k], names,      time,     d->sample[k],           d->summary[k],
-                               k == 0,         thresholds, products, units[0] ? units : NULL,
-                               scheduled};
+        tc_scenario_data sd = {d->scenario[k],          names,    time,       d->sample[k],
+                               d->summary[k],           k == 0,   thresholds, products,
+                               units[0] ? units : NULL, scheduled};
         st = tc_store_write_scenario(store, &sd, err, errlen);
     }
     tc_epoch_info done = *info;

@@ -285,7 +285,8 @@ static int conclude(forecast *f, tc_forecast_result *res, char *err, size_t errl
         const char *names[TC_FORECAST_MAX_SCENARIOS + 1];
         for (int k = 0; k < nsc; k++)
             names[k] = res->view->scenario[k];
-        tc_epoch_data d = {f->m, nsc, names, f->e.global, sums, f->job.bin_width, NULL, f->t0, f->e.timetable};
+        tc_epoch_data d = {f->m, nsc,   names,         f->e.global, sums, f->job.bin_width,
+                           NULL, f->t0, f->e.timetable};
         tc_epoch_info info = {.as_of = as_of,
                               .horizon = f->job.horizon,
                               .time_unit = tc_time_unit_name(f->m->unit),

@@ -17,7 +17,7 @@ typedef struct ensemble {
     const tc_job *job;
     const tc_state *state;
     tc_run_cfg cfg;
-    tc_timetable *timetable; /* the model's calendar from the start, or NULL */
+    tc_timetable *timetable;      /* the model's calendar from the start, or NULL */
     int nsc;                      /* baseline + scenarios */
     const tc_scenario **sc;       /* [nsc], NULL for the baseline */
     tc_sample **local, **global;  /* [nsc]; global on rank 0 only */

@@ -17,8 +17,8 @@ struct tc_live {
     long applied_at_epoch;             /* twin counters when the last epoch was taken */
     double debounce_due, interval_due; /* NAN: none */
     double last_log[TC_REJ_COUNT];     /* when each reason was last logged */
-    double shift_due;                  /* --on-shift-change: the calendar's next change (epoch s); NAN: none */
-    double fire_at;                    /* an epoch fired for a change: as of then (NAN: the twin's time) */
+    double shift_due; /* --on-shift-change: the calendar's next change (epoch s); NAN: none */
+    double fire_at;   /* an epoch fired for a change: as of then (NAN: the twin's time) */
 };
 
 /* Rank 0: the calendar's first change after `after` (seconds since the epoch), within 8 days; NAN: none. */

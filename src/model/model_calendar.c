@@ -84,8 +84,9 @@ static int parse_period(tc_loader *L, tc_node *item, const char *what, tc_week_p
         parse_minute(L, t, "to", what, &p->to))
         return -1;
     if (p->to % 1440 == p->from % 1440 && !(p->from == 0 && p->to == 1440))
-        return tc_doc_fail(&L->d, t, "%s: 'to' equals 'from', so the period has no length (00:00 to 24:00 is a "
-                                     "whole day)",
+        return tc_doc_fail(&L->d, t,
+                           "%s: 'to' equals 'from', so the period has no length (00:00 to 24:00 is a "
+                           "whole day)",
                            what);
     return 0;
 }
@@ -197,17 +198,20 @@ static int parse_rule(tc_loader *L, tc_node *item, const char *what, const rule_
     tc_node *closed = tc_doc_find(item, rk->closed, NULL);
     r->calendar = -1;
     if (cal) {
-        if (tc_doc_find(item, "days", NULL) || tc_doc_find(item, "from", NULL) || tc_doc_find(item, "to", NULL))
+        if (tc_doc_find(item, "days", NULL) || tc_doc_find(item, "from", NULL) ||
+            tc_doc_find(item, "to", NULL))
             return tc_doc_fail(&L->d, item, "%s: give either a calendar or days/from/to, not both", what);
         if (!v && !closed)
-            return tc_doc_fail(&L->d, item, "%s: a calendar entry needs '%s' (in its open time) or '%s' (outside it)",
+            return tc_doc_fail(&L->d, item,
+                               "%s: a calendar entry needs '%s' (in its open time) or '%s' (outside it)",
                                what, rk->value, rk->closed);
         if (find_calendar(L, cal, what, &r->calendar))
             return -1;
     } else {
         if (closed)
-            return tc_doc_fail(&L->d, closed, "%s: '%s' needs a 'calendar' (outside whose open time it applies)",
-                               what, rk->closed);
+            return tc_doc_fail(&L->d, closed,
+                               "%s: '%s' needs a 'calendar' (outside whose open time it applies)", what,
+                               rk->closed);
         if (!v)
             return tc_doc_fail(&L->d, item, "%s: missing '%s'", what, rk->value);
         if (parse_period(L, item, what, &r->period))
@@ -221,7 +225,8 @@ static int parse_rule(tc_loader *L, tc_node *item, const char *what, const rule_
                : 0;
 }
 
-static int parse_rules(tc_loader *L, tc_node *n, const char *what, const rule_kind *rk, tc_rule **out, int *count)
+static int parse_rules(tc_loader *L, tc_node *n, const char *what, const rule_kind *rk, tc_rule **out,
+                       int *count)
 {
     if (!tc_doc_is(n, TC_NODE_SEQUENCE))
         return tc_doc_fail(&L->d, n, "%s must be a list of entries", what);
@@ -293,20 +298,23 @@ static int parse_station(tc_loader *L, int s, tc_node *v)
     if (at_close) {
         if (!(x = tc_doc_scalar(&L->d, at_close, "at_close")))
             return -1;
-        if (strcmp(x, "finish") && strcmp(x, "pause"))
-            return tc_doc_fail(&L->d, at_close, "station %s: at_close must be finish or pause, not '%s'", st->name, x);
+        if (strcmp(x, "finish") != 0 && strcmp(x, "pause") != 0)
+            return tc_doc_fail(&L->d, at_close, "station %s: at_close must be finish or pause, not '%s'",
+                               st->name, x);
         sc->pause = !strcmp(x, "pause");
         if (sc->pause && (st->batch_size > 0 || st->has_setup))
-            return tc_doc_fail(&L->d, at_close,
-                               "station %s: at_close: pause is not supported at a station with %s (use finish)",
-                               st->name, st->batch_size > 0 ? "batches" : "changeovers");
+            return tc_doc_fail(
+                &L->d, at_close,
+                "station %s: at_close: pause is not supported at a station with %s (use finish)", st->name,
+                st->batch_size > 0 ? "batches" : "changeovers");
     }
     if (clock) {
         if (!(x = tc_doc_scalar(&L->d, clock, "clock")))
             return -1;
-        if (strcmp(x, "calendar") && strcmp(x, "operating"))
-            return tc_doc_fail(&L->d, clock, "station %s failure: clock must be calendar or operating, not '%s'",
-                               st->name, x);
+        if (strcmp(x, "calendar") != 0 && strcmp(x, "operating") != 0)
+            return tc_doc_fail(&L->d, clock,
+                               "station %s failure: clock must be calendar or operating, not '%s'", st->name,
+                               x);
         sc->operating = !strcmp(x, "operating");
     }
     return 0;
@@ -340,7 +348,8 @@ static int overlaps(const tc_model *m, const tc_maintenance *a, const tc_mainten
                     continue;
                 double x = (i * 1440.0 + a->every.minute) * 60, y = (j * 1440.0 + b->every.minute) * 60;
                 for (int w = -1; w <= 1; w++)
-                    if (x < y + w * WEEK_SECONDS + b->every.length && y + w * WEEK_SECONDS < x + a->every.length)
+                    if (x < y + w * WEEK_SECONDS + b->every.length &&
+                        y + w * WEEK_SECONDS < x + a->every.length)
                         return 1;
             }
         return 0;
@@ -348,8 +357,9 @@ static int overlaps(const tc_model *m, const tc_maintenance *a, const tc_mainten
     const tc_maintenance *once = a->repeating ? b : a, *every = a->repeating ? a : b;
     double *at = NULL;
     int n = 0, hit = 0;
-    if (tc_calendar_occurrences(every->every.days, every->every.minute, &m->zone, once->at - every->every.length,
-                                once->at + once->every.length, &at, &n) != TC_OK)
+    if (tc_calendar_occurrences(every->every.days, every->every.minute, &m->zone,
+                                once->at - every->every.length, once->at + once->every.length, &at,
+                                &n) != TC_OK)
         return 0;
     for (int i = 0; i < n; i++)
         hit |= at[i] < once->at + once->every.length && once->at < at[i] + every->every.length;
@@ -374,7 +384,8 @@ static int parse_one_maintenance(tc_loader *L, tc_node *item, int i, tc_maintena
     tc_node *at = tc_doc_find(item, "at", NULL), *every = tc_doc_find(item, "every", NULL);
     tc_node *length = tc_doc_find(item, "for", NULL);
     if (!at == !every)
-        return tc_doc_fail(&L->d, item, "%s: give either 'at' (a date and time) or 'every' ({days, at})", what);
+        return tc_doc_fail(&L->d, item, "%s: give either 'at' (a date and time) or 'every' ({days, at})",
+                           what);
     if (every) {
         mt->repeating = 1;
         return tc_doc_expect_mapping(&L->d, every, item, what) ||
@@ -387,8 +398,9 @@ static int parse_one_maintenance(tc_loader *L, tc_node *item, int i, tc_maintena
     if (!s)
         return -1;
     if (tc_iso_parse(s, &mt->at) != 0)
-        return tc_doc_fail(&L->d, at, "%s: at: '%s' is not an ISO-8601 time with a zone (e.g. 2026-12-08T02:00:00+01:00)",
-                           what, s);
+        return tc_doc_fail(
+            &L->d, at, "%s: at: '%s' is not an ISO-8601 time with a zone (e.g. 2026-12-08T02:00:00+01:00)",
+            what, s);
     mt->every = (tc_recurring){0x7f, 0, 0};
     double len;
     if (!length)
@@ -414,10 +426,11 @@ static int parse_maintenance(tc_loader *L, tc_node *n)
             return -1;
         for (int j = 0; j < i; j++)
             if (c->maintenance[j].station == mt->station && overlaps(L->m, &c->maintenance[j], mt))
-                return tc_doc_fail(&L->d, tc_node_item(n, i),
-                                   "maintenance[%d]: overlaps maintenance[%d] on station %s (planned downtime on "
-                                   "one station must not overlap)",
-                                   i, j, L->m->plant.stations[mt->station].name);
+                return tc_doc_fail(
+                    &L->d, tc_node_item(n, i),
+                    "maintenance[%d]: overlaps maintenance[%d] on station %s (planned downtime on "
+                    "one station must not overlap)",
+                    i, j, L->m->plant.stations[mt->station].name);
         c->n_maintenance++;
     }
     return 0;

@@ -89,7 +89,8 @@ static int parse_empirical(loader *L, tc_node *n, const char *what, tc_dist *d)
     if (wts && (!tc_doc_is(wts, TC_NODE_SEQUENCE) || wts->count != cnt))
         return tc_doc_fail(&L->d, wts, "%s: 'weights' must be a list as long as 'values' (%d)", what, cnt);
     weighted *t = calloc((size_t)cnt, sizeof *t);
-    double *values = tc_model_own_(L, sizeof(double) * (size_t)cnt), *cum = tc_model_own_(L, sizeof(double) * (size_t)cnt);
+    double *values = tc_model_own_(L, sizeof(double) * (size_t)cnt),
+           *cum = tc_model_own_(L, sizeof(double) * (size_t)cnt);
     if (!t || !values || !cum) {
         free(t);
         return tc_doc_fail(&L->d, n, "out of memory");
@@ -212,8 +213,8 @@ static int parse_batch(loader *L, tc_node *n, tc_node *at, const char *what, tc_
 
 static int parse_station(loader *L, tc_node *k, tc_node *v, tc_station *s)
 {
-    static const char *const keys[] = {"servers", "process",  "setup",  "batch",    "buffer",
-                                       "threshold", "failure", "schedule", "at_close", "breaks", NULL};
+    static const char *const keys[] = {"servers", "process",  "setup",    "batch",  "buffer", "threshold",
+                                       "failure", "schedule", "at_close", "breaks", NULL};
     char what[128];
     snprintf(what, sizeof what, "station %s", s->name);
     if (tc_doc_expect_mapping(&L->d, v, k, what) || tc_doc_check_keys(&L->d, v, what, keys))
@@ -733,9 +734,9 @@ static int parse_clock(loader *L, tc_node *root)
 
 static int parse_root(loader *L, tc_node *root)
 {
-    static const char *const keys[] = {"name",      "time_unit", "horizon",     "replications", "seed",
-                                       "bin_width", "timezone",  "start",       "calendars",    "stations",
-                                       "sources",   "scenarios", "maintenance", NULL};
+    static const char *const keys[] = {
+        "name",  "time_unit", "horizon",  "replications", "seed",      "bin_width",   "timezone",
+        "start", "calendars", "stations", "sources",      "scenarios", "maintenance", NULL};
     tc_model *m = L->m;
     if (!root || !tc_doc_is(root, TC_NODE_MAPPING))
         return tc_doc_fail(&L->d, root, "a model must be a mapping with stations and sources");

@@ -357,7 +357,8 @@ tc_status tc_timetable_build(const tc_model *m, double start, double horizon, tc
         snprintf(err, errlen, "timetable: out of memory");
         return st;
     }
-    qsort(c.v, (size_t)c.n, sizeof *c.v, cmp_change);
+    if (c.n > 1)
+        qsort(c.v, (size_t)c.n, sizeof *c.v, cmp_change);
     tt->changes = c.v;
     tt->n_changes = c.n;
     *out = tt;
@@ -391,13 +392,15 @@ void tc_timetable_destroy(tc_timetable *tt)
 static void spread(double *out, int S, int s, double bin_width, int T, double a, double b, double level)
 {
     for (int k = (int)(a / bin_width); level != 0 && k < T && k * bin_width < b; k++) {
-        double lo = k * bin_width > a ? k * bin_width : a, hi = (k + 1) * bin_width < b ? (k + 1) * bin_width : b;
+        double lo = k * bin_width > a ? k * bin_width : a,
+               hi = (k + 1) * bin_width < b ? (k + 1) * bin_width : b;
         if (hi > lo)
             out[(size_t)k * S + s] += level * (hi - lo);
     }
 }
 
-void tc_timetable_servers_per_bin(const tc_timetable *tt, const tc_model *m, double bin_width, int T, double *out)
+void tc_timetable_servers_per_bin(const tc_timetable *tt, const tc_model *m, double bin_width, int T,
+                                  double *out)
 {
     int S = m->plant.n_stations;
     memset(out, 0, sizeof *out * (size_t)T * (size_t)S);

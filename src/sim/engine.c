@@ -283,7 +283,8 @@ static void station_pull(tc_sim *sim, int s);
 static __attribute__((noinline)) void arrival_next_scaled(tc_sim *sim, int src, double x)
 {
     source_rt *r = &sim->src[src];
-    double t = tc_time_scale_inverse(r->lambda, tc_time_scale_at(r->lambda, sim->now, &r->piece) + x, &r->piece);
+    double t =
+        tc_time_scale_inverse(r->lambda, tc_time_scale_at(r->lambda, sim->now, &r->piece) + x, &r->piece);
     if (t < INFINITY)
         schedule(sim, t > sim->now ? t : sim->now, EV_ARRIVAL, (uint32_t)src, 0);
 }
@@ -599,6 +600,8 @@ static void capacity_changed(tc_sim *sim, int s);
 static void shift(tc_sim *sim)
 {
     const tc_timetable *tt = sim->tt;
+    if (!tt) /* only a timetable schedules these */
+        return;
     while (sim->shift_next < tt->n_changes && tt->changes[sim->shift_next].at <= sim->now) {
         const tc_shift_change *c = &tt->changes[sim->shift_next++];
         if (c->kind == TC_SHIFT_SERVERS) { /* a live `set` of the servers holds only until here */
@@ -798,10 +801,10 @@ tc_result *tc_result_create(int S, int R, int T)
     r->n_stations = S;
     r->n_sources = R;
     r->n_bins = T;
-    double **per_station[] = {
-        &r->onset,        &r->mean_waiting, &r->max_waiting,      &r->utilisation, &r->blocked,   &r->starved,
-        &r->availability, &r->throughput,   &r->bottleneck_share, &r->setup,       &r->mean_batch,
-        &r->planned_down};
+    double **per_station[] = {&r->onset,        &r->mean_waiting, &r->max_waiting,
+                              &r->utilisation,  &r->blocked,      &r->starved,
+                              &r->availability, &r->throughput,   &r->bottleneck_share,
+                              &r->setup,        &r->mean_batch,   &r->planned_down};
     int ok = 1;
     for (size_t i = 0; i < sizeof per_station / sizeof *per_station; i++)
         ok &= (*per_station[i] = calloc((size_t)S, sizeof(double))) != NULL;
@@ -960,7 +963,8 @@ tc_status tc_sim_initialize(tc_sim *sim, const tc_state *state, const tc_scenari
             if (state->stations[s].servers >= 0)
                 sim->base.stations[s].servers = state->stations[s].servers;
     }
-    /* the schedule's capacity at the start, unless the state reports a live one (it holds until the next change) */
+    /* the schedule's capacity at the start, unless the state reports a live one (it holds until the next
+     * change) */
     const tc_timetable *tt = cfg->timetable;
     for (int s = 0; tt && s < sim->S; s++)
         if (tt->servers0[s] >= 0 && !(state && state->stations[s].servers >= 0))

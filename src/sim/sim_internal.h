@@ -26,7 +26,11 @@
 enum { EV_ARRIVAL, EV_FINISH, EV_FAIL, EV_REPAIR, EV_CHANGE, EV_MARK, EV_SETUP_END, EV_BATCH_DUE, EV_SHIFT };
 
 /* Why a station is down: any of these; up when none. */
-enum { DOWN_FAILED = 1, DOWN_HELD = 2 /* by a scenario, or a start state without failures */, DOWN_MAINT = 4 };
+enum {
+    DOWN_FAILED = 1,
+    DOWN_HELD = 2 /* by a scenario, or a start state without failures */,
+    DOWN_MAINT = 4
+};
 
 typedef struct event {
     double t;
@@ -137,20 +141,20 @@ typedef struct station_rt {
     double inactive_at, previous_since; /* to bridge zero-length gaps */
     tc_rng rng_process, rng_failure;
     /* the timetable's, rarely touched */
-    ring paused;                     /* at_close pause: jobs interrupted by a capacity drop, in order */
-    int pausing;                     /* at_close: pause */
-    int op_piece;                    /* failure.clock operating: where on its time scale */
-    const tc_time_scale *op_scale;   /* or NULL: time to failure runs on the calendar */
-    double k_maint;                  /* integral of being in maintenance, as the k_ levels */
+    ring paused;                   /* at_close pause: jobs interrupted by a capacity drop, in order */
+    int pausing;                   /* at_close: pause */
+    int op_piece;                  /* failure.clock operating: where on its time scale */
+    const tc_time_scale *op_scale; /* or NULL: time to failure runs on the calendar */
+    double k_maint;                /* integral of being in maintenance, as the k_ levels */
 } station_rt;
 
 typedef struct source_rt {
     tc_rng rng;
     tc_rng rng_routing; /* rework and scrap: drawn only at steps that have them */
     double sum_time;
-    long done, scrapped, reworks;  /* reworks: of the jobs that left */
-    const tc_time_scale *lambda;   /* rate factors: its cumulative intensity; NULL: constant rate */
-    int piece;                     /* where on it */
+    long done, scrapped, reworks; /* reworks: of the jobs that left */
+    const tc_time_scale *lambda;  /* rate factors: its cumulative intensity; NULL: constant rate */
+    int piece;                    /* where on it */
 } source_rt;
 
 struct tc_sim {

@@ -315,8 +315,9 @@ tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d,
         goto fail;
     what = "write scheduled_servers";
     if (d->scheduled_servers &&
-        write_array(g, "scheduled_servers", d->scheduled_servers, 2, db, sb, "1",
-                    "the calendar's mean servers per time bin (schedule and breaks; 0 in planned maintenance)") < 0)
+        write_array(
+            g, "scheduled_servers", d->scheduled_servers, 2, db, sb, "1",
+            "the calendar's mean servers per time bin (schedule and breaks; 0 in planned maintenance)") < 0)
         goto fail;
     what = "write the summary";
     if (write_summary(g, d, sc[1]) < 0)

@@ -21,7 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* ... and its calendar compiles, over a horizon up to 40 days (longer only costs time) */
         tc_timetable *tt = NULL;
         double days = m->horizon * tc_time_unit_seconds(m->unit) / 86400;
-        if (m->calendar && days <= 40 && tc_timetable_build(m, m->start, m->horizon, &tt, err, sizeof err) == TC_OK) {
+        if (m->calendar && days <= 40 &&
+            tc_timetable_build(m, m->start, m->horizon, &tt, err, sizeof err) == TC_OK) {
             for (int i = 1; tt && i < tt->n_changes; i++)
                 if (tt->changes[i].at < tt->changes[i - 1].at || tt->changes[i].at > m->horizon)
                     abort(); /* changes in time order, within the horizon */
