@@ -83,12 +83,14 @@ static int capacity_changes(const tc_timetable *tt, double *at, int *servers, in
 
 /*
  * Friday 21:00: two servers for 60 min, one from 22:00 (the night that
- * starts on Friday runs over midnight) until 06:00 Saturday, 540 min in.  Always a queue (4 arrivals a
- * minute). Two servers start at 0.25 and 0.5 and each finish 60 jobs (the last at 60.25 and 60.5: finish, the
- * default at_close).  At 60.25 one server is still busy, which is all there is; at 60.5 the one server starts
- * and runs 1-minute jobs back to back: starts 60.5 .. 539.5 = 480 jobs.  At 540 the second server starts at
- * once (540, 541, ... 599: 60 completions by the horizon 600); the first, free at 540.5, completes 541.5 ..
- * 599.5: 59. In all 120 + 480 + 60 + 59 = 719.
+ * starts on Friday runs over midnight) until 06:00 Saturday, 540 min in.
+ * Always a queue (4 arrivals a minute).  Two servers start at 0.25 and 0.5
+ * and each finish 60 jobs (the last at 60.25 and 60.5: finish, the default
+ * at_close).  At 60.25 one server is still busy, which is all there is; at
+ * 60.5 the one server starts and runs 1-minute jobs back to back: starts
+ * 60.5 .. 539.5 = 480 jobs.  At 540 the second server starts at once (540,
+ * 541, ... 599: 60 completions by the horizon 600); the first, free at
+ * 540.5, completes 541.5 .. 599.5: 59.  In all 120 + 480 + 60 + 59 = 719.
  */
 static void test_night_shift_across_midnight(void **s)
 {
@@ -296,8 +298,8 @@ static void test_maintenance_and_failure_clock(void **s)
  * state (a live `set`) reports one server: it holds until 07:00 (60), then
  * the schedule's three take over.  Always a queue: the first server runs
  * jobs 0.25 .. 118.25 (118 done by the horizon 119), the two more start at
- * 60 and finish 59 each: 236.  A scenario setting one server at 0 does the
- * same.
+ * 60 and finish 59 each: 236.  A `set` event (the twin writes it among the
+ * state's params) and a scenario setting one server at 0 do the same.
  */
 static void test_live_set_overridden(void **s)
 {
@@ -311,6 +313,10 @@ static void test_live_set_overridden(void **s)
         "scenarios:\n  one: [{at: 0, set: S.servers, value: 1}]\n";
     run r;
     run_open(&r, plant, "{\"stations\": {\"S\": {\"servers\": 1}}}", NULL, 119, 0, NULL);
+    tc_sim_run(r.sim, 0, r.res);
+    assert_close(r.res->completed[0], 236, 0);
+    run_close(&r);
+    run_open(&r, plant, "{\"params\": {\"S.servers\": 1}}", NULL, 119, 0, NULL); /* a `set` event */
     tc_sim_run(r.sim, 0, r.res);
     assert_close(r.res->completed[0], 236, 0);
     run_close(&r);

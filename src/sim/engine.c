@@ -963,12 +963,18 @@ tc_status tc_sim_initialize(tc_sim *sim, const tc_state *state, const tc_scenari
             if (state->stations[s].servers >= 0)
                 sim->base.stations[s].servers = state->stations[s].servers;
     }
-    /* the schedule's capacity at the start, unless the state reports a live one (it holds until the next
-     * change) */
+    /* the schedule's capacity at the start, unless the state reports a live one (its `servers`, or a
+     * `set` of X.servers among its params): that holds until the next scheduled change */
     const tc_timetable *tt = cfg->timetable;
-    for (int s = 0; tt && s < sim->S; s++)
-        if (tt->servers0[s] >= 0 && !(state && state->stations[s].servers >= 0))
+    for (int s = 0; tt && s < sim->S; s++) {
+        int live = state && state->stations[s].servers >= 0;
+        for (int k = 0; state && k < state->n_overrides; k++) {
+            const tc_param *q = &m->params[state->overrides[k].param];
+            live |= q->field == TC_FIELD_SERVERS && q->owner == s;
+        }
+        if (tt->servers0[s] >= 0 && !live)
             sim->base.stations[s].servers = tt->servers0[s];
+    }
     sim->tt = tt;
     sim->prioritised = 0;
     for (int r = 1; r < sim->R; r++)
