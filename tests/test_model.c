@@ -181,8 +181,17 @@ static void test_calendar_schema(void **s)
     assert_int_equal(c->sources[0].n_rules, 2);
     assert_close(c->sources[0].rules[0].open_value, 2, 0);
     tc_model_destroy(m);
+    m = tc_test_model(PLANT SRC "calibration: {half_life: 2h}\n");
+    assert_non_null(m->calibration); /* default: every distribution the events can inform */
+    assert_int_equal(m->calibration->n, 2);
+    assert_string_equal(m->calibration->targets[0].name, "A.process");
+    assert_string_equal(m->calibration->targets[1].name, "s.interarrival");
+    assert_close(m->calibration->half_life, 120, 0);
+    assert_close(m->calibration->prior_weight, 20, 0);
+    tc_model_destroy(m);
     m = tc_test_model(PLANT SRC);
     assert_null(m->calendar); /* no calendar: the engine sees none */
+    assert_null(m->calibration);
     tc_model_destroy(m);
 }
 
@@ -195,6 +204,19 @@ static void test_bad_models(void **s)
         "bad.yaml:5:11: timezone: unknown time zone 'Europe/Berlinn' (not in the time-zone database");
     expect_error(PLANT SRC "start: 2026-12-07T06:00:00\n",
                  "bad.yaml:5:8: start: '2026-12-07T06:00:00' is not an ISO-8601 time with a zone");
+    /* calibration */
+    expect_error(PLANT SRC "calibration: {params: [A.proces]}\n",
+                 "bad.yaml:5:24: calibration: 'A.proces' is not STATION.process, STATION.failure.ttr");
+    expect_error(PLANT SRC "calibration: {params: [A.failure.ttr]}\n",
+                 "bad.yaml:5:24: calibration: A has no failure in the model to start from");
+    expect_error("stations:\n  A: {process: {dist: weibull, shape: 2, scale: 1}}\n" SRC
+                 "calibration: {params: [A.process]}\n",
+                 "calibration: A.process is weibull, which cannot be calibrated");
+    expect_error(PLANT SRC "calibration: {uncertainty: true}\n",
+                 "bad.yaml:5:28: calibration: uncertainty (each replication drawing its parameters");
+    expect_error(PLANT SRC "calibration: {prior_weight: 0}\n", "calibration: prior_weight must be above 0");
+    expect_error(PLANT SRC "calibration: {change_detection: maybe}\n",
+                 "calibration: change_detection must be on or off");
     /* calendars */
     expect_error(PLANT SRC CAL, "bad.yaml:5:1: a model with a calendar needs 'start'");
     expect_error(PLANT SRC START "calendars:\n  day: [{days: Mon-Fry, from: \"06:00\", to: \"22:00\"}]\n",

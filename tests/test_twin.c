@@ -195,6 +195,66 @@ static void test_switchboard(void **s)
     tc_model_destroy(m);
 }
 
+/*
+ * Calibration from applied events (times in minutes; forgetting negligible,
+ * priors worth 2).  J1 starts at 0, S is down 1..2, J1 finishes at 5: a
+ * process time of 4, so (2 * 2 + 4) / (2 + 1) = 8/3.  Arrivals at 0 and 3,
+ * and none by 5 (2 more, censored): (2 * 1 + 3 + 2) / 3 = 7/3.  A repair of
+ * 1: (2 * 0.5 + 1) / 3 = 2/3.  The snapshot sets these as params; a `set`
+ * of S.process.mean restarts its estimate there.
+ */
+static void test_calibration(void **s)
+{
+    (void)s;
+    static const char cal_plant[] =
+        "stations:\n  S:\n    process: {dist: exponential, mean: 2}\n"
+        "    failure: {ttf: {dist: exponential, mean: 600}, ttr: {dist: exponential, mean: 0.5}}\n"
+        "sources:\n  a: {interarrival: {dist: exponential, mean: 1}, route: [S]}\n"
+        "calibration: {params: [S.process, a.interarrival, S.failure.ttr], prior_weight: 2, "
+        "half_life: 100000000h, change_detection: off}\n";
+    static const char *const events[] = {
+        "{\"ts\": 0, \"type\": \"arrive\", \"station\": \"S\", \"job\": \"J1\"}",
+        "{\"ts\": 0, \"type\": \"start\", \"station\": \"S\", \"job\": \"J1\"}",
+        "{\"ts\": 1, \"type\": \"down\", \"station\": \"S\"}",
+        "{\"ts\": 2, \"type\": \"up\", \"station\": \"S\"}",
+        "{\"ts\": 3, \"type\": \"arrive\", \"station\": \"S\", \"job\": \"J2\"}",
+        "{\"ts\": 5, \"type\": \"finish\", \"station\": \"S\", \"job\": \"J1\"}"};
+    tc_model *m = tc_test_model(cal_plant);
+    tc_twin *t = tc_twin_create(m);
+    for (size_t i = 0; i < sizeof events / sizeof *events; i++)
+        assert_int_equal(offer_apply(t, m, events[i]), TC_REJ_NONE);
+    char *json = tc_twin_snapshot_json(t, 5 * 60);
+    tc_state *st = NULL;
+    char err[256];
+    assert_int_equal(tc_state_parse_json(m, json, strlen(json), "snapshot", &st, err, sizeof err), TC_OK);
+    static const char *const paths[] = {"S.process.mean", "a.interarrival.mean", "S.failure.ttr.mean"};
+    static const double want[] = {8.0 / 3, 7.0 / 3, 2.0 / 3};
+    for (int k = 0; k < 3; k++) {
+        int found = 0;
+        for (int i = 0; i < st->n_overrides; i++)
+            if (st->overrides[i].param == tc_model_param_find(m, paths[k])) {
+                assert_close(st->overrides[i].value, want[k], 1e-6);
+                found = 1;
+            }
+        assert_true(found);
+    }
+    assert_non_null(strstr(json, "\"calibration\": ["));
+    free(json);
+    tc_state_destroy(st);
+    assert_int_equal(
+        offer_apply(t, m, "{\"ts\": 6, \"type\": \"set\", \"path\": \"S.process.mean\", \"value\": 3}"),
+        TC_REJ_NONE);
+    json = tc_twin_snapshot_json(t, 6 * 60);
+    assert_int_equal(tc_state_parse_json(m, json, strlen(json), "snapshot", &st, err, sizeof err), TC_OK);
+    for (int i = 0; i < st->n_overrides; i++)
+        if (st->overrides[i].param == tc_model_param_find(m, "S.process.mean"))
+            assert_close(st->overrides[i].value, 3, 1e-12);
+    free(json);
+    tc_state_destroy(st);
+    tc_twin_destroy(t);
+    tc_model_destroy(m);
+}
+
 static void test_settle_orders_by_time(void **s)
 {
     (void)s;
@@ -391,9 +451,13 @@ static void test_products(void **s)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_good),       cmocka_unit_test(test_parse_rejections),
-        cmocka_unit_test(test_switchboard),      cmocka_unit_test(test_settle_orders_by_time),
-        cmocka_unit_test(test_duplicates_by_id), cmocka_unit_test(test_snapshot_of_any_job_id),
+        cmocka_unit_test(test_parse_good),
+        cmocka_unit_test(test_parse_rejections),
+        cmocka_unit_test(test_switchboard),
+        cmocka_unit_test(test_calibration),
+        cmocka_unit_test(test_settle_orders_by_time),
+        cmocka_unit_test(test_duplicates_by_id),
+        cmocka_unit_test(test_snapshot_of_any_job_id),
         cmocka_unit_test(test_products),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -116,6 +116,28 @@ typedef struct tc_scenario {
     tc_change *changes; /* sorted by time, stable */
 } tc_scenario;
 
+/* What the live twin learns from telemetry (the model's `calibration:` block). */
+typedef enum tc_cal_kind {
+    TC_CAL_PROCESS,      /* a station's process time: start to finish, less downtime between */
+    TC_CAL_INTERARRIVAL, /* a source's: arrivals at its route's first station */
+    TC_CAL_TTR,          /* a station's time to repair: down to up */
+    TC_CAL_TTF           /* a station's time to failure: up to the next down (calendar clock) */
+} tc_cal_kind;
+
+typedef struct tc_cal_target {
+    tc_cal_kind kind;
+    int owner;        /* station or source */
+    const char *name; /* "B.process", "orders.interarrival", "B.failure.ttr" */
+} tc_cal_target;
+
+typedef struct tc_calibration_spec {
+    int n;
+    tc_cal_target *targets;
+    double half_life;    /* model units; +inf: no forgetting */
+    double prior_weight; /* the model's value counts as this many observations */
+    int detect;          /* change_detection */
+} tc_calibration_spec;
+
 typedef struct tc_model {
     char *name;
     char *path;
@@ -130,6 +152,7 @@ typedef struct tc_model {
     int has_start;               /* the model gives `start` */
     double start;                /* when a forecast without a state starts: seconds since the Unix epoch */
     tc_plant_calendar *calendar; /* shifts, breaks, maintenance, rates; NULL if none (owned) */
+    tc_calibration_spec *calibration; /* what the twin learns; NULL if none (owned) */
     tc_plant plant;
     int n_steps;
     tc_route_step *steps;

@@ -41,7 +41,7 @@ typedef struct tc_posterior {
     double t_last; /* event time of the last decay; NaN before the first */
     int n_kept;    /* NORMAL: censored points kept for EM, oldest first, with their decayed weights */
     double kept_at[TC_POST_CENSORED_KEPT], kept_w[TC_POST_CENSORED_KEPT];
-    long n_obs;    /* observations seen (complete and censored), never decayed */
+    long n_obs; /* observations seen (complete and censored), never decayed */
     long n_censored;
     /* drift: Page-Hinkley on standardized observations, both directions */
     int detect;

@@ -65,6 +65,25 @@ static char *forecast_message(const tc_live *lv, int epoch, const char *as_of, c
                               s ? ", " : "", lv->m->plant.stations[s].name, o->p_form, o->p_form_lo,
                               o->p_form_hi, on, at, ci, q05, q95);
     }
+    /* the twin's calibration, as its snapshot recorded it (the snapshot's last member) */
+    const char *cal = lv->job.state_text ? strstr(lv->job.state_text, "\n \"calibration\": [") : NULL;
+    const char *end = cal ? strrchr(cal, ']') : NULL;
+    if (n < cap && cal && end) {
+        cal = strchr(cal, '[');
+        size_t len = (size_t)(end - cal) + 1, need = n + len + 64;
+        char *grown = need > cap ? realloc(b, need) : b;
+        if (grown) {
+            b = grown;
+            cap = need > cap ? need : cap;
+            n += (size_t)snprintf(b + n, cap - n, "], \"calibration\": ");
+            for (size_t i = 0; i < len; i++) /* one line per message */
+                if (cal[i] != '\n')
+                    b[n++] = cal[i];
+            snprintf(b + n, cap - n, "}");
+            free(model);
+            return b;
+        }
+    }
     if (n < cap)
         snprintf(b + n, cap - n, "]}");
     free(model);

@@ -66,8 +66,9 @@ tc_twin *tc_twin_create(const tc_model *m)
     t->time = NAN;
     t->st = calloc((size_t)m->plant.n_stations, sizeof *t->st);
     t->overridden = calloc((size_t)m->n_params + 1, 1);
-
-    if (!t->st || !t->overridden || tc_plant_clone(&t->plant, &m->plant) != TC_OK) {
+    int cal_failed = 0;
+    t->cal = tc_calibration_create(m, &cal_failed);
+    if (!t->st || !t->overridden || cal_failed || tc_plant_clone(&t->plant, &m->plant) != TC_OK) {
         tc_twin_destroy(t);
         return NULL;
     }
@@ -92,6 +93,7 @@ void tc_twin_destroy(tc_twin *t)
     free(t->ids.ring);
     free(t->st);
     free(t->overridden);
+    tc_calibration_destroy(t->cal);
     tc_plant_release(&t->plant);
     free(t);
 }
@@ -185,6 +187,7 @@ tc_reject tc_twin_apply(tc_twin *t, const tc_event *ev, char *why, size_t whylen
         REJECT(TC_REJ_LATE, "arrival at %s older than the state; not idempotent",
                m->plant.stations[ev->station].name);
     int k, product = ev->product;
+    double started = NAN; /* a finishing job's processing start, for calibration */
     if (product < 0 && ev->type != TC_EV_SET)
         product = tc_twin_default_product(t, ev->station);
     switch (ev->type) {
@@ -232,6 +235,9 @@ tc_reject tc_twin_apply(tc_twin *t, const tc_event *ev, char *why, size_t whylen
             REJECT(TC_REJ_UNKNOWN_JOB, "%s: job %s is not in service there",
                    m->plant.stations[ev->station].name, ev->job);
         }
+        if (!st->svc[k].setup)
+            started = st->svc[k].start;
+        product = st->svc[k].product;
         st->svc[k] = st->svc[--st->n];
         break;
     case TC_EV_WAITING: {
@@ -252,10 +258,13 @@ tc_reject tc_twin_apply(tc_twin *t, const tc_event *ev, char *why, size_t whylen
         if (tc_plant_set(&t->plant, q, ev->value, reason, sizeof reason) != TC_OK) /* atomic by itself */
             REJECT(TC_REJ_OUT_OF_RANGE, "%s", reason);
         t->overridden[ev->param] = 1;
+        tc_calibration_reprior(t->cal, ev->param,
+                               ev->value); /* a calibrated value set: the estimate restarts */
         break;
     }
     default: REJECT(TC_REJ_UNKNOWN_TYPE, "unknown type");
     }
+    tc_calibration_observe(t->cal, ev, product, started);
     if (tc_event_is_significant(ev->type)) {
         char iso[40], one[160];
         size_t used = strlen(t->triggers);

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "twincast/calibration.h"
 #include "twincast/twin.h"
 
 typedef struct in_service {
@@ -69,6 +70,7 @@ struct tc_twin {
     int keep_raw;
     char triggers[512]; /* significant events since the last snapshot, for the record */
     id_set ids;
+    tc_calibration *cal; /* what the telemetry says about the parameters; NULL: no calibration block */
 };
 
 /* ---- twin_line.c ---- */

@@ -5,6 +5,7 @@
  * before products existed; otherwise waiting lines and jobs in service
  * carry their products, phases and batches.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,6 +172,89 @@ static void write_service(sbuf *b, const tc_twin *t, int s, double at, double un
     free(size);
 }
 
+/*
+ * The parameters the snapshot sets: those `set` by events, and the
+ * calibration's estimates as of `at` (which win: a `set` restarted them).
+ * Returns the calibration's rows (in *rows, allocated) and their count.
+ */
+static int write_values(const tc_twin *t, double at, double *value, char *has, tc_calibration_row **rows,
+                        sbuf *b)
+{
+    const tc_model *m = t->m;
+    if (!value || !has) {
+        b->bad = 1;
+        return 0;
+    }
+    for (int i = 0; i < m->n_params; i++)
+        if (t->overridden[i]) {
+            value[i] = tc_plant_get(&t->plant, &m->params[i]);
+            has[i] = 1;
+        }
+    int n = tc_calibration_count(t->cal), nsvc = 0;
+    if (n == 0)
+        return 0;
+    for (int s = 0; s < m->plant.n_stations; s++)
+        nsvc += t->st[s].n;
+    int *svc_station = malloc(sizeof *svc_station * (size_t)(nsvc + 1));
+    double *svc_start = malloc(sizeof *svc_start * (size_t)(nsvc + 1));
+    int *param = malloc(sizeof *param * (size_t)(2 * n));
+    double *v = malloc(sizeof *v * (size_t)(2 * n));
+    *rows = malloc(sizeof **rows * (size_t)n);
+    if (!svc_station || !svc_start || !param || !v || !*rows) {
+        b->bad = 1;
+        n = 0;
+    } else {
+        int j = 0;
+        for (int s = 0; s < m->plant.n_stations; s++)
+            for (int k = 0; k < t->st[s].n; k++, j++) {
+                svc_station[j] = s;
+                svc_start[j] = t->st[s].svc[k].setup ? NAN : t->st[s].svc[k].start;
+            }
+        tc_calibration_rows(t->cal, at, svc_station, svc_start, nsvc, *rows);
+        int nv = tc_calibration_values(t->cal, *rows, param, v, 2 * n);
+        for (int k = 0; k < nv; k++) {
+            value[param[k]] = v[k];
+            has[param[k]] = 1;
+        }
+    }
+    free(svc_station);
+    free(svc_start);
+    free(param);
+    free(v);
+    return n;
+}
+
+static void write_number(sbuf *b, const char *key, double x)
+{
+    if (isfinite(x))
+        sb_printf(b, ", \"%s\": %.10g", key, x);
+    else
+        sb_printf(b, ", \"%s\": null", key);
+}
+
+/* What the telemetry said, for the record: the forecast reads the values from "params". */
+static void write_calibration(sbuf *b, const tc_calibration_row *rows, int n)
+{
+    sb_printf(b, ",\n \"calibration\": [");
+    for (int k = 0; k < n; k++) {
+        const tc_calibration_row *r = &rows[k];
+        char reset[48] = "null";
+        if (!isnan(r->last_reset)) {
+            reset[0] = '"';
+            tc_iso_format(r->last_reset, reset + 1, sizeof reset - 2);
+            strcat(reset, "\"");
+        }
+        sb_printf(b, "%s\n  {\"path\": ", k ? "," : "");
+        sb_string(b, r->path);
+        write_number(b, "prior", r->prior);
+        write_number(b, "estimate", r->estimate);
+        sb_printf(b, ", \"ci\": [%.10g, %.10g], \"n\": %ld", r->lo, r->hi, r->n_obs);
+        write_number(b, "n_eff", r->n_eff);
+        sb_printf(b, ", \"last_reset\": %s}", reset);
+    }
+    sb_printf(b, "]");
+}
+
 char *tc_twin_snapshot_json(const tc_twin *t, double at)
 {
     const tc_model *m = t->m;
@@ -209,14 +293,23 @@ char *tc_twin_snapshot_json(const tc_twin *t, double at)
         sb_printf(&b, "]}");
     }
     sb_printf(&b, "},\n \"params\": {");
+    double *value = calloc((size_t)m->n_params + 1, sizeof *value);
+    char *has = calloc((size_t)m->n_params + 1, 1);
+    tc_calibration_row *rows = NULL;
+    int nrows = write_values(t, at, value, has, &rows, &b);
     int first = 1;
-    for (int i = 0; i < m->n_params; i++)
-        if (t->overridden[i]) {
-            sb_printf(&b, "%s\"%s\": %.17g", first ? "" : ", ", m->params[i].path,
-                      tc_plant_get(&t->plant, &m->params[i]));
+    for (int i = 0; has && value && i < m->n_params; i++)
+        if (has[i]) {
+            sb_printf(&b, "%s\"%s\": %.17g", first ? "" : ", ", m->params[i].path, value[i]);
             first = 0;
         }
-    sb_printf(&b, "}}\n");
+    sb_printf(&b, "}");
+    if (nrows > 0)
+        write_calibration(&b, rows, nrows);
+    sb_printf(&b, "}\n");
+    free(value);
+    free(has);
+    free(rows);
     if (b.bad) {
         free(b.s);
         return NULL;
@@ -275,6 +368,8 @@ tc_status tc_twin_restore(tc_twin *t, const char *json, const char *origin, char
         char why[256];
         tc_plant_set(&t->plant, &m->params[s->overrides[k].param], s->overrides[k].value, why, sizeof why);
         t->overridden[s->overrides[k].param] = 1;
+        /* a calibrated value restarts its estimate there (the posterior's weight is not kept) */
+        tc_calibration_reprior(t->cal, s->overrides[k].param, s->overrides[k].value);
     }
     for (int i = 0; i < m->plant.n_stations; i++)
         if (restore_station(t, i, &s->stations[i], at, unit)) {

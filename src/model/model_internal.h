@@ -18,4 +18,6 @@ void *tc_model_own_(tc_loader *L, size_t size);
 /* The model's calendar keys (calendars, schedule, at_close, breaks, failure.clock, rate,
  * maintenance), once the stations and sources are read; -1 after an error in L->d. */
 int tc_model_calendar_parse_(tc_loader *L, tc_node *root);
+/* The `calibration:` block, once stations and sources are read; -1 after an error in L->d. */
+int tc_model_calibration_parse_(tc_loader *L, tc_node *root);
 #endif

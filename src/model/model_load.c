@@ -734,9 +734,9 @@ static int parse_clock(loader *L, tc_node *root)
 
 static int parse_root(loader *L, tc_node *root)
 {
-    static const char *const keys[] = {
-        "name",  "time_unit", "horizon",  "replications", "seed",      "bin_width",   "timezone",
-        "start", "calendars", "stations", "sources",      "scenarios", "maintenance", NULL};
+    static const char *const keys[] = {"name",      "time_unit", "horizon",     "replications", "seed",
+                                       "bin_width", "timezone",  "start",       "calendars",    "stations",
+                                       "sources",   "scenarios", "maintenance", "calibration",  NULL};
     tc_model *m = L->m;
     if (!root || !tc_doc_is(root, TC_NODE_MAPPING))
         return tc_doc_fail(&L->d, root, "a model must be a mapping with stations and sources");
@@ -791,7 +791,7 @@ static int parse_root(loader *L, tc_node *root)
     tc_node *st = tc_doc_find(root, "stations", &k1), *so = tc_doc_find(root, "sources", &k2);
     if (parse_plant(L, st, k1, so, k2))
         return -1;
-    if (tc_model_calendar_parse_(L, root))
+    if (tc_model_calendar_parse_(L, root) || tc_model_calibration_parse_(L, root))
         return -1;
     if (tc_model_build_registry_(m) != 0)
         return tc_doc_fail(&L->d, root, "out of memory");

@@ -297,7 +297,7 @@ static int parse_params(tc_doc *d, const tc_model *m, tc_node *p, tc_node *at, t
 
 static int parse_root(tc_doc *d, const tc_model *m, tc_node *root, tc_state *s)
 {
-    static const char *const keys[] = {"as_of", "stations", "params", NULL};
+    static const char *const keys[] = {"as_of", "stations", "params", "calibration", NULL};
     if (!root || !tc_doc_is(root, TC_NODE_MAPPING))
         return tc_doc_fail(d, root, "a state snapshot must be a JSON object");
     if (tc_doc_check_keys(d, root, "the state", keys))
@@ -320,6 +320,9 @@ static int parse_root(tc_doc *d, const tc_model *m, tc_node *root, tc_state *s)
     }
     if ((n = tc_doc_find(root, "params", &k)) && parse_params(d, m, n, k, s))
         return -1;
+    /* the twin's calibration, for the record: the values it stands for are in params */
+    if ((n = tc_doc_find(root, "calibration", &k)) && !tc_doc_is(n, TC_NODE_SEQUENCE))
+        return tc_doc_fail(d, n, "calibration must be a list (the twin's estimates, for the record)");
     return 0;
 }
 

@@ -123,10 +123,14 @@ static normal_gamma ng_of(const tc_posterior *p)
     return g;
 }
 
-/* RATE: a gamma posterior on the rate; alpha events over beta exposure. */
+/*
+ * RATE: a gamma posterior on the rate, alpha events over beta exposure.  The
+ * prior is Gamma(w + 1, w m): its mean time E[1/rate] = beta / (alpha - 1)
+ * is the model's m, and with data (w m + exposure) / (w + events).
+ */
 static void rate_of(const tc_posterior *p, double *alpha, double *beta)
 {
-    *alpha = p->prior_weight + p->n;
+    *alpha = p->prior_weight + 1 + p->n;
     *beta = p->prior_weight * p->prior_mean + p->s1;
 }
 
@@ -149,7 +153,7 @@ static void point(const tc_posterior *p, double *mean, double *sd)
     double a, b;
     if (p->kind == TC_POST_RATE) {
         rate_of(p, &a, &b);
-        *mean = *sd = b / (a > 1 ? a - 1 : a);
+        *mean = *sd = b / (a - 1);
     } else {
         normal_gamma g = ng_of(p);
         *mean = g.mu;
@@ -164,7 +168,7 @@ tc_post_estimate tc_posterior_estimate(const tc_posterior *p)
     switch (p->kind) {
     case TC_POST_RATE:
         rate_of(p, &a, &b);
-        e.mean = b / (a > 1 ? a - 1 : a); /* E[1/rate] */
+        e.mean = b / (a - 1); /* E[1/rate] */
         e.lo = 1 / gamma_quantile(0.975, a, b);
         e.hi = 1 / gamma_quantile(0.025, a, b);
         e.sd = e.mean;

@@ -1,0 +1,59 @@
+/*
+ * calibration.h - the live twin learns its parameters from the telemetry
+ * it applies (the model's `calibration:` block): process times from start
+ * to finish less the downtime between, interarrival times at a source's
+ * first station, times to repair (down to up) and to failure (up to down).
+ * Each target keeps a posterior (posterior.h) in the model's family; as of
+ * a snapshot, what is still open (a job in service, a station still down,
+ * the time since the last arrival or repair) counts as censored, on a copy.
+ *
+ * Rank 0's switchboard owns it; single-threaded.
+ */
+#ifndef TWINCAST_CALIBRATION_H
+#define TWINCAST_CALIBRATION_H
+
+#include "twincast/event.h"
+#include "twincast/model.h"
+#include "twincast/posterior.h"
+
+typedef struct tc_calibration tc_calibration;
+
+/* One target's estimate as of a time, for the snapshot, the message and the report. */
+typedef struct tc_calibration_row {
+    const char *path;  /* the parameter the estimate is of: "B.process.mean" */
+    double prior;      /* the model's (or the last `set`'s) value */
+    double estimate;   /* posterior mean, model units */
+    double sd;         /* the family's sd as estimated (NaN for exponential times) */
+    double lo, hi;     /* 95% credible interval */
+    long n_obs;        /* observations, censored ones included */
+    double n_eff;      /* their weight after forgetting */
+    double last_reset; /* event time (s since the epoch) of the last drift reset; NaN: none */
+} tc_calibration_row;
+
+/* NULL when the model has no calibration block (or memory runs out: *failed is set then). */
+tc_calibration *tc_calibration_create(const tc_model *m, int *failed);
+void tc_calibration_destroy(tc_calibration *c);
+int tc_calibration_count(const tc_calibration *c);
+
+/*
+ * After the twin applied an event.  `product`: the job's (source index);
+ * `started`: for a finish, when its processing started (NaN: unknown, or
+ * still in a changeover).
+ */
+void tc_calibration_observe(tc_calibration *c, const tc_event *ev, int product, double started);
+/* A `set` on a calibrated parameter, or a restored value: the estimate restarts from it as the prior. */
+void tc_calibration_reprior(tc_calibration *c, int param, double value);
+/*
+ * As of `now`: each target's row, with what is still open counted as
+ * censored; jobs in service are given as (station, processing start) pairs.
+ */
+void tc_calibration_rows(const tc_calibration *c, double now, const int *svc_station, const double *svc_start,
+                         int n_svc, tc_calibration_row *rows);
+/*
+ * The parameter values the estimates stand for, from rows: (param, value)
+ * pairs that the model's registry accepts; returns how many (at most max).
+ */
+int tc_calibration_values(const tc_calibration *c, const tc_calibration_row *rows, int *param, double *value,
+                          int max);
+
+#endif

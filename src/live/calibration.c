@@ -1,0 +1,331 @@
+/*
+ * calibration.c - observations from applied events into posteriors (see
+ * calibration.h).  Times arrive as event timestamps (seconds since the
+ * epoch); observations go to the posteriors in model units, so that an
+ * estimate is directly a parameter's value.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "twincast/calibration.h"
+
+#define DOWN_KEPT 64 /* a station's last down periods, to take downtime out of process times */
+
+typedef struct station_clock {
+    int known; /* an up or down seen, so up_since/down_since mean something */
+    int up;
+    double up_since, down_since;
+    double down_from[DOWN_KEPT], down_to[DOWN_KEPT];
+    int n_down, next_down;
+} station_clock;
+
+typedef struct target {
+    const tc_cal_target *t;
+    const tc_dist *dist; /* the model's */
+    int logs;            /* lognormal: the posterior is on the logs */
+    tc_posterior post;
+    int param_mean, param_sd; /* registry indices the estimate maps to; -1: none */
+    char path[160];
+} target;
+
+struct tc_calibration {
+    const tc_model *m;
+    double unit; /* seconds per model unit */
+    int n;
+    target *tg;
+    station_clock *sc;     /* [station] */
+    double *last_arrival;  /* [source]; NaN: none yet */
+    int *first_station_of; /* [source * S + station]: the station is on the route's first step */
+};
+
+static const tc_dist *dist_of(const tc_model *m, const tc_cal_target *t)
+{
+    switch (t->kind) {
+    case TC_CAL_PROCESS: return &m->plant.stations[t->owner].process;
+    case TC_CAL_INTERARRIVAL: return &m->plant.sources[t->owner].interarrival;
+    case TC_CAL_TTR: return &m->plant.stations[t->owner].ttr;
+    case TC_CAL_TTF: return &m->plant.stations[t->owner].ttf;
+    }
+    return NULL;
+}
+
+/* The posterior's prior from a distribution: its rate, its logs' mean and sd, or its mean and sd. */
+static void prior_from(target *g, const tc_dist *d, const tc_calibration_spec *spec, double unit)
+{
+    double mean = tc_dist_mean(d), var = tc_dist_variance(d), half = spec->half_life * unit;
+    if (d->type == TC_DIST_EXPONENTIAL) {
+        tc_posterior_init(&g->post, TC_POST_RATE, mean, NAN, spec->prior_weight, half, spec->detect);
+    } else if (g->logs) {
+        double s2 = log(1 + var / (mean * mean));
+        tc_posterior_init(&g->post, TC_POST_NORMAL, log(mean) - s2 / 2, sqrt(s2), spec->prior_weight, half,
+                          spec->detect);
+    } else {
+        tc_posterior_init(&g->post, TC_POST_NORMAL, mean, sqrt(var), spec->prior_weight, half, spec->detect);
+    }
+}
+
+static int param_of(const tc_model *m, const char *base, const char *leaf)
+{
+    char path[200];
+    snprintf(path, sizeof path, "%s.%s", base, leaf);
+    return tc_model_param_find(m, path);
+}
+
+tc_calibration *tc_calibration_create(const tc_model *m, int *failed)
+{
+    *failed = 0;
+    const tc_calibration_spec *spec = m->calibration;
+    if (!spec)
+        return NULL;
+    int S = m->plant.n_stations, R = m->plant.n_sources;
+    tc_calibration *c = calloc(1, sizeof *c);
+    if (c) {
+        c->tg = calloc((size_t)spec->n, sizeof *c->tg);
+        c->sc = calloc((size_t)S, sizeof *c->sc);
+        c->last_arrival = malloc(sizeof *c->last_arrival * (size_t)R);
+        c->first_station_of = calloc((size_t)S * (size_t)R, sizeof *c->first_station_of);
+    }
+    if (!c || !c->tg || !c->sc || !c->last_arrival || !c->first_station_of) {
+        tc_calibration_destroy(c);
+        *failed = 1;
+        return NULL;
+    }
+    c->m = m;
+    c->unit = tc_time_unit_seconds(m->unit);
+    c->n = spec->n;
+    for (int r = 0; r < R; r++) {
+        c->last_arrival[r] = NAN;
+        const tc_route_step *first = &m->steps[m->plant.sources[r].first_step];
+        for (int a = 0; a < first->n_alts; a++)
+            c->first_station_of[r * S + m->alts[first->first_alt + a]] = 1;
+    }
+    for (int k = 0; k < c->n; k++) {
+        target *g = &c->tg[k];
+        g->t = &spec->targets[k];
+        g->dist = dist_of(m, g->t);
+        g->logs = g->dist->type == TC_DIST_LOGNORMAL;
+        prior_from(g, g->dist, spec, c->unit);
+        const char *leaf = g->dist->type == TC_DIST_CONSTANT ? "value" : "mean";
+        g->param_mean = g->dist->type == TC_DIST_UNIFORM || g->dist->type == TC_DIST_TRIANGULAR
+                            ? -1
+                            : param_of(m, g->t->name, leaf);
+        g->param_sd = g->dist->type == TC_DIST_LOGNORMAL || g->dist->type == TC_DIST_GAMMA ||
+                              g->dist->type == TC_DIST_NORMAL
+                          ? param_of(m, g->t->name, "sd")
+                          : -1;
+        snprintf(g->path, sizeof g->path, "%s.%s", g->t->name, leaf);
+    }
+    return c;
+}
+
+void tc_calibration_destroy(tc_calibration *c)
+{
+    if (!c)
+        return;
+    free(c->tg);
+    free(c->sc);
+    free(c->last_arrival);
+    free(c->first_station_of);
+    free(c);
+}
+
+int tc_calibration_count(const tc_calibration *c)
+{
+    return c ? c->n : 0;
+}
+
+/* ---- observations ---------------------------------------------------------------- */
+
+static void feed(target *g, double t, double x_units, int censored)
+{
+    if (g->logs) {
+        if (!(x_units > 0))
+            return;
+        tc_posterior_observe(&g->post, t, log(x_units), censored);
+    } else {
+        tc_posterior_observe(&g->post, t, x_units, censored);
+    }
+}
+
+static void observe(tc_calibration *c, tc_cal_kind kind, int owner, double t, double seconds, int censored)
+{
+    if (!(seconds >= 0))
+        return;
+    for (int k = 0; k < c->n; k++)
+        if (c->tg[k].t->kind == kind && c->tg[k].t->owner == owner)
+            feed(&c->tg[k], t, seconds / c->unit, censored);
+}
+
+/* Downtime of station s within [a, b): its kept down periods, and the one under way. */
+static double downtime(const station_clock *sc, double a, double b)
+{
+    double sum = 0;
+    for (int i = 0; i < sc->n_down; i++) {
+        double lo = sc->down_from[i] > a ? sc->down_from[i] : a, hi = sc->down_to[i] < b ? sc->down_to[i] : b;
+        if (hi > lo)
+            sum += hi - lo;
+    }
+    if (sc->known && !sc->up) {
+        double lo = sc->down_since > a ? sc->down_since : a;
+        if (b > lo)
+            sum += b - lo;
+    }
+    return sum;
+}
+
+/* Only a job that the station's own process time is for: its route step there sets none. */
+static int station_time_applies(const tc_model *m, int s, int product)
+{
+    int k = product >= 0 ? tc_model_route_step(m, product, s) : -1;
+    return k < 0 || !m->plant.steps[m->plant.sources[product].first_step + k].has_process;
+}
+
+void tc_calibration_observe(tc_calibration *c, const tc_event *ev, int product, double started)
+{
+    if (!c)
+        return;
+    int S = c->m->plant.n_stations;
+    station_clock *sc = ev->station >= 0 && ev->station < S ? &c->sc[ev->station] : NULL;
+    if (!sc && ev->type != TC_EV_SET) /* the switchboard checked it already */
+        return;
+    switch (ev->type) {
+    case TC_EV_DOWN:
+        if (sc->known && sc->up)
+            observe(c, TC_CAL_TTF, ev->station, ev->ts, ev->ts - sc->up_since, 0);
+        if (!sc->known || sc->up) {
+            sc->up = 0;
+            sc->down_since = ev->ts;
+        }
+        sc->known = 1;
+        break;
+    case TC_EV_UP:
+        if (sc->known && !sc->up) {
+            observe(c, TC_CAL_TTR, ev->station, ev->ts, ev->ts - sc->down_since, 0);
+            sc->down_from[sc->next_down] = sc->down_since;
+            sc->down_to[sc->next_down] = ev->ts;
+            sc->next_down = (sc->next_down + 1) % DOWN_KEPT;
+            if (sc->n_down < DOWN_KEPT)
+                sc->n_down++;
+        }
+        if (!sc->known || !sc->up) {
+            sc->up = 1;
+            sc->up_since = ev->ts;
+        }
+        sc->known = 1;
+        break;
+    case TC_EV_FINISH:
+    case TC_EV_SCRAP:
+        if (!isnan(started) && station_time_applies(c->m, ev->station, product))
+            observe(c, TC_CAL_PROCESS, ev->station, ev->ts, ev->ts - started - downtime(sc, started, ev->ts),
+                    0);
+        break;
+    case TC_EV_ARRIVE:
+        if (product >= 0 && c->first_station_of[product * S + ev->station]) {
+            if (!isnan(c->last_arrival[product]))
+                observe(c, TC_CAL_INTERARRIVAL, product, ev->ts, ev->ts - c->last_arrival[product], 0);
+            c->last_arrival[product] = ev->ts;
+        }
+        break;
+    default: break;
+    }
+}
+
+void tc_calibration_reprior(tc_calibration *c, int param, double value)
+{
+    for (int k = 0; c && k < c->n; k++) {
+        target *g = &c->tg[k];
+        if (param != g->param_mean && param != g->param_sd)
+            continue;
+        double mean = tc_dist_mean(g->dist), var = tc_dist_variance(g->dist); /* the model's, one changed */
+        if (param == g->param_mean)
+            mean = value;
+        else
+            var = value * value;
+        if (g->post.kind == TC_POST_RATE)
+            tc_posterior_reset_prior(&g->post, mean, NAN);
+        else if (g->logs) {
+            double s2 = log(1 + var / (mean * mean));
+            tc_posterior_reset_prior(&g->post, log(mean) - s2 / 2, sqrt(s2));
+        } else {
+            tc_posterior_reset_prior(&g->post, mean, sqrt(var));
+        }
+    }
+}
+
+/* ---- estimates ---------------------------------------------------------------------- */
+
+static double prior_value(const target *g)
+{
+    if (g->post.kind == TC_POST_RATE || !g->logs)
+        return g->post.prior_mean;
+    return exp(g->post.prior_mean + g->post.prior_sd * g->post.prior_sd / 2);
+}
+
+void tc_calibration_rows(const tc_calibration *c, double now, const int *svc_station, const double *svc_start,
+                         int n_svc, tc_calibration_row *rows)
+{
+    for (int k = 0; k < c->n; k++) {
+        const target *g0 = &c->tg[k];
+        target g = *g0; /* what is still open counts as censored, on this copy only */
+        const station_clock *sc = g.t->kind != TC_CAL_INTERARRIVAL ? &c->sc[g.t->owner] : NULL;
+        switch (g.t->kind) {
+        case TC_CAL_PROCESS:
+            for (int j = 0; j < n_svc; j++)
+                if (svc_station[j] == g.t->owner && !isnan(svc_start[j]))
+                    feed(&g, now, (now - svc_start[j] - downtime(sc, svc_start[j], now)) / c->unit, 1);
+            break;
+        case TC_CAL_INTERARRIVAL:
+            if (!isnan(c->last_arrival[g.t->owner]) && now > c->last_arrival[g.t->owner])
+                feed(&g, now, (now - c->last_arrival[g.t->owner]) / c->unit, 1);
+            break;
+        case TC_CAL_TTR:
+            if (sc->known && !sc->up && now > sc->down_since)
+                feed(&g, now, (now - sc->down_since) / c->unit, 1);
+            break;
+        case TC_CAL_TTF:
+            if (sc->known && sc->up && now > sc->up_since)
+                feed(&g, now, (now - sc->up_since) / c->unit, 1);
+            break;
+        }
+        tc_post_estimate e = tc_posterior_estimate(&g.post);
+        tc_calibration_row *r = &rows[k];
+        r->path = g0->path;
+        r->prior = prior_value(g0);
+        r->n_obs = g.post.n_obs;
+        r->n_eff = e.n_eff;
+        r->last_reset = g.post.last_reset;
+        if (g.post.kind == TC_POST_RATE || !g.logs) {
+            r->estimate = e.mean, r->lo = e.lo, r->hi = e.hi;
+            r->sd = g.post.kind == TC_POST_RATE ? NAN : e.sd;
+        } else { /* lognormal: the variable's mean and sd from the logs' */
+            double half = e.sd * e.sd / 2;
+            r->estimate = exp(e.mean + half), r->lo = exp(e.lo + half), r->hi = exp(e.hi + half);
+            r->sd = r->estimate * sqrt(exp(e.sd * e.sd) - 1);
+        }
+    }
+}
+
+int tc_calibration_values(const tc_calibration *c, const tc_calibration_row *rows, int *param, double *value,
+                          int max)
+{
+    int n = 0;
+    tc_plant scratch = {0};
+    if (tc_plant_clone(&scratch, &c->m->plant) != TC_OK)
+        return 0;
+    for (int k = 0; k < c->n && n + 2 <= max; k++) {
+        const target *g = &c->tg[k];
+        const tc_calibration_row *r = &rows[k];
+        char why[128];
+        /* a value the registry refuses (an sd of 0, say) is left as it was */
+        if (g->param_mean >= 0 && isfinite(r->estimate) &&
+            tc_plant_set(&scratch, &c->m->params[g->param_mean], r->estimate, why, sizeof why) == TC_OK)
+            param[n] = g->param_mean, value[n++] = r->estimate;
+        if (g->param_sd >= 0 && isfinite(r->sd) && r->sd > 0 &&
+            tc_plant_set(&scratch, &c->m->params[g->param_sd], r->sd, why, sizeof why) == TC_OK)
+            param[n] = g->param_sd, value[n++] = r->sd;
+    }
+    tc_plant_release(&scratch);
+    return n;
+}

@@ -1,0 +1,181 @@
+/*
+ * model_calibration.c - reads the model's `calibration:` block: which
+ * distributions the live twin learns from telemetry, how fast it forgets,
+ * and how much the model's own values count.  Errors name file:line:col.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model_internal.h"
+
+/* Families whose parameters a posterior on mean and sd (or on the logs, or on a rate) maps back to. */
+static int calibratable(const tc_dist *d)
+{
+    return d->type != TC_DIST_WEIBULL && d->type != TC_DIST_EMPIRICAL;
+}
+
+static const tc_dist *target_dist(const tc_model *m, const tc_cal_target *t)
+{
+    switch (t->kind) {
+    case TC_CAL_PROCESS:
+        return m->plant.stations[t->owner].has_process ? &m->plant.stations[t->owner].process : NULL;
+    case TC_CAL_INTERARRIVAL: return &m->plant.sources[t->owner].interarrival;
+    case TC_CAL_TTR: return m->plant.stations[t->owner].has_failure ? &m->plant.stations[t->owner].ttr : NULL;
+    case TC_CAL_TTF: return m->plant.stations[t->owner].has_failure ? &m->plant.stations[t->owner].ttf : NULL;
+    }
+    return NULL;
+}
+
+static int add_target(tc_loader *L, tc_calibration_spec *c, int cap, tc_cal_kind kind, int owner,
+                      const char *owner_name, const char *what)
+{
+    char name[160];
+    snprintf(name, sizeof name, "%s.%s", owner_name, what);
+    if (c->n == cap)
+        return -1;
+    char *copy = tc_model_own_(L, strlen(name) + 1);
+    if (!copy)
+        return -1;
+    c->targets[c->n++] = (tc_cal_target){kind, owner, strcpy(copy, name)};
+    return 0;
+}
+
+/* "B.process", "B.failure.ttr", "B.failure.ttf", "orders.interarrival": a target, or -1 with a message. */
+static int parse_target(tc_loader *L, tc_node *n, tc_calibration_spec *c, int cap)
+{
+    const tc_model *m = L->m;
+    const char *s = tc_doc_scalar(&L->d, n, "calibration params");
+    if (!s)
+        return -1;
+    const char *dot = strchr(s, '.');
+    char owner[128];
+    size_t len = dot ? (size_t)(dot - s) : 0;
+    if (!dot || len >= sizeof owner)
+        return tc_doc_fail(&L->d, n,
+                           "calibration: '%s' is not STATION.process, STATION.failure.ttr, "
+                           "STATION.failure.ttf or SOURCE.interarrival",
+                           s);
+    memcpy(owner, s, len);
+    owner[len] = '\0';
+    int st = tc_model_station_index(m, owner), src = tc_model_source_index(m, owner), rc = -2;
+    if (st >= 0 && !strcmp(dot + 1, "process"))
+        rc = add_target(L, c, cap, TC_CAL_PROCESS, st, owner, "process");
+    else if (st >= 0 && !strcmp(dot + 1, "failure.ttr"))
+        rc = add_target(L, c, cap, TC_CAL_TTR, st, owner, "failure.ttr");
+    else if (st >= 0 && !strcmp(dot + 1, "failure.ttf"))
+        rc = add_target(L, c, cap, TC_CAL_TTF, st, owner, "failure.ttf");
+    else if (src >= 0 && !strcmp(dot + 1, "interarrival"))
+        rc = add_target(L, c, cap, TC_CAL_INTERARRIVAL, src, owner, "interarrival");
+    if (rc == -2)
+        return tc_doc_fail(&L->d, n,
+                           "calibration: '%s' is not STATION.process, STATION.failure.ttr, "
+                           "STATION.failure.ttf or SOURCE.interarrival of this model",
+                           s);
+    if (rc != 0)
+        return tc_doc_fail(&L->d, n, "calibration: too many params or out of memory");
+    const tc_cal_target *t = &c->targets[c->n - 1];
+    const tc_dist *d = target_dist(m, t);
+    for (int i = 0; i + 1 < c->n; i++)
+        if (!strcmp(c->targets[i].name, t->name))
+            return tc_doc_fail(&L->d, n, "calibration: '%s' listed twice", s);
+    if (!d)
+        return tc_doc_fail(&L->d, n, "calibration: %s has no %s in the model to start from", owner,
+                           t->kind == TC_CAL_PROCESS ? "process time of its own" : "failure");
+    if (!calibratable(d))
+        return tc_doc_fail(
+            &L->d, n,
+            "calibration: %s is %s, which cannot be calibrated (exponential, lognormal, gamma, "
+            "normal, erlang, uniform, triangular or constant can)",
+            s, d->type == TC_DIST_WEIBULL ? "weibull" : "empirical");
+    return 0;
+}
+
+/* Default: every distribution the events can inform. */
+static int default_targets(tc_loader *L, tc_calibration_spec *c, int cap)
+{
+    const tc_model *m = L->m;
+    for (int s = 0; s < m->plant.n_stations; s++) {
+        const tc_station *st = &m->plant.stations[s];
+        if (st->has_process && calibratable(&st->process) &&
+            add_target(L, c, cap, TC_CAL_PROCESS, s, st->name, "process"))
+            return -1;
+        if (st->has_failure && calibratable(&st->ttr) &&
+            add_target(L, c, cap, TC_CAL_TTR, s, st->name, "failure.ttr"))
+            return -1;
+        if (st->has_failure && calibratable(&st->ttf) &&
+            add_target(L, c, cap, TC_CAL_TTF, s, st->name, "failure.ttf"))
+            return -1;
+    }
+    for (int r = 0; r < m->plant.n_sources; r++)
+        if (calibratable(&m->plant.sources[r].interarrival) &&
+            add_target(L, c, cap, TC_CAL_INTERARRIVAL, r, m->plant.sources[r].name, "interarrival"))
+            return -1;
+    return 0;
+}
+
+static int parse_switch(tc_loader *L, tc_node *n, const char *key, int *out)
+{
+    const char *s = tc_doc_scalar(&L->d, n, key);
+    if (!s)
+        return -1;
+    if (!strcmp(s, "on") || !strcmp(s, "true"))
+        *out = 1;
+    else if (!strcmp(s, "off") || !strcmp(s, "false"))
+        *out = 0;
+    else
+        return tc_doc_fail(&L->d, n, "calibration: %s must be on or off (true or false), got '%s'", key, s);
+    return 0;
+}
+
+int tc_model_calibration_parse_(tc_loader *L, tc_node *root)
+{
+    static const char *const keys[] = {"params",      "half_life",        "prior_weight",
+                                       "uncertainty", "change_detection", NULL};
+    tc_node *k = NULL, *v = tc_doc_find(root, "calibration", &k), *n;
+    tc_model *m = L->m;
+    if (!v)
+        return 0;
+    if (tc_doc_expect_mapping(&L->d, v, k, "calibration") || tc_doc_check_keys(&L->d, v, "calibration", keys))
+        return -1;
+    int cap = 3 * m->plant.n_stations + m->plant.n_sources;
+    tc_calibration_spec *c = tc_model_own_(L, sizeof *c);
+    if (!c || !(c->targets = tc_model_own_(L, sizeof *c->targets * (size_t)cap)))
+        return tc_doc_fail(&L->d, v, "out of memory");
+    c->half_life = 8 * 3600 / tc_time_unit_seconds(m->unit);
+    c->prior_weight = 20;
+    c->detect = 1;
+    if ((n = tc_doc_find(v, "params", NULL))) {
+        if (!tc_doc_is(n, TC_NODE_SEQUENCE) || n->count == 0)
+            return tc_doc_fail(&L->d, n,
+                               "calibration: params must be a list such as [B.process, orders.interarrival]");
+        for (int i = 0; i < n->count; i++)
+            if (parse_target(L, tc_node_item(n, i), c, cap))
+                return -1;
+    } else if (default_targets(L, c, cap)) {
+        return tc_doc_fail(&L->d, v, "out of memory");
+    }
+    if ((n = tc_doc_find(v, "half_life", NULL)) && tc_doc_duration(&L->d, n, "half_life", &c->half_life))
+        return -1;
+    if (n && !(c->half_life > 0))
+        return tc_doc_fail(&L->d, n, "calibration: half_life must be longer than 0");
+    if ((n = tc_doc_find(v, "prior_weight", NULL))) {
+        if (tc_doc_real(&L->d, n, "prior_weight", &c->prior_weight))
+            return -1;
+        if (!(c->prior_weight > 0) || c->prior_weight > 1e9)
+            return tc_doc_fail(&L->d, n,
+                               "calibration: prior_weight must be above 0 (observations the model's "
+                               "value is worth)");
+    }
+    if ((n = tc_doc_find(v, "change_detection", NULL)) && parse_switch(L, n, "change_detection", &c->detect))
+        return -1;
+    int uncertainty = 0;
+    if ((n = tc_doc_find(v, "uncertainty", NULL)) && parse_switch(L, n, "uncertainty", &uncertainty))
+        return -1;
+    if (uncertainty)
+        return tc_doc_fail(&L->d, n,
+                           "calibration: uncertainty (each replication drawing its parameters from the "
+                           "posterior) is not built yet; use false (the posterior means)");
+    m->calibration = c;
+    return 0;
+}
