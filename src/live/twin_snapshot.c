@@ -248,7 +248,11 @@ static void write_calibration(sbuf *b, const tc_calibration_row *rows, int n)
         sb_string(b, r->path);
         write_number(b, "prior", r->prior);
         write_number(b, "estimate", r->estimate);
-        sb_printf(b, ", \"ci\": [%.10g, %.10g], \"n\": %ld", r->lo, r->hi, r->n_obs);
+        if (isfinite(r->lo) && isfinite(r->hi))
+            sb_printf(b, ", \"ci\": [%.10g, %.10g]", r->lo, r->hi);
+        else
+            sb_printf(b, ", \"ci\": null");
+        sb_printf(b, ", \"n\": %ld", r->n_obs);
         write_number(b, "n_eff", r->n_eff);
         sb_printf(b, ", \"last_reset\": %s}", reset);
     }

@@ -1,5 +1,5 @@
-/* fuzz_common.h - a plant with two products, a changeover and a batch station, loaded once, for the state and
- * event fuzzers. */
+/* fuzz_common.h - a plant with two products, a changeover, a batch station and calibration, loaded once, for
+ * the state and event fuzzers. */
 #ifndef TC_FUZZ_COMMON_H
 #define TC_FUZZ_COMMON_H
 #include <stdlib.h>
@@ -17,7 +17,8 @@ static const char fuzz_plant[] =
     "  F: {servers: 2, setup: {dist: constant, value: 1}, process: {dist: exponential, mean: 1}}\n"
     "sources:\n  orders: {interarrival: {dist: exponential, mean: 1.0}, route: [A, [B, C], D]}\n"
     "  rush: {interarrival: {dist: exponential, mean: 5}, priority: 1,\n"
-    "         route: [A, {station: F, rework: {p: 0.1, to: A}}, E]}\n";
+    "         route: [A, {station: F, rework: {p: 0.1, to: A}}, E]}\n"
+    "calibration: {half_life: 30min, prior_weight: 3}\n"; /* every event also feeds the posteriors */
 
 static tc_model *fuzz_model(void)
 {
