@@ -152,4 +152,26 @@ sys.exit(not (a == '2026-12-11T21:30:00+01:00' and z == 'Europe/Berlin' and u ==
 check "the model's start without --start" run 0 "$TC" forecast "$WORK/clock.yaml" -n 10 -q -o "$WORK/clock2.h5"
 check "as_of is the model's start" bash -c "h5dump -a /forecasts/latest/as_of '$WORK/clock2.h5' | grep -q '2026-12-07T05:00:00Z'"
 
+# the emulator: help, its bad input, a drift applied
+check "emulate --help"            run 0 "$TC" emulate --help
+check "emulate --help options"    has "--drift PATH=VALUE@TIME"
+check "emulate: no model: 2"      run 2 "$TC" emulate
+check "emulate: bad drift path: 2" run 2 "$TC" emulate "$IN/mm1.yaml" --drift server.proces.mean=2@2026-12-01T06:00:00Z
+check "emulate: bad drift message" has "unknown parameter path 'server.proces.mean'"
+check "emulate: drift out of range: 2" run 2 "$TC" emulate "$IN/mm1.yaml" --start 2026-12-01T00:00:00Z \
+    --drift server.process.mean=-2@2026-12-01T06:00:00Z
+check "emulate: out of range message" has "server.process.mean: value -2 is out of range"
+check "emulate: drift outside the run: 2" run 2 "$TC" emulate "$IN/mm1.yaml" --start 2026-12-01T00:00:00Z --days 1 \
+    --drift server.process.mean=2@2026-12-05T06:00:00Z
+check "emulate: outside message"  has "is outside the emulated time"
+check "emulate: --days and --until: 2" run 2 "$TC" emulate "$IN/mm1.yaml" --days 1 --until 2026-12-05T06:00:00Z
+check "emulate 6 h of mm1"        run 0 "$TC" emulate "$IN/mm1.yaml" --start 2026-12-01T00:00:00Z --days 6h \
+    -o "$WORK/mm1.jsonl"
+check "emulated: arrivals, starts and finishes in time order" $PY -c "
+import json, sys
+ev = [json.loads(l) for l in open('$WORK/mm1.jsonl')]
+kinds = {e['type'] for e in ev}
+ts = [e['ts'] for e in ev]
+sys.exit(not (kinds == {'arrive', 'start', 'finish'} and ts == sorted(ts) and 200 < len(ev) < 5000))"
+
 finish cli_test

@@ -75,6 +75,28 @@ void tc_sim_terminate(tc_sim *sim);
 void tc_sim_destroy(tc_sim *sim);
 
 /*
+ * Telemetry of one replication, as a plant would send it (the emulator's):
+ * every job created, joining a station, starting a changeover or service,
+ * leaving service (finished, or scrapped), and every station going down or
+ * coming up.  `job` is the engine's job index, reused once a job has left
+ * (a NEW announces each new job); -1 for a station's own events.  Off by
+ * default: one predictable branch where each happens.
+ */
+typedef enum tc_trace_kind {
+    TC_TRACE_NEW,
+    TC_TRACE_ARRIVE,
+    TC_TRACE_SETUP,
+    TC_TRACE_START,
+    TC_TRACE_FINISH,
+    TC_TRACE_SCRAP,
+    TC_TRACE_DOWN,
+    TC_TRACE_UP
+} tc_trace_kind;
+typedef void (*tc_trace_fn)(void *user, double t, tc_trace_kind kind, int station, int job, int product);
+/* Set after tc_sim_initialize, before tc_sim_run; NULL turns it off. */
+void tc_sim_set_trace(tc_sim *sim, tc_trace_fn fn, void *user);
+
+/*
  * An engine invariant failed: prints it with the simulated time, the
  * replication, the seed and the scenario, then aborts.  Called by the
  * engine's assertions; never returns.

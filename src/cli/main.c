@@ -21,6 +21,7 @@ static const char usage_main[] =
     "  serve MODEL.yaml      the live twin: consume Kafka, re-forecast on events, publish\n"
     "  replay MODEL.yaml EVENTS.jsonl   the same from a recorded event log, deterministically\n"
     "  merge OUT.h5 IN.h5...  combine per-scenario forecasts (a Slurm array) into one\n"
+    "  emulate TRUTH.yaml    a true plant's telemetry as an event log, to test a twin\n"
     "\n"
     "  twincast COMMAND --help   options of a command\n"
     "  twincast --version        version\n"
@@ -51,6 +52,8 @@ int main(int argc, char **argv)
         return tc_cmd_serve(argc - 1, argv + 1);
     if (!strcmp(argv[1], "merge"))
         return tc_cmd_merge(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "emulate"))
+        return tc_cmd_emulate(argc - 1, argv + 1);
     fprintf(stderr, "twincast: unknown command '%s'\n%s", argv[1], usage_main);
     return TC_ERR_INPUT;
 }

@@ -88,6 +88,8 @@ void tc_batch_fill(tc_sim *sim, int s)
         }
         refresh_oldest(sim, s);
         double process = tc_dist_sample(&st->cfg->process, &st->rng_process);
+        for (int k = 1; k < n; k++) /* the first job's start stands for the batch in the engine */
+            SIM_TRACE(sim, TC_TRACE_START, s, r->jobs[k]);
         tc_sim_start_service(sim, s, r->jobs[0], process, 0);
         tc_assert(sim, st->busy + st->blocked <= st->servers);
     }

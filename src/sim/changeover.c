@@ -102,6 +102,7 @@ static void begin_service(tc_sim *sim, int s, int id, double setup, double durat
 void tc_changeover_start(tc_sim *sim, int s, int id, double duration, int initial)
 {
     double setup = take_server(sim, s, &sim->jobs[id], initial);
+    SIM_TRACE(sim, setup > 0 ? TC_TRACE_SETUP : TC_TRACE_START, s, id);
     begin_service(sim, s, id, setup, duration);
 }
 
@@ -124,6 +125,7 @@ void tc_changeover_remember(tc_sim *sim, int s, const int *last_product, int n)
 void tc_changeover_end(tc_sim *sim, int id)
 {
     setup_step(sim, sim->jobs[id].station, -1);
+    SIM_TRACE(sim, TC_TRACE_START, sim->jobs[id].station, id);
 }
 
 /* The station goes down: changeovers under way stop and keep what remains. */

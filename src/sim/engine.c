@@ -185,6 +185,7 @@ static void start_service(tc_sim *sim, int s, int id, double duration, int initi
     job *j = &sim->jobs[id];
     j->station = s;
     svc_add(st, sim, id);
+    SIM_TRACE(sim, TC_TRACE_START, s, id);
     if (st->up) {
         busy_step(sim, st, 1);
         j->finish = sim->now + duration;
@@ -193,6 +194,17 @@ static void start_service(tc_sim *sim, int s, int id, double duration, int initi
     } else {
         j->remaining = duration; /* resumes at repair */
     }
+}
+
+__attribute__((noinline, cold)) void tc_sim_trace_emit(tc_sim *sim, tc_trace_kind kind, int s, int id)
+{
+    sim->trace(sim->trace_user, sim->now, kind, s, id, id >= 0 ? sim->jobs[id].source : -1);
+}
+
+void tc_sim_set_trace(tc_sim *sim, tc_trace_fn fn, void *user)
+{
+    sim->trace = fn;
+    sim->trace_user = user;
 }
 
 void tc_sim_start_service(tc_sim *sim, int s, int id, double duration, int initial)
@@ -238,6 +250,7 @@ static int has_room(const station_rt *st)
 static void enter(tc_sim *sim, int s, int id)
 {
     station_rt *st = &sim->st[s];
+    SIM_TRACE(sim, TC_TRACE_ARRIVE, s, id);
     if (has_free_server(st) && st->queue.len == 0 && __builtin_expect(!st->batching, 1)) {
         start_service(sim, s, id, draw_process(sim, s, &sim->jobs[id]), 0);
         tc_assert(sim, st->busy + st->blocked <= st->servers); /* a start needs a free server */
@@ -453,6 +466,7 @@ static void job_advance(tc_sim *sim, int id, int holder)
     int next = j->step;
     if (holder >= 0) {
         next = sim->reworks_or_scraps ? next_step(sim, j) : next + 1;
+        SIM_TRACE(sim, next == SCRAP ? TC_TRACE_SCRAP : TC_TRACE_FINISH, holder, id);
         if (next == SCRAP || next >= sim->plant.sources[j->source].n_steps) {
             job_leaves(sim, id, holder, next == SCRAP);
             return;
@@ -490,6 +504,7 @@ void tc_sim_advance(tc_sim *sim, int id, int holder)
 static void go_down(tc_sim *sim, int s)
 {
     station_rt *st = &sim->st[s];
+    SIM_TRACE(sim, TC_TRACE_DOWN, s, -1);
     up_step(sim, st, 0);
     for (int i = 0; i < st->nsvc; i++) {
         job *j = &sim->jobs[st->svc[i]];
@@ -521,6 +536,7 @@ static void schedule_failure(tc_sim *sim, int s)
 static void come_up(tc_sim *sim, int s, int draw_failure)
 {
     station_rt *st = &sim->st[s];
+    SIM_TRACE(sim, TC_TRACE_UP, s, -1);
     up_step(sim, st, 1);
     st->down_why = 0;
     for (int i = 0; i < st->nsvc; i++) { /* preempt-resume */
@@ -721,6 +737,7 @@ static void handle(tc_sim *sim, const event *e)
     switch (EV_TYPE(e)) {
     case EV_ARRIVAL: {
         int id = job_new(sim, (int)e->a, 0, 0);
+        SIM_TRACE(sim, TC_TRACE_NEW, -1, id);
         job_advance(sim, id, -1 - (int)e->a);
         break;
     }

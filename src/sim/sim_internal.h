@@ -195,7 +195,17 @@ struct tc_sim {
     batching_rt *ba;                /* [station] */
     const tc_timetable *tt;         /* or NULL */
     int shift_next;                 /* the timetable's next change */
+    tc_trace_fn trace;              /* telemetry out (the emulator), or NULL */
+    void *trace_user;
 };
+
+/* Telemetry, where the emulator asked for it: a branch the hot path predicts. */
+TC_SIM_INTERNAL void tc_sim_trace_emit(tc_sim *sim, tc_trace_kind kind, int s, int id);
+#define SIM_TRACE(sim, kind, s, id)                                                                          \
+    do {                                                                                                     \
+        if (__builtin_expect((sim)->trace != NULL, 0))                                                       \
+            tc_sim_trace_emit((sim), (kind), (s), (id));                                                     \
+    } while (0)
 
 /*
  * TC_SIM_CHECK stays on in every build: its few checks guard results that
