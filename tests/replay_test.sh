@@ -108,4 +108,24 @@ import h5py, json, sys
 s = json.loads(h5py.File('$WORK/cal.h5', 'r')['forecasts/latest/state_json'][()].decode())
 sys.exit(not abs(s['params']['orders.interarrival.mean'] - 0.87) < 0.05)"
 
+# Input uncertainty: each replication draws its parameters from the twin's posteriors.  The epochs
+# are the same on 1 rank x 2 threads and 2 ranks x 1 thread, and the last one equals `forecast
+# --state` of its own snapshot (which carries the posteriors).
+head -3000 "$WORK/truth.jsonl" >"$WORK/t3k.jsonl"
+sed 's/change_detection: off}/change_detection: off, uncertainty: true}/' "$WORK/cal.yaml" >"$WORK/calu.yaml"
+U=(replay "$WORK/calu.yaml" "$WORK/t3k.jsonl" -n 40 -q --interval 2h)
+check "uncertainty: replay"      bash -c "'$TC' ${U[*]} --threads 2 -o '$WORK/u1.h5' >'$WORK/u1.jsonl' 2>/dev/null"
+check "uncertainty: mpirun -np 2" bash -c "'$MPIEXEC' -n 2 '$TC' ${U[*]} --threads 1 -o '$WORK/u2.h5' >'$WORK/u2.jsonl' 2>/dev/null"
+check "uncertainty: same epochs" cmp -s "$WORK/u1.jsonl" "$WORK/u2.jsonl"
+check "uncertainty: posteriors in the snapshot" $PY -c "
+import h5py, json, sys
+s = json.loads(h5py.File('$WORK/u1.h5', 'r')['forecasts/latest/state_json'][()].decode())
+open('$WORK/u1.state.json', 'w').write(json.dumps(s))
+kinds = sorted(c['posterior']['kind'] for c in s['calibration'])
+sys.exit(not kinds == ['lognormal', 'normal', 'rate'])"
+check "uncertainty: forecast --state of the epoch" run 0 "$TC" forecast "$WORK/calu.yaml" --state "$WORK/u1.state.json" \
+    -n 40 -q -o "$WORK/u3.h5"
+check "uncertainty: the epoch reproduced" h5diff -q "$WORK/u1.h5" "$WORK/u3.h5" /forecasts/latest/baseline \
+    /forecasts/000001/baseline
+
 finish replay_test

@@ -345,13 +345,70 @@ static void test_invariant_report(void **s)
     assert_non_null(strstr(out, "scenario grow_at_3"));
 }
 
+/*
+ * Input uncertainty: the state carries a posterior for S's process mean,
+ * Gamma(41, rate 20) on the rate, so the drawn mean 1/rate has mean
+ * 20/40 = 0.5 and sd 0.5/sqrt(39) = 0.080.  Arrivals every 1, so a
+ * replication's utilisation is close to its drawn mean: over 200
+ * replications their mean is 0.5 (in its interval) and they spread ten
+ * times more than without the posterior.  The same replication draws the
+ * same, whatever else it runs with (bit for bit).
+ */
+static void test_parameter_draws(void **s)
+{
+    (void)s;
+    static const char plant[] = "stations:\n  S: {process: {dist: exponential, mean: 0.5}}\n"
+                                "sources:\n  a: {interarrival: {dist: constant, value: 1}, route: [S]}\n";
+    static const char posterior[] = "{\"calibration\": [{\"path\": \"S.process.mean\", \"posterior\": "
+                                    "{\"kind\": \"rate\", \"a\": 41, \"b\": 20}}]}";
+    run r;
+    char err[256];
+    run_open(&r, plant, 5000);
+    tc_state *st = NULL;
+    assert_int_equal(
+        tc_state_parse_json(r.m, posterior, strlen(posterior), "state.json", &st, err, sizeof err), TC_OK);
+    assert_int_equal(st->n_draws, 1);
+    tc_moments with, without;
+    tc_moments_init(&with);
+    tc_moments_init(&without);
+    for (int pass = 0; pass < 2; pass++) {
+        assert_int_equal(tc_sim_initialize(r.sim, pass ? NULL : st, NULL, &r.cfg, err, sizeof err), TC_OK);
+        for (uint32_t k = 0; k < 200; k++) {
+            tc_sim_run(r.sim, k, r.res);
+            tc_moments_add(pass ? &without : &with, r.res->utilisation[0]);
+        }
+        tc_sim_terminate(r.sim);
+    }
+    assert_ci_contains(&with, 0.5, 0.99, "utilisation with drawn process means");
+    double sw = sqrt(tc_moments_variance(&with)), so = sqrt(tc_moments_variance(&without));
+    fprintf(stderr, "  spread across replications: %.4f with draws (theory about 0.080), %.4f without\n", sw,
+            so);
+    assert_true(sw > 10 * so && fabs(sw - 0.080) < 0.02);
+    /* replication 7 again, alone: the same bits */
+    tc_result *again = tc_result_create(1, 1, tc_run_cfg_bins(&r.cfg));
+    assert_int_equal(tc_sim_initialize(r.sim, st, NULL, &r.cfg, err, sizeof err), TC_OK);
+    tc_sim_run(r.sim, 7, r.res);
+    tc_sim_run(r.sim, 3, again);
+    tc_sim_run(r.sim, 7, again);
+    assert_true(results_equal(r.res, again));
+    tc_sim_terminate(r.sim);
+    tc_result_destroy(again);
+    tc_state_destroy(st);
+    run_close(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_onset_exact),    cmocka_unit_test(test_shrink_never_interrupts),
-        cmocka_unit_test(test_preempt_resume), cmocka_unit_test(test_start_state),
-        cmocka_unit_test(test_blocking),       cmocka_unit_test(test_dynamic_capacity_storm),
-        cmocka_unit_test(test_reproducible),   cmocka_unit_test(test_invariant_report),
+        cmocka_unit_test(test_parameter_draws),
+        cmocka_unit_test(test_onset_exact),
+        cmocka_unit_test(test_shrink_never_interrupts),
+        cmocka_unit_test(test_preempt_resume),
+        cmocka_unit_test(test_start_state),
+        cmocka_unit_test(test_blocking),
+        cmocka_unit_test(test_dynamic_capacity_storm),
+        cmocka_unit_test(test_reproducible),
+        cmocka_unit_test(test_invariant_report),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -212,8 +212,6 @@ static void test_bad_models(void **s)
     expect_error("stations:\n  A: {process: {dist: weibull, shape: 2, scale: 1}}\n" SRC
                  "calibration: {params: [A.process]}\n",
                  "calibration: A.process is weibull, which cannot be calibrated");
-    expect_error(PLANT SRC "calibration: {uncertainty: true}\n",
-                 "bad.yaml:5:28: calibration: uncertainty (each replication drawing its parameters");
     expect_error(PLANT SRC "calibration: {prior_weight: 0}\n", "calibration: prior_weight must be above 0");
     expect_error(PLANT SRC "calibration: {change_detection: maybe}\n",
                  "calibration: change_detection must be on or off");

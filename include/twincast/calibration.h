@@ -28,6 +28,10 @@ typedef struct tc_calibration_row {
     long n_obs;        /* observations, censored ones included */
     double n_eff;      /* their weight after forgetting */
     double last_reset; /* event time (s since the epoch) of the last drift reset; NaN: none */
+    /* the posterior a replication draws from (the model's calibration.uncertainty) */
+    const char *draw_kind;  /* "rate", "normal" or "lognormal"; NULL: none */
+    double a, b, mu, kappa; /* as tc_posterior_hyper */
+    const char *sd_path;    /* the sd parameter a normal draw also sets, or NULL */
 } tc_calibration_row;
 
 /* NULL when the model has no calibration block (or memory runs out: *failed is set then). */

@@ -136,6 +136,7 @@ typedef struct tc_calibration_spec {
     double half_life;    /* model units; +inf: no forgetting */
     double prior_weight; /* the model's value counts as this many observations */
     int detect;          /* change_detection */
+    int uncertainty;     /* each replication draws its parameters from the posteriors */
 } tc_calibration_spec;
 
 typedef struct tc_model {

@@ -71,6 +71,12 @@ void tc_posterior_observe(tc_posterior *p, double t, double x, int censored);
 void tc_posterior_observe_outcome(tc_posterior *p, double t, int success);
 
 tc_post_estimate tc_posterior_estimate(const tc_posterior *p);
+/*
+ * The posterior's hyperparameters, censored values imputed: RATE Gamma(a,
+ * rate b) on the rate; NORMAL normal-gamma (mu, kappa, a, b); PROBABILITY
+ * Beta(a, b).  What a replication draws from.
+ */
+void tc_posterior_hyper(const tc_posterior *p, double *a, double *b, double *mu, double *kappa);
 
 /*
  * Draws (mean, sd) from the posterior with a caller's uniform stream:

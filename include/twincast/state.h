@@ -38,12 +38,30 @@ typedef struct tc_param_override {
     double value;
 } tc_param_override;
 
+/*
+ * A calibrated parameter's posterior (calibration.h), from which each
+ * replication draws its value when the model asks for input uncertainty.
+ */
+typedef enum tc_draw_kind {
+    TC_DRAW_RATE,     /* exponential times: Gamma(a, rate b) on the rate; the mean is 1 / rate */
+    TC_DRAW_NORMAL,   /* normal-gamma (mu, kappa, a, b) on the values: mean and sd */
+    TC_DRAW_LOGNORMAL /* the same on the logs: the variable's mean and sd */
+} tc_draw_kind;
+
+typedef struct tc_param_draw {
+    tc_draw_kind kind;
+    int param_mean, param_sd; /* registry indices the draw sets; param_sd -1: none */
+    double a, b, mu, kappa;
+} tc_param_draw;
+
 typedef struct tc_state {
     char as_of[64]; /* ISO-8601 text as given, or "" */
     int n_stations;
     tc_station_state *stations;
     int n_overrides;
     tc_param_override *overrides;
+    int n_draws; /* input uncertainty: each replication draws these (after the overrides) */
+    tc_param_draw *draws;
 } tc_state;
 
 /* An empty plant: every station up, idle, nothing waiting. */

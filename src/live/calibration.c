@@ -27,7 +27,7 @@ typedef struct target {
     int logs;            /* lognormal: the posterior is on the logs */
     tc_posterior post;
     int param_mean, param_sd; /* registry indices the estimate maps to; -1: none */
-    char path[160];
+    char path[160], sd_path[160];
 } target;
 
 struct tc_calibration {
@@ -116,6 +116,7 @@ tc_calibration *tc_calibration_create(const tc_model *m, int *failed)
                           ? param_of(m, g->t->name, "sd")
                           : -1;
         snprintf(g->path, sizeof g->path, "%s.%s", g->t->name, leaf);
+        snprintf(g->sd_path, sizeof g->sd_path, "%s.sd", g->t->name);
     }
     return c;
 }
@@ -291,6 +292,13 @@ void tc_calibration_rows(const tc_calibration *c, double now, const int *svc_sta
         }
         tc_post_estimate e = tc_posterior_estimate(&g.post);
         tc_calibration_row *r = &rows[k];
+        r->draw_kind = NULL;
+        r->sd_path = NULL;
+        if (c->m->calibration->uncertainty && g0->param_mean >= 0) { /* what replications draw from */
+            tc_posterior_hyper(&g.post, &r->a, &r->b, &r->mu, &r->kappa);
+            r->draw_kind = g.post.kind == TC_POST_RATE ? "rate" : g.logs ? "lognormal" : "normal";
+            r->sd_path = g0->param_sd >= 0 ? g0->sd_path : NULL;
+        }
         r->path = g0->path;
         r->prior = prior_value(g0);
         r->n_obs = g.post.n_obs;

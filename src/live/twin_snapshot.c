@@ -254,7 +254,17 @@ static void write_calibration(sbuf *b, const tc_calibration_row *rows, int n)
             sb_printf(b, ", \"ci\": null");
         sb_printf(b, ", \"n\": %ld", r->n_obs);
         write_number(b, "n_eff", r->n_eff);
-        sb_printf(b, ", \"last_reset\": %s}", reset);
+        sb_printf(b, ", \"last_reset\": %s", reset);
+        if (r->draw_kind) { /* input uncertainty: each replication draws from this */
+            sb_printf(b, ", \"posterior\": {\"kind\": \"%s\", \"a\": %.17g, \"b\": %.17g", r->draw_kind, r->a,
+                      r->b);
+            if (strcmp(r->draw_kind, "rate") != 0)
+                sb_printf(b, ", \"mu\": %.17g, \"kappa\": %.17g", r->mu, r->kappa);
+            if (r->sd_path)
+                sb_printf(b, ", \"sd_path\": \"%s\"", r->sd_path);
+            sb_printf(b, "}");
+        }
+        sb_printf(b, "}");
     }
     sb_printf(b, "]");
 }

@@ -169,13 +169,8 @@ int tc_model_calibration_parse_(tc_loader *L, tc_node *root)
     }
     if ((n = tc_doc_find(v, "change_detection", NULL)) && parse_switch(L, n, "change_detection", &c->detect))
         return -1;
-    int uncertainty = 0;
-    if ((n = tc_doc_find(v, "uncertainty", NULL)) && parse_switch(L, n, "uncertainty", &uncertainty))
+    if ((n = tc_doc_find(v, "uncertainty", NULL)) && parse_switch(L, n, "uncertainty", &c->uncertainty))
         return -1;
-    if (uncertainty)
-        return tc_doc_fail(&L->d, n,
-                           "calibration: uncertainty (each replication drawing its parameters from the "
-                           "posterior) is not built yet; use false (the posterior means)");
     m->calibration = c;
     return 0;
 }

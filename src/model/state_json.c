@@ -295,6 +295,79 @@ static int parse_params(tc_doc *d, const tc_model *m, tc_node *p, tc_node *at, t
     return rc;
 }
 
+/* A number of a posterior, finite (and > 0 where it is a shape, rate or weight). */
+static int posterior_number(tc_doc *d, tc_node *post, const char *key, int positive, double *out)
+{
+    tc_node *n = tc_doc_find(post, key, NULL);
+    if (!n)
+        return tc_doc_fail(d, post, "calibration posterior: missing '%s'", key);
+    if (tc_doc_real(d, n, key, out))
+        return -1;
+    if (positive && !(*out > 0))
+        return tc_doc_fail(d, n, "calibration posterior: '%s' must be above 0", key);
+    return 0;
+}
+
+static int posterior_path(tc_doc *d, const tc_model *m, tc_node *item, const char *key, int *param)
+{
+    tc_node *n = tc_doc_find(item, key, NULL);
+    *param = -1;
+    if (!n || (n->kind == TC_NODE_SCALAR && !n->quoted && !strcmp(n->text, "null")))
+        return 0;
+    const char *path = tc_doc_scalar(d, n, key);
+    if (!path)
+        return -1;
+    if ((*param = tc_model_param_find(m, path)) < 0)
+        return tc_doc_fail(d, n, "calibration: unknown parameter path '%s'", path);
+    return 0;
+}
+
+/*
+ * The twin's calibration: a record, except a `posterior` member (written when
+ * the model asks for input uncertainty), from which replications draw.
+ */
+static int parse_calibration(tc_doc *d, const tc_model *m, tc_node *list, tc_state *s)
+{
+    if (!tc_doc_is(list, TC_NODE_SEQUENCE))
+        return tc_doc_fail(d, list, "calibration must be a list (the twin's estimates)");
+    for (int i = 0; i < list->count; i++) {
+        tc_node *item = tc_node_item(list, i), *post;
+        if (!tc_doc_is(item, TC_NODE_MAPPING) || !(post = tc_doc_find(item, "posterior", NULL)))
+            continue;
+        if (tc_doc_expect_mapping(d, post, item, "calibration posterior"))
+            return -1;
+        tc_node *kn = tc_doc_find(post, "kind", NULL);
+        const char *kind = kn ? tc_doc_scalar(d, kn, "kind") : NULL;
+        tc_param_draw w = {0};
+        if (!kind)
+            return kn ? -1 : tc_doc_fail(d, post, "calibration posterior: missing 'kind'");
+        if (!strcmp(kind, "rate"))
+            w.kind = TC_DRAW_RATE;
+        else if (!strcmp(kind, "normal"))
+            w.kind = TC_DRAW_NORMAL;
+        else if (!strcmp(kind, "lognormal"))
+            w.kind = TC_DRAW_LOGNORMAL;
+        else
+            return tc_doc_fail(d, kn, "calibration posterior: kind '%s' is not rate, normal or lognormal",
+                               kind);
+        if (posterior_path(d, m, item, "path", &w.param_mean) ||
+            posterior_path(d, m, post, "sd_path", &w.param_sd) || posterior_number(d, post, "a", 1, &w.a) ||
+            posterior_number(d, post, "b", 1, &w.b))
+            return -1;
+        if (w.kind != TC_DRAW_RATE &&
+            (posterior_number(d, post, "mu", 0, &w.mu) || posterior_number(d, post, "kappa", 1, &w.kappa)))
+            return -1;
+        if (w.param_mean < 0)
+            return tc_doc_fail(d, item, "calibration: a posterior needs the 'path' it draws");
+        tc_param_draw *grown = realloc(s->draws, sizeof *grown * (size_t)(s->n_draws + 1));
+        if (!grown)
+            return tc_doc_fail(d, item, "out of memory");
+        s->draws = grown;
+        s->draws[s->n_draws++] = w;
+    }
+    return 0;
+}
+
 static int parse_root(tc_doc *d, const tc_model *m, tc_node *root, tc_state *s)
 {
     static const char *const keys[] = {"as_of", "stations", "params", "calibration", NULL};
@@ -320,9 +393,9 @@ static int parse_root(tc_doc *d, const tc_model *m, tc_node *root, tc_state *s)
     }
     if ((n = tc_doc_find(root, "params", &k)) && parse_params(d, m, n, k, s))
         return -1;
-    /* the twin's calibration, for the record: the values it stands for are in params */
-    if ((n = tc_doc_find(root, "calibration", &k)) && !tc_doc_is(n, TC_NODE_SEQUENCE))
-        return tc_doc_fail(d, n, "calibration must be a list (the twin's estimates, for the record)");
+    /* the twin's calibration: the values it stands for are in params; posteriors, if any, to draw from */
+    if ((n = tc_doc_find(root, "calibration", &k)) && parse_calibration(d, m, n, s))
+        return -1;
     return 0;
 }
 

@@ -1087,9 +1087,56 @@ static void place_state(tc_sim *sim)
         station_pull(sim, s);
 }
 
+/* Gamma(shape a, rate b), through the model's own gamma (mean a/b, sd sqrt(a)/b). */
+static double draw_gamma(double a, double b, tc_rng *r)
+{
+    tc_dist g = {.type = TC_DIST_GAMMA, .p = {a / b, sqrt(a) / b}};
+    char why[8];
+    return tc_dist_prepare(&g, why, sizeof why) == 0 ? tc_dist_sample(&g, r) : a / b;
+}
+
+static double draw_normal(tc_rng *r)
+{
+    return sqrt(-2 * log(tc_rng_uniform(r))) * cos(6.283185307179586 * tc_rng_uniform(r));
+}
+
+/*
+ * Input uncertainty: the replication's parameters drawn from the twin's
+ * posteriors, on a stream of their own keyed by the replication alone, so
+ * that every scenario (and every rank and thread) sees the same draw.  A
+ * draw the registry refuses (say a negative mean) leaves the value as it was.
+ */
+static __attribute__((noinline)) void draw_params(tc_sim *sim, uint32_t rep)
+{
+    tc_rng r;
+    tc_rng_init(&r, sim->cfg.seed, 0, rep, TC_STREAM_PARAMS);
+    char why[8];
+    for (int k = 0; k < sim->state->n_draws; k++) {
+        const tc_param_draw *w = &sim->state->draws[k];
+        double mean, sd = NAN;
+        if (w->kind == TC_DRAW_RATE) {
+            mean = 1 / draw_gamma(w->a, w->b, &r);
+        } else {
+            double tau = draw_gamma(w->a, w->b, &r);
+            sd = 1 / sqrt(tau);
+            mean = w->mu + draw_normal(&r) / sqrt(w->kappa * tau);
+            if (w->kind == TC_DRAW_LOGNORMAL) {
+                double v = sd * sd;
+                mean = exp(mean + v / 2);
+                sd = mean * sqrt(exp(v) - 1);
+            }
+        }
+        tc_plant_set(&sim->plant, &sim->m->params[w->param_mean], mean, why, sizeof why);
+        if (w->param_sd >= 0 && isfinite(sd))
+            tc_plant_set(&sim->plant, &sim->m->params[w->param_sd], sd, why, sizeof why);
+    }
+}
+
 static void reset(tc_sim *sim, uint32_t rep, tc_result *out)
 {
     tc_plant_copy(&sim->plant, &sim->base);
+    if (sim->state && sim->state->n_draws > 0)
+        draw_params(sim, rep);
     sim->replication = rep;
     sim->out = out;
     sim->now = 0;

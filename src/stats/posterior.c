@@ -161,6 +161,20 @@ static void point(const tc_posterior *p, double *mean, double *sd)
     }
 }
 
+void tc_posterior_hyper(const tc_posterior *p, double *a, double *b, double *mu, double *kappa)
+{
+    *mu = *kappa = NAN;
+    if (p->kind == TC_POST_RATE) {
+        rate_of(p, a, b);
+    } else if (p->kind == TC_POST_NORMAL) {
+        normal_gamma g = ng_of(p);
+        *a = g.a, *b = g.b, *mu = g.mu, *kappa = g.kappa;
+    } else {
+        *a = p->prior_weight * p->prior_mean + p->s1;
+        *b = p->prior_weight * (1 - p->prior_mean) + (p->n - p->s1);
+    }
+}
+
 tc_post_estimate tc_posterior_estimate(const tc_posterior *p)
 {
     tc_post_estimate e = {NAN, NAN, NAN, NAN, p->n};
