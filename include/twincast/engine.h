@@ -93,7 +93,18 @@ typedef enum tc_trace_kind {
     TC_TRACE_UP
 } tc_trace_kind;
 typedef void (*tc_trace_fn)(void *user, double t, tc_trace_kind kind, int station, int job, int product);
-/* Set after tc_sim_initialize, before tc_sim_run; NULL turns it off. */
+/*
+ * Only the engine's traced copy emits (the emulator's; the plain engine has
+ * no hooks, so they cost forecasts nothing): the same lifecycle under
+ * _traced names.  Set the trace after initialize, before run.
+ */
+tc_sim *tc_sim_create_traced(const tc_model *m);
+tc_status tc_sim_initialize_traced(tc_sim *sim, const tc_state *state, const tc_scenario *scenario,
+                                   const tc_run_cfg *cfg, char *err, size_t errlen);
+void tc_sim_set_trace_traced(tc_sim *sim, tc_trace_fn fn, void *user);
+void tc_sim_run_traced(tc_sim *sim, uint32_t replication, tc_result *out);
+void tc_sim_terminate_traced(tc_sim *sim);
+void tc_sim_destroy_traced(tc_sim *sim);
 void tc_sim_set_trace(tc_sim *sim, tc_trace_fn fn, void *user);
 
 /*

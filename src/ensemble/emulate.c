@@ -176,7 +176,7 @@ tc_status tc_emulate_run(const tc_emulate_opts *o, FILE *out, long *events, char
         cfg.bin_width = horizon;
         cfg.seed = o->seed >= 0 ? (uint32_t)o->seed : m->seed;
         cfg.timetable = tt;
-        sim = tc_sim_create(m);
+        sim = tc_sim_create_traced(m);
         res = tc_result_create(m->plant.n_stations, m->plant.n_sources, 1);
         if (!sim || !res) {
             snprintf(err, errlen, "out of memory");
@@ -184,12 +184,12 @@ tc_status tc_emulate_run(const tc_emulate_opts *o, FILE *out, long *events, char
         }
     }
     if (st == TC_OK)
-        st = tc_sim_initialize(sim, NULL, drift.n_changes ? &drift : NULL, &cfg, err, errlen);
+        st = tc_sim_initialize_traced(sim, NULL, drift.n_changes ? &drift : NULL, &cfg, err, errlen);
     if (st == TC_OK) {
         w = (writer){.m = m, .out = out, .start = start, .unit = tc_time_unit_seconds(m->unit)};
-        tc_sim_set_trace(sim, on_event, &w);
-        tc_sim_run(sim, 0, res);
-        tc_sim_terminate(sim);
+        tc_sim_set_trace_traced(sim, on_event, &w);
+        tc_sim_run_traced(sim, 0, res);
+        tc_sim_terminate_traced(sim);
         *events = w.events;
         if (w.failed || fflush(out) != 0 || ferror(out)) {
             snprintf(err, errlen, w.failed ? "out of memory" : "cannot write the events");
@@ -199,7 +199,7 @@ tc_status tc_emulate_run(const tc_emulate_opts *o, FILE *out, long *events, char
     free(w.id);
     free(drift.changes);
     tc_result_destroy(res);
-    tc_sim_destroy(sim);
+    tc_sim_destroy_traced(sim);
     tc_timetable_destroy(tt);
     tc_model_destroy(m);
     return st;

@@ -199,13 +199,17 @@ struct tc_sim {
     void *trace_user;
 };
 
-/* Telemetry, where the emulator asked for it: a branch the hot path predicts. */
+/* Telemetry: only in the emulator's copy of the engine (engine_traced.c); nothing in the plain one. */
 TC_SIM_INTERNAL void tc_sim_trace_emit(tc_sim *sim, tc_trace_kind kind, int s, int id);
+#ifdef TC_SIM_TRACED
 #define SIM_TRACE(sim, kind, s, id)                                                                          \
     do {                                                                                                     \
-        if (__builtin_expect((sim)->trace != NULL, 0))                                                       \
+        if ((sim)->trace)                                                                                    \
             tc_sim_trace_emit((sim), (kind), (s), (id));                                                     \
     } while (0)
+#else
+#define SIM_TRACE(sim, kind, s, id) ((void)0)
+#endif
 
 /*
  * TC_SIM_CHECK stays on in every build: its few checks guard results that
