@@ -103,6 +103,16 @@ print('     interarrival %.3f [%.3f, %.3f] from %d; B %.3f [%.3f, %.3f]; C %.3f 
     ia['estimate'], *ia['ci'], ia['n'], b['estimate'], *b['ci'], cc['estimate'], *cc['ci']))
 ok = ia['ci'][0] < 0.87 < ia['ci'][1] < 1 and b['ci'][0] < 1.8 < b['ci'][1] and cc['ci'][0] < 1.2 < cc['ci'][1]
 sys.exit(not ok)"
+check "report --calibration"     run 0 "$TC" report "$WORK/cal.h5" --calibration
+check "report: the interarrival line" grep -Eq '^orders.interarrival.mean +1 +0\.8[0-9]* +\[ *0\.8[0-9]*, +0\.[89][0-9]*\] +[0-9]{4} ' "$WORK/out"
+check "the calibration table through h5py" $PY -c "
+import h5py, json, sys
+f = h5py.File('$WORK/cal.h5', 'r')
+t = f['forecasts/latest/calibration'][()]
+m = {r['path'].decode(): r for r in t}
+msg = {c['path']: c for c in json.loads(open('$WORK/cal.jsonl').readlines()[-1])['calibration']}
+sys.exit(not (set(m) == set(msg) and all(abs(m[p]['estimate'] - msg[p]['estimate']) < 1e-6 and m[p]['n_obs'] == msg[p]['n'] for p in m)))"
+check "no calibration: a clear error" run 2 "$TC" report "$WORK/a.h5" --calibration
 check "the epoch forecasts with it" $PY -c "
 import h5py, json, sys
 s = json.loads(h5py.File('$WORK/cal.h5', 'r')['forecasts/latest/state_json'][()].decode())
@@ -127,5 +137,7 @@ check "uncertainty: forecast --state of the epoch" run 0 "$TC" forecast "$WORK/c
     -n 40 -q -o "$WORK/u3.h5"
 check "uncertainty: the epoch reproduced" h5diff -q "$WORK/u1.h5" "$WORK/u3.h5" /forecasts/latest/baseline \
     /forecasts/000001/baseline
+check "uncertainty: its calibration table too" h5diff -q "$WORK/u1.h5" "$WORK/u3.h5" /forecasts/latest/calibration \
+    /forecasts/000001/calibration
 
 finish replay_test

@@ -74,6 +74,8 @@ static int write_forecast(tc_model *m, int flags, int commit, long R)
                           NULL,
                           NULL,
                           0,
+                          NULL,
+                          0,
                           NULL};
     assert_int_equal(tc_store_end_epoch(st, &info, err, sizeof err), TC_OK);
     rc = tc_store_close(st, commit, err, sizeof err);

@@ -54,6 +54,15 @@ typedef struct tc_param_draw {
     double a, b, mu, kappa;
 } tc_param_draw;
 
+/* One calibrated parameter as the twin recorded it (the snapshot's `calibration` entries). */
+typedef struct tc_state_calibration {
+    char path[128];
+    double prior, estimate, lo, hi; /* NaN where the record has null */
+    long n;
+    double n_eff;
+    char last_reset[40]; /* ISO, or "" */
+} tc_state_calibration;
+
 typedef struct tc_state {
     char as_of[64]; /* ISO-8601 text as given, or "" */
     int n_stations;
@@ -62,6 +71,8 @@ typedef struct tc_state {
     tc_param_override *overrides;
     int n_draws; /* input uncertainty: each replication draws these (after the overrides) */
     tc_param_draw *draws;
+    int n_calibration; /* the twin's calibration record, for the epoch's table */
+    tc_state_calibration *calibration;
 } tc_state;
 
 /* An empty plant: every station up, idle, nothing waiting. */

@@ -32,6 +32,7 @@
 
 #include "twincast/model.h"
 #include "twincast/sample.h"
+#include "twincast/state.h"
 #include "twincast/summary.h"
 
 typedef struct tc_store tc_store;
@@ -54,6 +55,9 @@ typedef struct tc_epoch_info {
     const char *counters_json; /* events applied and rejected by reason, up to this epoch */
     long events;               /* events applied up to this epoch */
     const char *trigger;       /* what set it off: the significant events, or "interval" */
+    /* the twin's calibration (from state_json): written as the epoch's `calibration` table */
+    int n_calibration;
+    const tc_state_calibration *calibration;
 } tc_epoch_info;
 
 typedef struct tc_scenario_data {
@@ -129,6 +133,9 @@ typedef struct tc_scenario_read {
     char (*station)[64];            /* [S] */
 } tc_scenario_read;
 
+/* An epoch's calibration table (epoch <= 0: the latest); *out allocated (free() it). */
+tc_status tc_store_read_calibration(const char *path, int epoch, tc_state_calibration **out, int *n,
+                                    char *err, size_t errlen);
 tc_status tc_store_read_scenario(const char *path, int epoch, const char *scenario, tc_scenario_read *out,
                                  char *err, size_t errlen);
 void tc_scenario_read_clear(tc_scenario_read *r);

@@ -49,6 +49,7 @@ tc_status tc_forecast_write_epoch(tc_store *store, const tc_epoch_data *d, const
     if (!store)
         return TC_OK;
     const tc_model *m = d->m;
+    tc_state *state = NULL; /* the twin's calibration record, if the state carries one */
     int S = m->plant.n_stations, T = d->n_scenarios ? d->sample[0]->T : 0, st;
     double *time = malloc(sizeof(double) * (size_t)(T + 1));
     const char **names = malloc(sizeof *names * (size_t)S);
@@ -74,6 +75,11 @@ tc_status tc_forecast_write_epoch(tc_store *store, const tc_epoch_data *d, const
     time_units(m, info->as_of, units, sizeof units);
     if (scheduled)
         tc_timetable_servers_per_bin(d->timetable, m, d->bin_width, T, scheduled);
+    char why[256];
+    if (info->state_json && strstr(info->state_json, "\"calibration\"") &&
+        tc_state_parse_json(m, info->state_json, strlen(info->state_json), "state_json", &state, why,
+                            sizeof why) != TC_OK)
+        state = NULL;
     st = tc_store_begin_epoch(store, epoch, err, errlen);
     for (int k = 0; st == TC_OK && k < d->n_scenarios; k++) {
         tc_scenario_data sd = {d->scenario[k],          names,    time,       d->sample[k],
@@ -82,6 +88,10 @@ tc_status tc_forecast_write_epoch(tc_store *store, const tc_epoch_data *d, const
         st = tc_store_write_scenario(store, &sd, err, errlen);
     }
     tc_epoch_info done = *info;
+    if (state) {
+        done.n_calibration = state->n_calibration;
+        done.calibration = state->calibration;
+    }
     if (!isnan(d->started))
         done.wall_seconds = MPI_Wtime() - d->started;
     if (st == TC_OK)
@@ -92,5 +102,6 @@ done:
     free(thresholds);
     free(products);
     free(scheduled);
+    tc_state_destroy(state);
     return st;
 }

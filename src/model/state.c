@@ -38,6 +38,7 @@ void tc_state_destroy(tc_state *s)
     free(s->stations);
     free(s->overrides);
     free(s->draws);
+    free(s->calibration);
     free(s);
 }
 

@@ -322,6 +322,45 @@ static int posterior_path(tc_doc *d, const tc_model *m, tc_node *item, const cha
     return 0;
 }
 
+/* A record member: a number, or null (NaN); absent: NaN. */
+static int record_number(tc_doc *d, tc_node *item, const char *key, double *out)
+{
+    tc_node *n = tc_doc_find(item, key, NULL);
+    *out = NAN;
+    if (!n || (n->kind == TC_NODE_SCALAR && !n->quoted && !strcmp(n->text, "null")))
+        return 0;
+    return tc_doc_real(d, n, key, out);
+}
+
+/* The record, kept for the epoch's calibration table. */
+static int record_calibration(tc_doc *d, tc_node *item, tc_state *s)
+{
+    tc_state_calibration r = {0};
+    tc_node *n = tc_doc_find(item, "path", NULL), *ci = tc_doc_find(item, "ci", NULL);
+    const char *text = n ? tc_doc_scalar(d, n, "path") : NULL;
+    double count;
+    if (!text)
+        return n ? -1 : tc_doc_fail(d, item, "calibration: an entry needs its 'path'");
+    snprintf(r.path, sizeof r.path, "%s", text);
+    if (record_number(d, item, "prior", &r.prior) || record_number(d, item, "estimate", &r.estimate) ||
+        record_number(d, item, "n", &count) || record_number(d, item, "n_eff", &r.n_eff))
+        return -1;
+    r.n = isfinite(count) ? (long)count : 0;
+    r.lo = r.hi = NAN;
+    if (tc_doc_is(ci, TC_NODE_SEQUENCE) && ci->count == 2 &&
+        (tc_doc_real(d, tc_node_item(ci, 0), "ci", &r.lo) ||
+         tc_doc_real(d, tc_node_item(ci, 1), "ci", &r.hi)))
+        return -1;
+    if ((n = tc_doc_find(item, "last_reset", NULL)) && n->kind == TC_NODE_SCALAR && n->quoted)
+        snprintf(r.last_reset, sizeof r.last_reset, "%s", n->text);
+    tc_state_calibration *grown = realloc(s->calibration, sizeof *grown * (size_t)(s->n_calibration + 1));
+    if (!grown)
+        return tc_doc_fail(d, item, "out of memory");
+    s->calibration = grown;
+    s->calibration[s->n_calibration++] = r;
+    return 0;
+}
+
 /*
  * The twin's calibration: a record, except a `posterior` member (written when
  * the model asks for input uncertainty), from which replications draw.
@@ -332,6 +371,8 @@ static int parse_calibration(tc_doc *d, const tc_model *m, tc_node *list, tc_sta
         return tc_doc_fail(d, list, "calibration must be a list (the twin's estimates)");
     for (int i = 0; i < list->count; i++) {
         tc_node *item = tc_node_item(list, i), *post;
+        if (tc_doc_is(item, TC_NODE_MAPPING) && record_calibration(d, item, s))
+            return -1;
         if (!tc_doc_is(item, TC_NODE_MAPPING) || !(post = tc_doc_find(item, "posterior", NULL)))
             continue;
         if (tc_doc_expect_mapping(d, post, item, "calibration posterior"))

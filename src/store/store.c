@@ -270,6 +270,8 @@ tc_status tc_store_end_epoch(tc_store *s, const tc_epoch_info *info, char *err, 
     unsigned int seed = info->seed;
     CHECK(tc_h5_text_dataset(g, "state_json", info->state_json ? info->state_json : "{}"),
           "write state_json");
+    if (info->n_calibration > 0)
+        CHECK(tc_h5_write_calibration(g, info->calibration, info->n_calibration), "write calibration");
     CHECK(tc_h5_str_attr(g, "as_of", info->as_of ? info->as_of : ""), "write epoch attributes");
     if (info->timezone)
         CHECK(tc_h5_str_attr(g, "timezone", info->timezone), "write epoch attributes");

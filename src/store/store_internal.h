@@ -5,6 +5,8 @@
 
 #include <hdf5.h>
 
+#include "twincast/state.h"
+
 herr_t tc_h5_str_attr(hid_t obj, const char *name, const char *value);
 herr_t tc_h5_scalar_attr(hid_t obj, const char *name, hid_t type, const void *value);
 herr_t tc_h5_text_dataset(hid_t loc, const char *name, const char *text);
@@ -15,6 +17,8 @@ hid_t tc_h5_group(hid_t loc, const char *name);
 hid_t tc_h5_summary_type(int is_baseline);
 hid_t tc_h5_product_summary_type(void);
 hid_t tc_h5_setup_batch_type(void);
+/* The epoch's `calibration` table (store_calibration.c). */
+herr_t tc_h5_write_calibration(hid_t epoch_group, const tc_state_calibration *rows, int n);
 
 #include "twincast/store.h"
 tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d, const char *path, char *err,
