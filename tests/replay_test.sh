@@ -95,6 +95,11 @@ echo 'calibration: {params: [orders.interarrival, B.process, C.process], prior_w
 check "replay the emulated day"  bash -c "'$TC' replay '$WORK/cal.yaml' '$WORK/truth.jsonl' -n 20 -q --interval 2h \
     -o '$WORK/cal.h5' >'$WORK/cal.jsonl' 2>'$WORK/cal.err'"
 check "nothing skipped"          grep -q ' 0 skipped' "$WORK/cal.err"
+# plant.yaml too (products, changeovers, a batch oven, rework and scrap, its calendar and maintenance)
+check "emulate plant.yaml"       bash -c "'$TC' emulate '$IN/plant.yaml' --days 1 -o '$WORK/plant.jsonl' 2>/dev/null"
+check "plant: setups, scraps, downs" bash -c "grep -q '\"setup\"' '$WORK/plant.jsonl' && grep -q '\"scrap\"' '$WORK/plant.jsonl' && grep -q '\"down\"' '$WORK/plant.jsonl'"
+check "plant: replayed, nothing skipped" bash -c "'$TC' replay '$IN/plant.yaml' '$WORK/plant.jsonl' -n 5 -q --interval 8h \
+    2>&1 >/dev/null | grep -q ' 0 skipped'"
 check "calibration finds the truth" $PY -c "
 import json, sys
 c = {r['path']: r for r in json.loads(open('$WORK/cal.jsonl').readlines()[-1])['calibration']}
