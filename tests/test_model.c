@@ -215,7 +215,11 @@ static void test_bad_models(void **s)
     expect_error(PLANT SRC "calibration: {prior_weight: 0}\n", "calibration: prior_weight must be above 0");
     expect_error(PLANT SRC "calibration: {change_detection: maybe}\n",
                  "calibration: change_detection must be on or off");
-    /* calendars */
+    /* calendars (a name that is not a scalar: found by fuzz_model,
+     * regressions/model/crash-calendar-name-not-a-scalar) */
+    expect_error(PLANT SRC START
+                 "calendars:\n  ? [a, b]\n  : [{days: Mon, from: \"06:00\", to: \"07:00\"}]\n",
+                 "bad.yaml:7:5: 'calendar name' must be a single value, not a list or mapping");
     expect_error(PLANT SRC CAL, "bad.yaml:5:1: a model with a calendar needs 'start'");
     expect_error(PLANT SRC START "calendars:\n  day: [{days: Mon-Fry, from: \"06:00\", to: \"22:00\"}]\n",
                  "bad.yaml:7:16: calendar day: days: 'Mon-Fry' is not a day or a range of days");

@@ -140,17 +140,20 @@ static int parse_calendars(tc_loader *L, tc_node *n, tc_node *at)
         return -1;
     for (int i = 0; i < n->count; i++) {
         tc_node *k = tc_node_key(n, i), *v = tc_node_value(n, i);
+        const char *key = tc_doc_scalar(&L->d, k, "calendar name"); /* a YAML key may be a list or a map */
         char what[128];
-        if (!strcmp(k->text, "holidays"))
+        if (!key)
+            return -1;
+        if (!strcmp(key, "holidays"))
             continue;
-        snprintf(what, sizeof what, "calendar %s", k->text);
+        snprintf(what, sizeof what, "calendar %s", key);
         if (!tc_doc_is(v, TC_NODE_SEQUENCE) || v->count == 0)
             return tc_doc_fail(&L->d, v, "%s must be a list of open periods {days, from, to}", what);
         tc_named_calendar *nc = &c->calendars[c->n_calendars];
-        char *name = tc_model_own_(L, strlen(k->text) + 1);
+        char *name = tc_model_own_(L, strlen(key) + 1);
         if (!name || !(nc->cal.periods = tc_model_own_(L, sizeof(tc_week_period) * (size_t)v->count)))
             return out_of_memory(L, v);
-        nc->name = strcpy(name, k->text);
+        nc->name = strcpy(name, key);
         for (int j = 0; j < v->count; j++) {
             tc_node *item = tc_node_item(v, j);
             if (tc_doc_expect_mapping(&L->d, item, v, what) || tc_doc_check_keys(&L->d, item, what, keys) ||
