@@ -51,19 +51,27 @@ static const tc_dist *dist_of(const tc_model *m, const tc_cal_target *t)
     return NULL;
 }
 
-/* The posterior's prior from a distribution: its rate, its logs' mean and sd, or its mean and sd. */
-static void prior_from(target *g, const tc_dist *d, const tc_calibration_spec *spec, double unit)
+/* A variable's mean and variance as the posterior's prior: the mean time, its logs' mean and sd, or mean and
+ * sd. */
+static void prior_moments(const target *g, double mean, double var, double *m, double *sd)
 {
-    double mean = tc_dist_mean(d), var = tc_dist_variance(d), half = spec->half_life * unit;
-    if (d->type == TC_DIST_EXPONENTIAL) {
-        tc_posterior_init(&g->post, TC_POST_RATE, mean, NAN, spec->prior_weight, half, spec->detect);
+    if (g->dist->type == TC_DIST_EXPONENTIAL) {
+        *m = mean, *sd = NAN;
     } else if (g->logs) {
         double s2 = log(1 + var / (mean * mean));
-        tc_posterior_init(&g->post, TC_POST_NORMAL, log(mean) - s2 / 2, sqrt(s2), spec->prior_weight, half,
-                          spec->detect);
+        *m = log(mean) - s2 / 2, *sd = sqrt(s2);
     } else {
-        tc_posterior_init(&g->post, TC_POST_NORMAL, mean, sqrt(var), spec->prior_weight, half, spec->detect);
+        *m = mean, *sd = sqrt(var);
     }
+}
+
+/* The posterior's prior from the model's distribution. */
+static void prior_from(target *g, const tc_calibration_spec *spec, double unit)
+{
+    double m, sd;
+    prior_moments(g, tc_dist_mean(g->dist), tc_dist_variance(g->dist), &m, &sd);
+    tc_posterior_init(&g->post, g->dist->type == TC_DIST_EXPONENTIAL ? TC_POST_RATE : TC_POST_NORMAL, m, sd,
+                      spec->prior_weight, spec->half_life * unit, spec->detect);
 }
 
 static int param_of(const tc_model *m, const char *base, const char *leaf)
@@ -106,7 +114,7 @@ tc_calibration *tc_calibration_create(const tc_model *m, int *failed)
         g->t = &spec->targets[k];
         g->dist = dist_of(m, g->t);
         g->logs = g->dist->type == TC_DIST_LOGNORMAL;
-        prior_from(g, g->dist, spec, c->unit);
+        prior_from(g, spec, c->unit);
         const char *leaf = g->dist->type == TC_DIST_CONSTANT ? "value" : "mean";
         g->param_mean = g->dist->type == TC_DIST_UNIFORM || g->dist->type == TC_DIST_TRIANGULAR
                             ? -1
@@ -244,14 +252,9 @@ void tc_calibration_reprior(tc_calibration *c, int param, double value)
             mean = value;
         else
             var = value * value;
-        if (g->post.kind == TC_POST_RATE)
-            tc_posterior_reset_prior(&g->post, mean, NAN);
-        else if (g->logs) {
-            double s2 = log(1 + var / (mean * mean));
-            tc_posterior_reset_prior(&g->post, log(mean) - s2 / 2, sqrt(s2));
-        } else {
-            tc_posterior_reset_prior(&g->post, mean, sqrt(var));
-        }
+        double m, sd;
+        prior_moments(g, mean, var, &m, &sd);
+        tc_posterior_reset_prior(&g->post, m, sd);
     }
 }
 
