@@ -118,6 +118,10 @@ static void test_bad_snapshots(void **unused)
     expect(m, "{\"stations\": {\"B\": &b {}, \"C\": *b}}", "not JSON: an alias 'b'");
     expect(m, "{\"as_of\": \"a\\u0000b\"}", "state.json:1:11: a value holds a NUL character");
     expect(m, "{} {}", "state.json:1:4: did not find expected <document start>");
+    /* regression (fuzz_state): a count too large for a long was cast regardless */
+    expect(m, "{\"calibration\": [{\"path\": \"C.process.mean\", \"n\": 1e300}]}",
+           "state.json:1:50: calibration: 'n' must be a count of observations");
+    expect(m, "{\"calibration\": [{\"path\": \"C.process.mean\", \"n\": -1}]}", "'n' must be a count");
     /* legal JSON, but libyaml would fold these into the id: refused, never changed */
     expect(m, "{\"stations\": {\"B\": {\"in_service\": [1], \"in_service_jobs\": [\"J\xe2\x80\xa8\"]}}}",
            "state.json:1:62: U+2028 written raw: write it as \\u2028");

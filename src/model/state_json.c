@@ -345,6 +345,10 @@ static int record_calibration(tc_doc *d, tc_node *item, tc_state *s)
     if (record_number(d, item, "prior", &r.prior) || record_number(d, item, "estimate", &r.estimate) ||
         record_number(d, item, "n", &count) || record_number(d, item, "n_eff", &r.n_eff))
         return -1;
+    /* a count from a file: checked before the cast (a huge n overflowed it, found by fuzz_state) */
+    if (isfinite(count) && !(count >= 0 && count <= 1e15 && count == floor(count)))
+        return tc_doc_fail(d, tc_doc_find(item, "n", NULL),
+                           "calibration: 'n' must be a count of observations");
     r.n = isfinite(count) ? (long)count : 0;
     r.lo = r.hi = NAN;
     if (tc_doc_is(ci, TC_NODE_SEQUENCE) && ci->count == 2 &&
