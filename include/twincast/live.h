@@ -37,6 +37,8 @@ typedef struct tc_live_opts {
     double idle;               /* < 0: run until the source ends; else stop after this long
                                   without a message once all is forecast (wall clock) */
     int quiet;                 /* no progress lines on stderr */
+    int no_score;              /* do not score forecasts against outcomes (/skill) */
+    const char *score_leads;   /* "30min,1h": Brier scores also within these leads (the horizon always) */
 } tc_live_opts;
 
 void tc_live_opts_default(tc_live_opts *o);

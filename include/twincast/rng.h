@@ -28,6 +28,7 @@ typedef struct tc_rng {
 #define TC_STREAM_ROUTING(src)  (0x50000000u | (uint32_t)(src)) /* rework and scrap decisions */
 #define TC_STREAM_SETUP(st)     (0x60000000u | (uint32_t)(st))  /* changeover times */
 #define TC_STREAM_PARAMS        0x70000000u /* a replication's parameters drawn from the posterior */
+#define TC_STREAM_SKILL(st)     (0x80000000u | (uint32_t)(st)) /* scoring: an epoch's PIT randomization */
 
 static inline void tc_rng_init(tc_rng *r, uint32_t seed, uint32_t crn_key, uint32_t replication,
                                uint32_t stream)

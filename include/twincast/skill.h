@@ -45,4 +45,43 @@ tc_brier tc_skill_brier(const double *p, const int *o, long n, int bins);
 /* Pearson's chi-square test of PIT values against uniform on `bins` equal bins: the p-value. */
 double tc_skill_pit_uniformity(const double *pit, long n, int bins);
 
+/* ---- one epoch's forecast of one station, scored ---------------------------------- */
+
+#define TC_SKILL_LEADS_MAX 8
+
+/* What happened, as far as the data tell. */
+enum {
+    TC_OUTCOME_DATA_ENDED = -1, /* no onset before the data ended, short of the horizon */
+    TC_OUTCOME_NOT_FORMED = 0,  /* no onset within the horizon */
+    TC_OUTCOME_FORMED = 1       /* an onset within the horizon */
+};
+
+typedef struct tc_skill_row {
+    int epoch, station;
+    char as_of[40];
+    int outcome;             /* TC_OUTCOME_* */
+    double onset;            /* the realized onset after as_of, in the forecast's unit; NaN: none seen */
+    double observed_until;   /* how long after as_of the outcome was watched (the horizon, or less) */
+    double pit, crps;        /* the PIT (randomized where censored or tied) and the censored CRPS */
+    double p_form;           /* the ensemble's probability of an onset within the horizon */
+    double band_lo, band_hi; /* the 90% prediction band (5% and 95% quantiles; +inf: beyond the horizon) */
+    int in_band;             /* the outcome inside the band: 1, 0, or -1 (unknown: the data ended) */
+    long members;            /* the ensemble's size */
+    int n_leads;
+    double lead[TC_SKILL_LEADS_MAX];       /* the forecast's unit; the last is the horizon */
+    double p_within[TC_SKILL_LEADS_MAX];   /* the forecast probability of an onset within each lead */
+    int formed_within[TC_SKILL_LEADS_MAX]; /* 1, 0, or -1 (unknown: the data ended before the lead) */
+    double brier[TC_SKILL_LEADS_MAX];      /* (p - o)^2; NaN when unknown */
+} tc_skill_row;
+
+/*
+ * Scores one forecast (onsets of `n` members, NaN: not within the horizon)
+ * against an outcome: `onset` (NaN: none) watched for `observed_until`
+ * (<= horizon) after the forecast's start.  Leads are in the forecast's
+ * unit; u in [0, 1) randomizes the PIT.  Fills every numeric field of row
+ * except epoch, station and as_of.
+ */
+void tc_skill_score(const double *onsets, int n, double horizon, double onset, double observed_until,
+                    const double *leads, int n_leads, double u, tc_skill_row *row);
+
 #endif

@@ -32,6 +32,7 @@
 
 #include "twincast/model.h"
 #include "twincast/sample.h"
+#include "twincast/skill.h"
 #include "twincast/state.h"
 #include "twincast/summary.h"
 
@@ -144,5 +145,17 @@ char *tc_store_read_model(const char *path);
 
 /* Hex SHA-256 of a text (65 bytes with the NUL). */
 void tc_sha256_hex(const char *text, size_t len, char out[65]);
+
+/*
+ * The /skill table: each forecast scored against what happened (outcome.h),
+ * appended as outcomes become known.  One row per (epoch, station) along
+ * the `score` dimension; Brier scores along `lead` (the last is the
+ * horizon).  Appending rows whose leads differ from the file's is refused.
+ */
+tc_status tc_store_append_skill(tc_store *s, const tc_model *m, const tc_skill_row *rows, int n, char *err,
+                                size_t errlen);
+/* Reads the whole table; stations named as in m (a row of a station m lacks is refused). */
+tc_status tc_store_read_skill(const char *path, const tc_model *m, tc_skill_row **rows, int *n, char *err,
+                              size_t errlen);
 
 #endif

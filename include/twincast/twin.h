@@ -26,10 +26,21 @@ typedef struct tc_twin tc_twin;
 /* Called for each event the switchboard rejects at settling, with its raw message. */
 typedef void (*tc_twin_reject_fn)(void *user, const char *raw, size_t len, tc_reject why, const char *detail);
 
+/*
+ * Called after each event the switchboard applied: the station's waiting
+ * line as it now is (station -1: a `set`), at the event's time.  What
+ * watches the plant's outcomes (outcome.h) listens here.
+ */
+typedef void (*tc_twin_watch_fn)(void *user, int station, int waiting, double ts);
+
 tc_twin *tc_twin_create(const tc_model *m);
 void tc_twin_destroy(tc_twin *t);
 /* keep_raw: hold a copy of each queued message, to hand rejected ones to fn (for a dead-letter topic). */
 void tc_twin_on_reject(tc_twin *t, tc_twin_reject_fn fn, void *user, int keep_raw);
+
+void tc_twin_on_apply(tc_twin *t, tc_twin_watch_fn fn, void *user);
+/* Jobs waiting at station s now. */
+int tc_twin_waiting(const tc_twin *t, int s);
 
 /* Queues a parsed event (raw: its message, kept for the dead-letter copy). */
 tc_status tc_twin_offer(tc_twin *t, const tc_event *ev, const char *raw, size_t len);

@@ -17,6 +17,7 @@ static const char usage[] =
     "usage: twincast replay MODEL.yaml EVENTS.jsonl [-n N] [--horizon DUR] [--seed S]\n"
     "                       [--threads T] [--scenario NAME]... [--debounce DUR]\n"
     "                       [--interval DUR] [--on-shift-change] [-o OUT.h5] [-q]\n"
+    "                       [--score-leads DUR,...] [--no-score]\n"
     "\n"
     "Feeds a recorded event log (one JSON event per line) through the live twin's\n"
     "switchboard and re-forecasts as `serve` would: after a significant event (down, up,\n"
@@ -29,6 +30,10 @@ static const char usage[] =
     "  --interval DUR   re-forecast at least this often while events arrive (default 60s)\n"
     "  --on-shift-change  also re-forecast at each change of the model's calendar (a shift,\n"
     "                   a break, maintenance), as of that time, even if no event arrived\n"
+    "  --score-leads L,...  with -o, each forecast is scored against what then happened\n"
+    "                   (/skill; see `twincast score`): Brier scores of an onset within\n"
+    "                   the horizon and within these leads (e.g. 30min,1h)\n"
+    "  --no-score       do not score the forecasts\n"
     "  (other options as for `twincast forecast`)\n"
     "\n"
     "exit status: 0 ok, 1 run-time failure, 2 bad usage or bad input\n";

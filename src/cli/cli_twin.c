@@ -48,6 +48,8 @@ int tc_cli_twin_opt(tc_live_opts *o, int c, const char *arg, const char **bad)
         return 1;
     }
     case 307: o->on_shift_change = 1; return 1;
+    case 308: o->score_leads = arg; return 1;
+    case 309: o->no_score = 1; return 1;
     default: return 0;
     }
 }

@@ -20,8 +20,9 @@ int tc_cli_twin_opt(tc_live_opts *o, int c, const char *arg, const char **bad);
         {"bin-width", required_argument, 0, 301}, {"seed", required_argument, 0, 302},                       \
         {"threads", required_argument, 0, 303}, {"scenario", required_argument, 0, 304},                     \
         {"debounce", required_argument, 0, 305}, {"interval", required_argument, 0, 306},                    \
+        {"on-shift-change", no_argument, 0, 307}, {"score-leads", required_argument, 0, 308},                \
     {                                                                                                        \
-        "on-shift-change", no_argument, 0, 307                                                               \
+        "no-score", no_argument, 0, 309                                                                      \
     }
 /* What replay and serve print at the end: events applied, skipped by reason. */
 long tc_cli_twin_skipped(const tc_twin_counters *k);

@@ -13,6 +13,7 @@
 
 #include "live_internal.h"
 #include "twincast/clock.h"
+#include "twincast/duration.h"
 #include "twincast/store.h"
 
 #define DRAIN_MAX   100000 /* messages taken before the due epochs get their turn */
@@ -25,6 +26,42 @@ void tc_live_opts_default(tc_live_opts *o)
     o->debounce = 0.2;
     o->interval = 60;
     o->idle = -1;
+}
+
+/*
+ * Rank 0: what watches the forecasts' outcomes, with --score-leads parsed
+ * (durations in the model's unit, each shorter than the horizon).
+ */
+static int watch_outcomes(tc_live *lv, char *err, size_t errlen)
+{
+    double leads[TC_SKILL_LEADS_MAX];
+    int n = 0;
+    const char *p = lv->o.score_leads;
+    while (p && *p) {
+        size_t len = strcspn(p, ",");
+        char one[64], why[128];
+        snprintf(one, sizeof one, "%.*s", (int)(len < sizeof one ? len : sizeof one - 1), p);
+        if (n == TC_SKILL_LEADS_MAX - 1) {
+            snprintf(err, errlen, "--score-leads: at most %d lead times", TC_SKILL_LEADS_MAX - 1);
+            return TC_ERR_INPUT;
+        }
+        if (tc_duration_parse(one, lv->m->unit, &leads[n], why, sizeof why) || !(leads[n] > 0) ||
+            !(leads[n] < lv->job.horizon) || (n > 0 && !(leads[n] > leads[n - 1]))) {
+            snprintf(err, errlen,
+                     "--score-leads: '%s' must be a positive duration, shorter than the horizon and longer "
+                     "than the lead before it",
+                     one);
+            return TC_ERR_INPUT;
+        }
+        n++;
+        p += len + (p[len] == ',');
+    }
+    if (!(lv->outcomes = tc_outcomes_create(lv->m, leads, n, lv->job.seed))) {
+        snprintf(err, errlen, "out of memory");
+        return TC_ERR_RUNTIME;
+    }
+    tc_twin_on_apply(lv->twin, tc_outcomes_observe, lv->outcomes);
+    return TC_OK;
 }
 
 tc_status tc_live_create(const tc_live_opts *o, MPI_Comm comm, tc_live **out, char *err, size_t errlen)
@@ -55,6 +92,8 @@ tc_status tc_live_create(const tc_live_opts *o, MPI_Comm comm, tc_live **out, ch
             if ((st = tc_store_open(o->forecast.output, lv->m, TC_STORE_ATOMIC, &s, err, errlen)) == TC_OK)
                 tc_store_close(s, 0, NULL, 0);
         }
+        if (st == TC_OK && o->forecast.output && !o->no_score)
+            st = watch_outcomes(lv, err, errlen);
     }
     MPI_Bcast(&st, 1, MPI_INT, 0, comm);
     if (st == TC_OK && rank != 0) {
@@ -94,6 +133,7 @@ void tc_live_destroy(tc_live *lv)
 {
     if (!lv)
         return;
+    tc_outcomes_destroy(lv->outcomes);
     tc_twin_destroy(lv->twin);
     tc_model_destroy(lv->m);
     tc_job_clear(&lv->job);
@@ -255,6 +295,25 @@ static int loop(tc_live *lv, tc_live_clock clock, char *err, size_t errlen)
     return st;
 }
 
+static int score_the_rest(tc_live *lv, char *err, size_t errlen)
+{
+    tc_outcomes_finish(lv->outcomes, tc_twin_time(lv->twin));
+    if (tc_outcomes_scored(lv->outcomes) == 0)
+        return TC_OK;
+    tc_store *store = NULL;
+    int st = tc_store_open(lv->o.forecast.output, lv->m, TC_STORE_ATOMIC, &store, err, errlen);
+    if (st == TC_OK)
+        st = tc_live_write_skill(lv, store, err, errlen);
+    if (store) {
+        char cerr[512];
+        if (tc_store_close(store, st == TC_OK, cerr, sizeof cerr) != TC_OK && st == TC_OK) {
+            snprintf(err, errlen, "%s", cerr);
+            st = TC_ERR_RUNTIME;
+        }
+    }
+    return st;
+}
+
 tc_status tc_live_run(tc_live *lv, tc_live_source *src, tc_live_clock clock, char *err, size_t errlen)
 {
     if (lv->rank != 0)
@@ -267,5 +326,7 @@ tc_status tc_live_run(tc_live *lv, tc_live_source *src, tc_live_clock clock, cha
     tc_twin_on_reject(lv->twin, reject_at_settle, lv, src->dead_letter != NULL);
     int st = loop(lv, clock, err, errlen);
     tc_live_stop_workers(lv);
+    if (st == TC_OK && lv->outcomes) /* the data end here: what is still watched is censored */
+        st = score_the_rest(lv, err, errlen);
     return st;
 }

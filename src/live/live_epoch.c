@@ -106,6 +106,29 @@ static char *counters_json(const tc_twin_counters *c, long transport_errors)
     return b;
 }
 
+int tc_live_write_skill(tc_live *lv, tc_store *store, char *err, size_t errlen)
+{
+    tc_skill_row *rows = NULL;
+    int n = tc_outcomes_take(lv->outcomes, &rows);
+    int st = tc_store_append_skill(store, lv->m, rows, n, err, errlen);
+    free(rows);
+    return st;
+}
+
+/* Rank 0: the epoch's baseline forecast, watched from its start for what happens. */
+static int watch(tc_live *lv, int epoch, const char *as_of, double start, const tc_sample *base)
+{
+    int S = lv->m->plant.n_stations, *waiting = malloc(sizeof *waiting * (size_t)S), rc = -1;
+    if (waiting) {
+        for (int s = 0; s < S; s++)
+            waiting[s] = tc_twin_waiting(lv->twin, s);
+        rc = tc_outcomes_watch(lv->outcomes, epoch, as_of, start, lv->job.horizon, base->m[TC_M_ONSET],
+                               base->R, waiting);
+    }
+    free(waiting);
+    return rc;
+}
+
 /* Rank 0: the epoch into the file (a superseded one as a record without data), and its message. */
 static int write_epoch(tc_live *lv, int abandoned, tc_sample **samples, double started, const char *as_of,
                        const char *offsets, char **message, char *err, size_t errlen)
@@ -136,7 +159,7 @@ static int write_epoch(tc_live *lv, int abandoned, tc_sample **samples, double s
     if (st == TC_OK && lv->o.forecast.output)
         st = tc_store_open(lv->o.forecast.output, lv->m, TC_STORE_ATOMIC, &store, err, errlen);
     tc_timetable *tt = NULL; /* the calendar as the replications saw it, for scheduled_servers */
-    double start;
+    double start = NAN;
     if (st == TC_OK && tc_iso_parse(as_of, &start) == 0)
         st = tc_timetable_build(lv->m, start, lv->job.horizon, &tt, err, errlen);
     if (st == TC_OK) {
@@ -159,6 +182,8 @@ static int write_epoch(tc_live *lv, int abandoned, tc_sample **samples, double s
                               .trigger = trigger};
         st = tc_forecast_write_epoch(store, &d, &info, &epoch, err, errlen);
     }
+    if (st == TC_OK && store && lv->outcomes)
+        st = tc_live_write_skill(lv, store, err, errlen);
     tc_timetable_destroy(tt);
     if (store) {
         char cerr[512];
@@ -166,6 +191,10 @@ static int write_epoch(tc_live *lv, int abandoned, tc_sample **samples, double s
             st = TC_ERR_RUNTIME;
             snprintf(err, errlen, "%s", cerr);
         }
+    }
+    if (st == TC_OK && !abandoned && lv->outcomes && watch(lv, epoch, as_of, start, samples[0]) != 0) {
+        snprintf(err, errlen, "out of memory");
+        st = TC_ERR_RUNTIME;
     }
     if (st == TC_OK && !abandoned && !(*message = forecast_message(lv, epoch, as_of, offsets, sums[0]))) {
         snprintf(err, errlen, "out of memory");

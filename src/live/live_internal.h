@@ -4,6 +4,8 @@
 #define TWINCAST_LIVE_INTERNAL_H
 
 #include "twincast/live.h"
+#include "twincast/outcome.h"
+#include "twincast/store.h"
 
 struct tc_live {
     int rank, size;
@@ -17,9 +19,13 @@ struct tc_live {
     long applied_at_epoch;             /* twin counters when the last epoch was taken */
     double debounce_due, interval_due; /* NAN: none */
     double last_log[TC_REJ_COUNT];     /* when each reason was last logged */
-    double shift_due; /* --on-shift-change: the calendar's next change (epoch s); NAN: none */
-    double fire_at;   /* an epoch fired for a change: as of then (NAN: the twin's time) */
+    double shift_due;      /* --on-shift-change: the calendar's next change (epoch s); NAN: none */
+    double fire_at;        /* an epoch fired for a change: as of then (NAN: the twin's time) */
+    tc_outcomes *outcomes; /* rank 0, with an output file: forecasts watched for their outcome */
 };
+
+/* Rank 0: the scores known so far into the open file (live_epoch.c). */
+int tc_live_write_skill(tc_live *lv, tc_store *store, char *err, size_t errlen);
 
 /* Rank 0: the calendar's first change after `after` (seconds since the epoch), within 8 days; NAN: none. */
 double tc_live_next_shift(const tc_live *lv, double after);

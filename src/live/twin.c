@@ -105,6 +105,17 @@ void tc_twin_on_reject(tc_twin *t, tc_twin_reject_fn fn, void *user, int keep_ra
     t->keep_raw = keep_raw;
 }
 
+void tc_twin_on_apply(tc_twin *t, tc_twin_watch_fn fn, void *user)
+{
+    t->on_apply = fn;
+    t->apply_user = user;
+}
+
+int tc_twin_waiting(const tc_twin *t, int s)
+{
+    return t->st[s].waiting;
+}
+
 double tc_twin_time(const tc_twin *t)
 {
     return t->time;
@@ -283,6 +294,8 @@ tc_reject tc_twin_apply(tc_twin *t, const tc_event *ev, char *why, size_t whylen
         t->time = ev->ts;
     t->c.applied++;
     t->c.by_type[ev->type]++;
+    if (t->on_apply)
+        t->on_apply(t->apply_user, st ? ev->station : -1, st ? st->waiting : 0, ev->ts);
     return TC_REJ_NONE;
 }
 

@@ -70,6 +70,8 @@ struct tc_twin {
     int keep_raw;
     char triggers[512]; /* significant events since the last snapshot, for the record */
     id_set ids;
+    tc_twin_watch_fn on_apply; /* or NULL */
+    void *apply_user;
     tc_calibration *cal; /* what the telemetry says about the parameters; NULL: no calibration block */
 };
 

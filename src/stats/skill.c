@@ -124,3 +124,59 @@ double tc_skill_pit_uniformity(const double *pit, long n, int bins)
     free(count);
     return gsl_cdf_chisq_Q(chi2, bins - 1);
 }
+
+/* The k-th smallest (1-based) member, members not formed within H lying beyond (+inf). */
+static double band_edge(const double *sorted, int n, double p)
+{
+    int k = (int)ceil(p * n) - 1;
+    return sorted[k < 0 ? 0 : k >= n ? n - 1 : k];
+}
+
+/* Whether the outcome lies in [lo, hi]: 1, 0, or -1 when the data ended before it could be told. */
+static int inside(double lo, double hi, int outcome, double y, double until)
+{
+    if (outcome == TC_OUTCOME_FORMED)
+        return lo <= y && y <= hi;
+    if (outcome == TC_OUTCOME_NOT_FORMED)
+        return isinf(hi);
+    if (hi <= until) /* the onset, whenever it comes, is after the band */
+        return 0;
+    return isinf(hi) && lo <= until ? 1 : -1;
+}
+
+void tc_skill_score(const double *onsets, int n, double horizon, double onset, double observed_until,
+                    const double *leads, int n_leads, double u, tc_skill_row *row)
+{
+    int formed_now = !isnan(onset) && onset <= observed_until && onset <= horizon;
+    double until = observed_until < horizon ? observed_until : horizon;
+    row->outcome = formed_now         ? TC_OUTCOME_FORMED
+                   : until >= horizon ? TC_OUTCOME_NOT_FORMED
+                                      : TC_OUTCOME_DATA_ENDED;
+    row->onset = formed_now ? onset : NAN;
+    row->observed_until = until;
+    row->members = n;
+    row->p_form = tc_skill_prob_within(onsets, n, horizon);
+    /* censored at the end of what was watched: the scores use only [0, until] */
+    row->pit = tc_skill_pit(onsets, n, row->onset, !formed_now, formed_now ? horizon : until, u);
+    row->crps = tc_skill_crps(onsets, n, row->onset, !formed_now, formed_now ? horizon : until);
+    double *x = n > 0 ? malloc(sizeof *x * (size_t)n) : NULL;
+    row->band_lo = row->band_hi = NAN;
+    row->in_band = -1;
+    if (x) {
+        for (int i = 0; i < n; i++)
+            x[i] = formed(onsets[i], horizon) ? onsets[i] : INFINITY;
+        qsort(x, (size_t)n, sizeof *x, cmp_double);
+        row->band_lo = band_edge(x, n, 0.05);
+        row->band_hi = band_edge(x, n, 0.95);
+        row->in_band = inside(row->band_lo, row->band_hi, row->outcome, row->onset, until);
+        free(x);
+    }
+    row->n_leads = n_leads < TC_SKILL_LEADS_MAX ? n_leads : TC_SKILL_LEADS_MAX;
+    for (int k = 0; k < row->n_leads; k++) {
+        double lead = row->lead[k] = leads[k] < horizon ? leads[k] : horizon;
+        row->p_within[k] = tc_skill_prob_within(onsets, n, lead);
+        row->formed_within[k] = formed_now && onset <= lead ? 1 : until >= lead ? 0 : -1;
+        double o = row->formed_within[k];
+        row->brier[k] = o >= 0 ? (row->p_within[k] - o) * (row->p_within[k] - o) : NAN;
+    }
+}

@@ -214,6 +214,16 @@ static void remove_stale(const char *path, const char *host)
     free(dir);
 }
 
+hid_t tc_store_file_(const tc_store *s)
+{
+    return s->file;
+}
+
+const char *tc_store_path_(const tc_store *s)
+{
+    return s->path;
+}
+
 tc_status tc_store_open(const char *path, const tc_model *m, int flags, tc_store **out, char *err,
                         size_t errlen)
 {

@@ -21,6 +21,9 @@ hid_t tc_h5_setup_batch_type(void);
 herr_t tc_h5_write_calibration(hid_t epoch_group, const tc_state_calibration *rows, int n);
 
 #include "twincast/store.h"
+/* The open file (store.c), for the tables written outside an epoch. */
+hid_t tc_store_file_(const tc_store *s);
+const char *tc_store_path_(const tc_store *s);
 tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d, const char *path, char *err,
                                    size_t errlen);
 
