@@ -44,6 +44,12 @@ typedef struct tc_station_score {
     int pit_bins;
     long pit_hist[TC_SCORE_PIT_BINS_MAX];
     double pit_mean, pit_p; /* the spaced PITs' mean and the chi-square uniformity p-value */
+    double bias_mean, bias_z,
+        bias_p;         /* every scored PIT's mean, its bias test (tc_skill_pit_bias, span = spacing) */
+    double band_width;  /* mean width of the 90% band (of forecasts with one) */
+    double spread;      /* mean ensemble spread (sd of onsets clipped at the horizon) */
+    double pit_cover90; /* share of PITs in [0.05, 0.95]: the central 90% predictive interval's
+                           coverage of what happened (0.9 when calibrated) */
 } tc_station_score;
 
 typedef struct tc_score_result {

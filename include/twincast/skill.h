@@ -45,6 +45,17 @@ tc_brier tc_skill_brier(const double *p, const int *o, long n, int bins);
 /* Pearson's chi-square test of PIT values against uniform on `bins` equal bins: the p-value. */
 double tc_skill_pit_uniformity(const double *pit, long n, int bins);
 
+/*
+ * The PIT's bias: whether the mean of n PIT values is 0.5, as it is for
+ * calibrated forecasts.  Forecasts issued less than `span` apart (times t,
+ * ascending, any unit) overlap and are correlated: the mean's variance is
+ * estimated with Bartlett weights 1 - |dt| / span (Newey-West), so every
+ * forecast is used, not only a spaced subset.  Returns the two-sided
+ * p-value; *z (if not NULL) the standardized bias, negative when outcomes
+ * come earlier than forecast.
+ */
+double tc_skill_pit_bias(const double *pit, const double *t, long n, double span, double *z);
+
 /* ---- one epoch's forecast of one station, scored ---------------------------------- */
 
 #define TC_SKILL_LEADS_MAX 8
@@ -64,8 +75,10 @@ typedef struct tc_skill_row {
     double observed_until;   /* how long after as_of the outcome was watched (the horizon, or less) */
     double pit, crps;        /* the PIT (randomized where censored or tied) and the censored CRPS */
     double p_form;           /* the ensemble's probability of an onset within the horizon */
-    double band_lo, band_hi; /* the 90% prediction band (5% and 95% quantiles; +inf: beyond the horizon) */
-    int in_band;             /* the outcome inside the band: 1, 0, or -1 (unknown: the data ended) */
+    double band_lo, band_hi; /* the 90% prediction band as published: 5% and 95% quantiles of the
+                                members that formed (NaN: none did) */
+    int in_band;             /* a realized onset inside the band: 1, 0; -1: no onset to cover */
+    double spread;           /* the ensemble's sd of onsets clipped at the horizon (not formed: at it) */
     long members;            /* the ensemble's size */
     int n_leads;
     double lead[TC_SKILL_LEADS_MAX];       /* the forecast's unit; the last is the horizon */

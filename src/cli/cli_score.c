@@ -79,6 +79,18 @@ static void print_json(FILE *f, const tc_score_result *r)
         print_num(f, o->pit_mean);
         fputs(", \"pit_p\": ", f);
         print_num(f, o->pit_p);
+        fputs(", \"pit_bias_mean\": ", f);
+        print_num(f, o->bias_mean);
+        fputs(", \"pit_bias_z\": ", f);
+        print_num(f, o->bias_z);
+        fputs(", \"pit_bias_p\": ", f);
+        print_num(f, o->bias_p);
+        fputs(", \"band_width\": ", f);
+        print_num(f, o->band_width);
+        fputs(", \"spread\": ", f);
+        print_num(f, o->spread);
+        fputs(", \"pit_cover90\": ", f);
+        print_num(f, o->pit_cover90);
         fputs(", \"pit_histogram\": [", f);
         for (int b = 0; b < o->pit_bins; b++)
             fprintf(f, "%s%ld", b ? ", " : "", o->pit_hist[b]);
@@ -119,13 +131,17 @@ static void print_table(FILE *f, const tc_score_result *r)
                     b->uncertainty, b->n);
         }
         if (o->band_n)
-            fprintf(f, "  90%% band      covered %ld of %ld realized onsets (%.3f)\n", o->band_in, o->band_n,
-                    (double)o->band_in / (double)o->band_n);
+            fprintf(f, "  90%% band      covered %ld of %ld realized onsets (%.3f); mean width %.4g\n",
+                    o->band_in, o->band_n, (double)o->band_in / (double)o->band_n, o->band_width);
         fprintf(f, "  PIT           %ld spaced forecasts, mean %.3f, uniformity p = %.3g   [", o->spaced,
                 o->pit_mean, o->pit_p);
         for (int b = 0; b < o->pit_bins; b++)
             fprintf(f, "%s%ld", b ? " " : "", o->pit_hist[b]);
         fputs("]\n", f);
+        fprintf(f, "  90%% central  covered %.3f of what happened (PIT in [0.05, 0.95]); mean spread %.4g\n",
+                o->pit_cover90, o->spread);
+        fprintf(f, "  PIT bias      mean %.3f over all %ld (overlap-corrected): z = %.2f, p = %.3g\n",
+                o->bias_mean, o->scored, o->bias_z, o->bias_p);
     }
 }
 

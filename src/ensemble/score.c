@@ -129,9 +129,13 @@ static int station_scores(const tc_score_opts *o, const tc_model *m, reference *
     double *p_ref = o->reference ? calloc((size_t)(n + 1) * TC_SKILL_LEADS_MAX, sizeof *p_ref) : NULL;
     double *x = o->reference ? malloc(sizeof *x * (size_t)(rows[n ? idx[0] : 0].members + 1)) : NULL;
     double *pit = malloc(sizeof *pit * (size_t)(n + 1)), last = -INFINITY, sum_crps = 0, sum_ref = 0;
-    if ((o->reference && (!p_ref || !x)) || !pit) {
+    double *all_pit = malloc(sizeof *all_pit * (size_t)(n + 1)), *t = malloc(sizeof *t * (size_t)(n + 1));
+    double width = 0, bias_sum = 0;
+    long n_width = 0, cover = 0;
+    double spread = 0;
+    if ((o->reference && (!p_ref || !x)) || !pit || !all_pit || !t) {
         snprintf(err, errlen, "out of memory");
-        free(p_ref), free(x), free(pit);
+        free(p_ref), free(x), free(pit), free(all_pit), free(t);
         return TC_ERR_RUNTIME;
     }
     for (long i = 0; i < n; i++) {
@@ -142,17 +146,25 @@ static int station_scores(const tc_score_opts *o, const tc_model *m, reference *
             out->band_n++;
             out->band_in += r->in_band;
         }
-        double at = seconds_of(r->as_of);
+        double at = seconds_of(r->as_of), horizon = r->lead[r->n_leads - 1];
+        all_pit[i] = r->pit;
+        spread += r->spread;
+        cover += r->pit >= 0.05 && r->pit <= 0.95;
+        bias_sum += r->pit;
+        t[i] = at / unit;
+        if (r->band_hi >= r->band_lo) { /* a band: some members formed */
+            width += r->band_hi - r->band_lo;
+            n_width++;
+        }
         if (!(at < last + spacing * unit)) { /* far enough from the last one taken */
             pit[out->spaced++] = r->pit;
             last = at;
         }
         if (!o->reference)
             continue;
-        double horizon = r->lead[r->n_leads - 1];
         const double *all = reference_onsets(ref, at, r->members, horizon, err, errlen);
         if (!all) {
-            free(p_ref), free(x), free(pit);
+            free(p_ref), free(x), free(pit), free(all_pit), free(t);
             return TC_ERR_RUNTIME;
         }
         for (long k = 0; k < r->members; k++)
@@ -178,7 +190,12 @@ static int station_scores(const tc_score_opts *o, const tc_model *m, reference *
     }
     out->pit_mean = out->spaced ? s / (double)out->spaced : NAN;
     out->pit_p = out->spaced ? tc_skill_pit_uniformity(pit, out->spaced, out->pit_bins) : NAN;
-    free(p_ref), free(x), free(pit);
+    out->bias_mean = n ? bias_sum / (double)n : NAN;
+    out->bias_p = tc_skill_pit_bias(all_pit, t, n, spacing, &out->bias_z);
+    out->band_width = n_width ? width / (double)n_width : NAN;
+    out->spread = n ? spread / (double)n : NAN;
+    out->pit_cover90 = n ? (double)cover / (double)n : NAN;
+    free(p_ref), free(x), free(pit), free(all_pit), free(t);
     return TC_OK;
 }
 

@@ -11,6 +11,7 @@
 #include <gsl/gsl_cdf.h>
 
 #include "twincast/skill.h"
+#include "twincast/stats.h"
 
 static int formed(double x, double horizon)
 {
@@ -125,23 +126,29 @@ double tc_skill_pit_uniformity(const double *pit, long n, int bins)
     return gsl_cdf_chisq_Q(chi2, bins - 1);
 }
 
-/* The k-th smallest (1-based) member, members not formed within H lying beyond (+inf). */
-static double band_edge(const double *sorted, int n, double p)
+double tc_skill_pit_bias(const double *pit, const double *t, long n, double span, double *z)
 {
-    int k = (int)ceil(p * n) - 1;
-    return sorted[k < 0 ? 0 : k >= n ? n - 1 : k];
-}
-
-/* Whether the outcome lies in [lo, hi]: 1, 0, or -1 when the data ended before it could be told. */
-static int inside(double lo, double hi, int outcome, double y, double until)
-{
-    if (outcome == TC_OUTCOME_FORMED)
-        return lo <= y && y <= hi;
-    if (outcome == TC_OUTCOME_NOT_FORMED)
-        return isinf(hi);
-    if (hi <= until) /* the onset, whenever it comes, is after the band */
-        return 0;
-    return isinf(hi) && lo <= until ? 1 : -1;
+    double mean = 0, var = 0;
+    if (z)
+        *z = NAN;
+    if (n < 2)
+        return NAN;
+    for (long i = 0; i < n; i++)
+        mean += pit[i];
+    mean /= (double)n;
+    for (long i = 0; i < n; i++) {
+        double di = pit[i] - mean;
+        var += di * di;
+        for (long j = i + 1; j < n && t[j] - t[i] < span; j++) /* t ascending: the window ends */
+            var += 2 * (1 - (t[j] - t[i]) / span) * di * (pit[j] - mean);
+    }
+    var /= (double)n * (double)n;
+    if (!(var > 0))
+        return NAN;
+    double zz = (mean - 0.5) / sqrt(var);
+    if (z)
+        *z = zz;
+    return erfc(fabs(zz) / sqrt(2.0));
 }
 
 void tc_skill_score(const double *onsets, int n, double horizon, double onset, double observed_until,
@@ -159,16 +166,27 @@ void tc_skill_score(const double *onsets, int n, double horizon, double onset, d
     /* censored at the end of what was watched: the scores use only [0, until] */
     row->pit = tc_skill_pit(onsets, n, row->onset, !formed_now, formed_now ? horizon : until, u);
     row->crps = tc_skill_crps(onsets, n, row->onset, !formed_now, formed_now ? horizon : until);
+    double sum = 0, sum2 = 0;
+    for (int i = 0; i < n; i++) {
+        double c = formed(onsets[i], horizon) ? onsets[i] : horizon;
+        sum += c;
+        sum2 += c * c;
+    }
+    row->spread = n > 1 ? sqrt(fmax(0, (sum2 - sum * sum / n) / (n - 1))) : NAN;
+    /* the band as published (summary.h): the 5% and 95% quantiles of the members that formed */
     double *x = n > 0 ? malloc(sizeof *x * (size_t)n) : NULL;
+    long m = 0;
     row->band_lo = row->band_hi = NAN;
-    row->in_band = -1;
+    row->in_band = -1; /* the band is of onsets given one forms: for realized onsets only */
     if (x) {
         for (int i = 0; i < n; i++)
-            x[i] = formed(onsets[i], horizon) ? onsets[i] : INFINITY;
-        qsort(x, (size_t)n, sizeof *x, cmp_double);
-        row->band_lo = band_edge(x, n, 0.05);
-        row->band_hi = band_edge(x, n, 0.95);
-        row->in_band = inside(row->band_lo, row->band_hi, row->outcome, row->onset, until);
+            if (formed(onsets[i], horizon))
+                x[m++] = onsets[i];
+        qsort(x, (size_t)m, sizeof *x, cmp_double);
+        row->band_lo = m ? tc_quantile_sorted(x, (size_t)m, 0.05) : NAN;
+        row->band_hi = m ? tc_quantile_sorted(x, (size_t)m, 0.95) : NAN;
+        if (formed_now)
+            row->in_band = m > 0 && row->band_lo <= onset && onset <= row->band_hi;
         free(x);
     }
     row->n_leads = n_leads < TC_SKILL_LEADS_MAX ? n_leads : TC_SKILL_LEADS_MAX;
