@@ -128,7 +128,7 @@ static int station_scores(const tc_score_opts *o, const tc_model *m, reference *
     int S = m->plant.n_stations, bins = n > 0 ? (int)rows[idx[0]].members + 1 : 2;
     double *p_ref = o->reference ? calloc((size_t)(n + 1) * TC_SKILL_LEADS_MAX, sizeof *p_ref) : NULL;
     double *x = o->reference ? malloc(sizeof *x * (size_t)(rows[n ? idx[0] : 0].members + 1)) : NULL;
-    double *pit = malloc(sizeof *pit * (size_t)(n + 1)), last = -INFINITY, sum_crps = 0, sum_ref = 0;
+    double *pit = calloc((size_t)(n + 1), sizeof *pit), last = -INFINITY, sum_crps = 0, sum_ref = 0;
     double *all_pit = malloc(sizeof *all_pit * (size_t)(n + 1)), *t = malloc(sizeof *t * (size_t)(n + 1));
     double width = 0, bias_sum = 0;
     long n_width = 0, cover = 0;
@@ -231,17 +231,17 @@ tc_status tc_score_run(const tc_score_opts *o, tc_score_result *res, char *err, 
     }
     res->horizon = n ? rows[0].lead[rows[0].n_leads - 1] : NAN;
     res->spacing = res->horizon;
-    if (st == TC_OK && o->spacing &&
+    if (st == TC_OK && m && o->spacing &&
         (tc_duration_parse(o->spacing, m->unit, &res->spacing, err, errlen) || !(res->spacing >= 0))) {
         snprintf(err, errlen, "--spacing must be a duration such as 8h, got '%s'", o->spacing);
         st = TC_ERR_INPUT;
     }
     if (st == TC_OK && (!(idx = malloc(sizeof *idx * (size_t)(n + 1))) ||
-                        !(res->station = calloc((size_t)S, sizeof *res->station)))) {
+                        !(res->station = calloc((size_t)S + 1, sizeof *res->station)))) {
         snprintf(err, errlen, "out of memory");
         st = TC_ERR_RUNTIME;
     }
-    if (st == TC_OK)
+    if (st == TC_OK && m)
         snprintf(res->unit, sizeof res->unit, "%s", tc_time_unit_name(m->unit));
     for (int s = 0; st == TC_OK && s < S; s++) {
         if (only >= 0 && s != only)

@@ -244,11 +244,15 @@ tc_status tc_store_append_skill(tc_store *s, const tc_model *m, const tc_skill_r
     char why[256] = "HDF5 failed to append to /skill";
     hid_t str = H5Tcopy(H5T_C_S1), score = H5I_INVALID_HID, lead = H5I_INVALID_HID, g = H5I_INVALID_HID;
     tc_status st = TC_ERR_RUNTIME;
-    for (int i = 1; i < n; i++)
-        if (rows[i].n_leads != rows[0].n_leads || memcmp(rows[i].lead, rows[0].lead, sizeof rows[0].lead)) {
+    for (int i = 1; i < n; i++) {
+        int same = rows[i].n_leads == rows[0].n_leads;
+        for (int k = 0; same && k < rows[0].n_leads; k++)
+            same = rows[i].lead[k] == rows[0].lead[k];
+        if (!same) {
             snprintf(why, sizeof why, "rows to append score different lead times");
             goto done;
         }
+    }
     if (str < 0 || H5Tset_size(str, H5T_VARIABLE) < 0 || H5Tset_cset(str, H5T_CSET_UTF8) < 0 ||
         (g = skill_group(tc_store_file_(s), m, &rows[0], &score, &lead, why, sizeof why)) < 0)
         goto done;
