@@ -26,7 +26,7 @@ print('     $1: %.1f%% ink, %d colours' % (100 * ink, colours))
 sys.exit(not (ink > 0.02 and colours > 50))"
 }
 
-for s in fan_chart onset_ecdf scenario_compare epochs summary_page; do
+for s in fan_chart onset_ecdf scenario_compare epochs summary_page skill; do
     check "$s --help" bash -c "$PY '$A/$s.py' --help | grep -q usage"
 done
 check "fan chart"           $PY "$A/fan_chart.py" "$WORK/f.h5" -o "$WORK/fan.png"
@@ -57,4 +57,10 @@ print('     closed-shift pixels: %d' % wash.sum())
 sys.exit(not wash.sum() > 2000)"
 check "fan chart, elapsed"  $PY "$A/fan_chart.py" "$WORK/cal.h5" --clock elapsed -o "$WORK/cal2.png"
 check "a bad station is a clear error" bash -c "! $PY '$A/fan_chart.py' '$WORK/f.h5' --station Q -o '$WORK/x.png' 2>&1 | grep -q Traceback"
+# forecast skill: three emulated days replayed and scored
+"$TC" emulate "$ROOT/inputs/factory.yaml" --start 2026-12-01T06:00:00Z --days 3 -o "$WORK/e.jsonl" 2>/dev/null
+"$TC" replay "$ROOT/inputs/factory.yaml" "$WORK/e.jsonl" -n 50 -q --interval 2h -o "$WORK/s.h5" >/dev/null 2>&1
+check "forecast skill"      $PY "$A/skill.py" "$WORK/s.h5" --spacing 240 -o "$WORK/skill.png"
+check "skill drawn"         not_blank "$WORK/skill.png"
+check "skill: no table is a clear error" bash -c "$PY '$A/skill.py' '$WORK/f.h5' -o '$WORK/x.png' 2>&1 | grep -q 'no /skill table'"
 finish analysis_test

@@ -9,11 +9,15 @@
 # falls.  An emulated log of the model itself passes the same way; with few
 # observations, drawing parameters from the posterior widens the forecasts
 # and brings their coverage closer to nominal.
-# Usage: skill_test.sh TWINCAST MPIEXEC INPUTS_DIR
+# Part "closed-loop" is the long one (about a minute; ctest skill_closed_loop,
+# label "load": run once, not again under the sanitizers); part "table" checks
+# the /skill table, score's options and errors on short logs (ctest skill).
+# Usage: skill_test.sh TWINCAST MPIEXEC INPUTS_DIR closed-loop|table
 set -u
 TC=$1
 MPIEXEC=$2
 IN=$3
+PART=$4
 WORK=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
 trap 'rm -rf "$WORK"' EXIT
@@ -24,6 +28,7 @@ calibrated() {  # calibrated FILE EXTRA: factory.yaml with a calibration block
     echo "calibration: {params: [orders.interarrival, B.process, C.process], change_detection: off, $2}" >>"$1"
 }
 calibrated "$WORK/cal.yaml" "prior_weight: 20, half_life: 1000h"
+if [ "$PART" = closed-loop ]; then
 calibrated "$WORK/few.yaml" "prior_weight: 2, half_life: 20min"
 calibrated "$WORK/fewu.yaml" "prior_weight: 2, half_life: 20min, uncertainty: true"
 
@@ -89,9 +94,13 @@ ok = ok and d['lead'].attrs['units'] == 'min' and float(d['lead'][-1]) == 480
 ok = ok and np.all(np.diff(d['epoch'].values) >= 0) and set(np.unique(d['station'].values)) == {'A', 'B', 'C', 'D'}
 sys.exit(not ok)
 PY
+finish skill_test_closed_loop
+exit
+fi
 
 # The table is the same whatever the split of ranks and threads, and leads add Brier columns.
-head -40000 "$WORK/fast.jsonl" >"$WORK/f3.jsonl"
+check "emulate 3 days"           bash -c "'$TC' emulate '$IN/factory.yaml' --start 2026-12-01T06:00:00Z --days 3 \
+    --drift orders.interarrival.mean=0.87@2026-12-01T06:00:00Z -o '$WORK/f3.jsonl' 2>/dev/null"
 L=(replay "$WORK/cal.yaml" "$WORK/f3.jsonl" -n 100 --interval 2h -q --score-leads 30min,2h)
 check "scores: 1 rank x 2 threads" bash -c "'$TC' ${L[*]} --threads 2 -o '$WORK/s1.h5' >/dev/null"
 check "scores: 2 ranks x 1 thread" bash -c "'$MPIEXEC' -n 2 '$TC' ${L[*]} --threads 1 -o '$WORK/s2.h5' >/dev/null 2>&1"
@@ -123,4 +132,4 @@ import json, sys
 r = json.load(open('$WORK/p.json'))
 sys.exit(not (r['reference_runs'] > 5 and all(s['scored'] > 5 for s in r['stations'])))"
 
-finish skill_test
+finish skill_test_table
