@@ -100,6 +100,32 @@ check "emulate plant.yaml"       bash -c "'$TC' emulate '$IN/plant.yaml' --days 
 check "plant: setups, scraps, downs" bash -c "grep -q '\"setup\"' '$WORK/plant.jsonl' && grep -q '\"scrap\"' '$WORK/plant.jsonl' && grep -q '\"down\"' '$WORK/plant.jsonl'"
 check "plant: replayed, nothing skipped" bash -c "'$TC' replay '$IN/plant.yaml' '$WORK/plant.jsonl' -n 5 -q --interval 8h \
     2>&1 >/dev/null | grep -q ' 0 skipped'"
+# --noise: duplicates and late messages as real telemetry has them.  Each duplicate is caught by its
+# id and counted as such (exactly as many as were injected); late ones are put back in order by the
+# switchboard; drops are counted by the emulator, and the twin goes on.
+check "emulate with noise"       bash -c "'$TC' emulate '$IN/factory.yaml' --start 2026-12-01T06:00:00Z --days 1 \
+    --noise dup=0.02,late=0.03,late_max=5s -o '$WORK/noisy.jsonl' 2>'$WORK/noisy.err'"
+check "noise: counted"           grep -Eq 'noise: 0 dropped, [1-9][0-9]* sent late, [1-9][0-9]* sent twice' "$WORK/noisy.err"
+check "noise: every event has an id" bash -c "! grep -vq '^{\"id\": \"E[0-9]*\", ' '$WORK/noisy.jsonl'"
+check "noise: late lines out of order" $PY -c "
+import json, sys
+ts = [json.loads(l)['ts'] for l in open('$WORK/noisy.jsonl')]
+sys.exit(not sum(b < a for a, b in zip(ts, ts[1:])) > 20)"
+check "noise: replayed"          run 0 "$TC" replay "$IN/factory.yaml" "$WORK/noisy.jsonl" -n 5 -q --interval 2h
+check "noise: the duplicates counted, exactly, and nothing else skipped" $PY -c "
+import re, sys
+dup = int(re.search(r'(\d+) sent twice', open('$WORK/noisy.err').read()).group(1))
+out = open('$WORK/out').read()
+skipped = int(re.search(r'(\d+) skipped;', out).group(1))
+print('     %d injected, %d skipped' % (dup, skipped))
+sys.exit(not (skipped == dup and ('skipped %d: duplicate' % dup) in out))"
+check "noise: the same seed, the same faults" bash -c "'$TC' emulate '$IN/factory.yaml' --start 2026-12-01T06:00:00Z \
+    --days 1 --noise dup=0.02,late=0.03,late_max=5s 2>/dev/null | cmp -s - '$WORK/noisy.jsonl'"
+check "noise: drops counted, the twin goes on" bash -c "'$TC' emulate '$IN/factory.yaml' --days 1 --noise drop=0.01 \
+    -o '$WORK/drop.jsonl' 2>&1 | grep -Eq 'noise: [1-9][0-9]* dropped' && '$TC' replay '$IN/factory.yaml' \
+    '$WORK/drop.jsonl' -n 5 -q --interval 4h >/dev/null 2>&1"
+check "noise: a bad spec"        run 2 "$TC" emulate "$IN/factory.yaml" --noise dup=2
+check "noise: names the item"    has "'dup=2' is not dup=P, late=P, drop=P"
 check "calibration finds the truth" $PY -c "
 import json, sys
 c = {r['path']: r for r in json.loads(open('$WORK/cal.jsonl').readlines()[-1])['calibration']}

@@ -46,7 +46,11 @@ int tc_twin_waiting(const tc_twin *t, int s);
 tc_status tc_twin_offer(tc_twin *t, const tc_event *ev, const char *raw, size_t len);
 /* Counts a message rejected before it became an event (parse errors). */
 void tc_twin_count_rejected(tc_twin *t, tc_reject why);
-/* Applies the queued events in timestamp order (ties: arrival order).  Returns how many were applied. */
+/*
+ * Applies the queued events in timestamp order; at one instant, what frees
+ * before what takes (finish, scrap; up, set; arrive, waiting; setup; start;
+ * down), each job's own events in arrival order.  Returns how many were applied.
+ */
 long tc_twin_settle(tc_twin *t);
 long tc_twin_pending(const tc_twin *t);
 

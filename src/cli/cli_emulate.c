@@ -12,7 +12,7 @@
 
 static const char usage[] =
     "usage: twincast emulate TRUTH.yaml [--start ISO] [--days D | --until ISO] [--seed S]\n"
-    "                        [--drift PATH=VALUE@TIME]... [-o EVENTS.jsonl]\n"
+    "                        [--drift PATH=VALUE@TIME]... [--noise SPEC] [-o EVENTS.jsonl]\n"
     "\n"
     "Runs one long replication of a \"true\" plant from an empty start and writes its\n"
     "telemetry: one JSON event per line (arrive, setup, start, finish, scrap, down, up),\n"
@@ -24,17 +24,32 @@ static const char usage[] =
     "  --start ISO    when the plant starts (default: the model's start, else now)\n"
     "  --days D       how long: days as a number, or a duration (36h) (default 1)\n"
     "  --until ISO    or until when\n"
+    "  --noise SPEC   what real telemetry suffers, e.g. dup=0.01,late=0.02,drop=0.005,late_max=5s:\n"
+    "                 each event is dropped, sent late (after later ones, by up to late_max\n"
+    "                 of plant time), or sent twice, with these probabilities; every event then\n"
+    "                 carries an id.  The faults injected are counted on stderr\n"
     "  -o FILE        write the events there (default: standard output)\n"
     "\n"
     "exit status: 0 ok, 1 run-time failure, 2 bad usage or bad input\n";
 
+static int write_line(void *user, double ts, const char *line, size_t len)
+{
+    (void)ts;
+    FILE *f = user;
+    return fwrite(line, 1, len, f) != len || putc('\n', f) == EOF;
+}
+
 int tc_cmd_emulate(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"start", required_argument, 0, 's'}, {"days", required_argument, 0, 'd'},
-        {"until", required_argument, 0, 'u'}, {"seed", required_argument, 0, 'S'},
-        {"drift", required_argument, 0, 'D'}, {"output", required_argument, 0, 'o'},
-        {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"start", required_argument, 0, 's'},
+                                             {"days", required_argument, 0, 'd'},
+                                             {"until", required_argument, 0, 'u'},
+                                             {"seed", required_argument, 0, 'S'},
+                                             {"drift", required_argument, 0, 'D'},
+                                             {"output", required_argument, 0, 'o'},
+                                             {"noise", required_argument, 0, 'N'},
+                                             {"help", no_argument, 0, 'h'},
+                                             {0, 0, 0, 0}};
     tc_emulate_opts o;
     tc_emulate_opts_default(&o);
     const char *output = NULL;
@@ -47,6 +62,7 @@ int tc_cmd_emulate(int argc, char **argv)
         case 'd': o.days = optarg; break;
         case 'u': o.until = optarg; break;
         case 'o': output = optarg; break;
+        case 'N': o.noise = optarg; break;
         case 'S':
             if (tc_cli_parse_long(optarg, 0, 4294967295L, &o.seed))
                 return tc_cli_usage_error("emulate", "--seed must be from 0 to 4294967295", optarg);
@@ -70,8 +86,12 @@ int tc_cmd_emulate(int argc, char **argv)
         return TC_ERR_RUNTIME;
     }
     char err[1024] = "";
-    long events = 0;
-    int st = tc_emulate_run(&o, out, &events, err, sizeof err);
+    tc_emulate_counts k;
+    int st = tc_emulate_run(&o, write_line, out, &k, err, sizeof err);
+    if (!output && (fflush(out) != 0 || ferror(out)) && st == TC_OK) {
+        snprintf(err, sizeof err, "cannot write the events to standard output");
+        st = TC_ERR_RUNTIME;
+    }
     if (output && fclose(out) != 0 && st == TC_OK) {
         snprintf(err, sizeof err, "%s: cannot write: %s", output, strerror(errno));
         st = TC_ERR_RUNTIME;
@@ -79,7 +99,10 @@ int tc_cmd_emulate(int argc, char **argv)
     if (st != TC_OK)
         fprintf(stderr, "twincast: %s\n", err);
     else
-        fprintf(stderr, "twincast: emulated %ld events%s%s\n", events, output ? " into " : "",
+        fprintf(stderr, "twincast: emulated %ld events%s%s\n", k.events, output ? " into " : "",
                 output ? output : "");
+    if (st == TC_OK && o.noise)
+        fprintf(stderr, "twincast: noise: %ld dropped, %ld sent late, %ld sent twice; %ld lines\n", k.dropped,
+                k.delayed, k.duplicated, k.sent);
     return st;
 }

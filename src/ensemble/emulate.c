@@ -4,12 +4,16 @@
  * scenario changes of the true parameters.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "twincast/clock.h"
 #include "twincast/emulate.h"
 #include "twincast/engine.h"
+#include "twincast/rng.h"
+
+#define TC_NOISE_KEY 0x4e4f4953u /* the noise's own random numbers, apart from the plant's ("NOIS") */
 
 void tc_emulate_opts_default(tc_emulate_opts *o)
 {
@@ -17,17 +21,93 @@ void tc_emulate_opts_default(tc_emulate_opts *o)
     o->seed = -1;
 }
 
+/* A line held back (late), sent once the plant's clock passes `release`. */
+typedef struct held {
+    double release, ts;
+    char *line;
+} held;
+
+typedef struct noise {
+    double dup, late, drop, late_max; /* probabilities; seconds */
+    int on;
+    tc_rng rng;
+    held *h;
+    int n, cap;
+} noise;
+
 typedef struct writer {
     const tc_model *m;
-    FILE *out;
+    tc_emulate_sink sink;
+    void *user;
     double start, unit; /* seconds since the epoch at 0; seconds per model unit */
     long *id;           /* [job index]: its serial, from 1 */
     int cap;
-    long serial, events;
+    long serial;
+    tc_emulate_counts c;
+    noise z;
     int failed;
 } writer;
 
 static const char *const kind_name[] = {"new", "arrive", "setup", "start", "finish", "scrap", "down", "up"};
+
+static void send(writer *w, double ts, const char *line, size_t len)
+{
+    if (!w->failed && w->sink(w->user, ts, line, len) != 0)
+        w->failed = 2;
+    w->c.sent++;
+}
+
+/* Held lines whose time has come (all of them at the end), oldest release first. */
+static void release(writer *w, double now)
+{
+    for (;;) {
+        int k = -1;
+        for (int i = 0; i < w->z.n; i++)
+            if (w->z.h[i].release <= now && (k < 0 || w->z.h[i].release < w->z.h[k].release))
+                k = i;
+        if (k < 0)
+            return;
+        held x = w->z.h[k];
+        w->z.h[k] = w->z.h[--w->z.n];
+        send(w, x.ts, x.line, strlen(x.line));
+        free(x.line);
+    }
+}
+
+/* One event through the noise: dropped, held back, sent twice, or sent. */
+static void emit(writer *w, double ts, const char *line, size_t len)
+{
+    w->c.events++;
+    if (!w->z.on) {
+        send(w, ts, line, len);
+        return;
+    }
+    double u = tc_rng_uniform(&w->z.rng), v = tc_rng_uniform(&w->z.rng);
+    release(w, ts);
+    if (u < w->z.drop) {
+        w->c.dropped++;
+    } else if (u < w->z.drop + w->z.late) {
+        if (w->z.n == w->z.cap) {
+            int cap = w->z.cap ? 2 * w->z.cap : 16;
+            held *grown = realloc(w->z.h, sizeof *grown * (size_t)cap);
+            if (!grown) {
+                w->failed = 1;
+                return;
+            }
+            w->z.h = grown;
+            w->z.cap = cap;
+        }
+        w->z.h[w->z.n++] = (held){ts + v * w->z.late_max, ts, strndup(line, len)};
+        w->failed |= !w->z.h[w->z.n - 1].line;
+        w->c.delayed++;
+    } else {
+        send(w, ts, line, len);
+        if (u < w->z.drop + w->z.late + w->z.dup) {
+            send(w, ts, line, len);
+            w->c.duplicated++;
+        }
+    }
+}
 
 static void on_event(void *user, double t, tc_trace_kind kind, int station, int job, int product)
 {
@@ -46,19 +126,63 @@ static void on_event(void *user, double t, tc_trace_kind kind, int station, int 
         w->id[job] = ++w->serial;
         return;
     }
-    char iso[40];
-    tc_iso_format(w->start + t * w->unit, iso, sizeof iso);
+    char iso[40], line[512], id[40] = "";
+    double ts = w->start + t * w->unit;
+    tc_iso_format(ts, iso, sizeof iso);
+    if (w->z.on)
+        snprintf(id, sizeof id, "\"id\": \"E%ld\", ", w->c.events + 1);
     const char *name = w->m->plant.stations[station].name;
+    int n;
     if (job < 0)
-        fprintf(w->out, "{\"ts\": \"%s\", \"type\": \"%s\", \"station\": \"%s\"}\n", iso, kind_name[kind],
-                name);
+        n = snprintf(line, sizeof line, "{%s\"ts\": \"%s\", \"type\": \"%s\", \"station\": \"%s\"}", id, iso,
+                     kind_name[kind], name);
     else
-        fprintf(w->out,
-                "{\"ts\": \"%s\", \"type\": \"%s\", \"station\": \"%s\", \"job\": \"J%ld\", \"product\": "
-                "\"%s\"}\n",
-                iso, kind_name[kind], name, job < w->cap ? w->id[job] : 0L,
-                w->m->plant.sources[product].name);
-    w->events++;
+        n = snprintf(line, sizeof line,
+                     "{%s\"ts\": \"%s\", \"type\": \"%s\", \"station\": \"%s\", \"job\": \"J%ld\", "
+                     "\"product\": \"%s\"}",
+                     id, iso, kind_name[kind], name, job < w->cap ? w->id[job] : 0L,
+                     w->m->plant.sources[product].name);
+    emit(w, ts, line, n < (int)sizeof line ? (size_t)n : sizeof line - 1);
+}
+
+/* "dup=0.01,late=0.02,drop=0.005,late_max=5s" */
+static tc_status parse_noise(const char *text, noise *z, char *err, size_t errlen)
+{
+    z->late_max = 5;
+    for (const char *p = text; p && *p;) {
+        size_t len = strcspn(p, ",");
+        char item[64], why[128];
+        snprintf(item, sizeof item, "%.*s", (int)(len < sizeof item ? len : sizeof item - 1), p);
+        char *eq = strchr(item, '='), *end = NULL;
+        double v = eq ? strtod(eq + 1, &end) : NAN;
+        if (eq)
+            *eq = '\0';
+        double *to = !strcmp(item, "dup")    ? &z->dup
+                     : !strcmp(item, "late") ? &z->late
+                     : !strcmp(item, "drop") ? &z->drop
+                                             : NULL;
+        if (eq && !strcmp(item, "late_max")) {
+            if (tc_duration_parse(eq + 1, TC_UNIT_S, &z->late_max, why, sizeof why) || !(z->late_max > 0)) {
+                snprintf(err, errlen, "--noise: late_max must be a positive duration (5s), got '%s'", eq + 1);
+                return TC_ERR_INPUT;
+            }
+        } else if (!eq || !to || !end || *end || !(v >= 0 && v <= 1)) {
+            snprintf(
+                err, errlen,
+                "--noise: '%.*s' is not dup=P, late=P, drop=P (a probability from 0 to 1) or late_max=DUR",
+                (int)len, p);
+            return TC_ERR_INPUT;
+        } else {
+            *to = v;
+        }
+        p += len + (p[len] == ',');
+    }
+    if (z->dup + z->late + z->drop > 1) {
+        snprintf(err, errlen, "--noise: dup + late + drop must not exceed 1");
+        return TC_ERR_INPUT;
+    }
+    z->on = 1;
+    return TC_OK;
 }
 
 static int cmp_change(const void *a, const void *b)
@@ -144,7 +268,8 @@ static tc_status span(const tc_emulate_opts *o, const tc_model *m, double *start
     return TC_OK;
 }
 
-tc_status tc_emulate_run(const tc_emulate_opts *o, FILE *out, long *events, char *err, size_t errlen)
+tc_status tc_emulate_run(const tc_emulate_opts *o, tc_emulate_sink sink, void *user,
+                         tc_emulate_counts *counts, char *err, size_t errlen)
 {
     tc_model *m = NULL;
     tc_timetable *tt = NULL;
@@ -153,8 +278,10 @@ tc_status tc_emulate_run(const tc_emulate_opts *o, FILE *out, long *events, char
     tc_scenario drift = {0};
     writer w = {0};
     double start, horizon;
-    *events = 0;
+    memset(counts, 0, sizeof *counts);
     tc_status st = tc_model_load(o->model, &m, err, errlen);
+    if (st == TC_OK && o->noise)
+        st = parse_noise(o->noise, &w.z, err, errlen);
     if (st == TC_OK)
         st = span(o, m, &start, &horizon, err, errlen);
     if (st == TC_OK && o->n_drifts > 0) {
@@ -186,16 +313,25 @@ tc_status tc_emulate_run(const tc_emulate_opts *o, FILE *out, long *events, char
     if (st == TC_OK)
         st = tc_sim_initialize_traced(sim, NULL, drift.n_changes ? &drift : NULL, &cfg, err, errlen);
     if (st == TC_OK) {
-        w = (writer){.m = m, .out = out, .start = start, .unit = tc_time_unit_seconds(m->unit)};
+        w.m = m;
+        w.sink = sink;
+        w.user = user;
+        w.start = start;
+        w.unit = tc_time_unit_seconds(m->unit);
+        tc_rng_init(&w.z.rng, cfg.seed, TC_NOISE_KEY, 0, 0);
         tc_sim_set_trace_traced(sim, on_event, &w);
         tc_sim_run_traced(sim, 0, res);
         tc_sim_terminate_traced(sim);
-        *events = w.events;
-        if (w.failed || fflush(out) != 0 || ferror(out)) {
-            snprintf(err, errlen, w.failed ? "out of memory" : "cannot write the events");
+        release(&w, INFINITY);
+        *counts = w.c;
+        if (w.failed) {
+            snprintf(err, errlen, w.failed == 1 ? "out of memory" : "cannot send the events");
             st = TC_ERR_RUNTIME;
         }
     }
+    for (int i = 0; i < w.z.n; i++)
+        free(w.z.h[i].line);
+    free(w.z.h);
     free(w.id);
     free(drift.changes);
     tc_result_destroy(res);

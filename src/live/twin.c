@@ -343,12 +343,65 @@ static int cmp_pending(const void *a, const void *b)
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
+/*
+ * Among events of one timestamp, what frees comes before what takes: a
+ * job's finish before the next job's start on its server, an arrival
+ * before the start that takes it from the line, capacity back (up, set)
+ * before starts, a breakdown last.  Telemetry stamped to the millisecond
+ * often has a finish and the next start at the same instant, and a
+ * producer's retry (or another partition) can send them in either order.
+ */
+static int causal_rank(tc_event_type type)
+{
+    switch (type) {
+    case TC_EV_FINISH:
+    case TC_EV_SCRAP: return 0;
+    case TC_EV_UP:
+    case TC_EV_SET: return 1;
+    case TC_EV_ARRIVE:
+    case TC_EV_WAITING: return 2;
+    case TC_EV_SETUP: return 3;
+    case TC_EV_START: return 4;
+    default: return 5; /* down */
+    }
+}
+
+/*
+ * Orders q[a, b) (one timestamp, in arrival order) by causal rank, keeping
+ * each job's own events in the order they came (a job's start before its
+ * own finish, even at one instant).  Groups are a few events: quadratic.
+ */
+static void causal_order(pending *q, long a, long b)
+{
+    for (long k = a; k < b - 1; k++) {
+        long best = -1;
+        for (long j = k; j < b; j++) {
+            int ready = 1; /* no earlier event of the same job still to place */
+            for (long i = k; ready && i < j; i++)
+                ready = !q[j].ev.job[0] || strcmp(q[i].ev.job, q[j].ev.job) != 0;
+            if (ready && (best < 0 || causal_rank(q[j].ev.type) < causal_rank(q[best].ev.type)))
+                best = j;
+        }
+        if (best > k) { /* move it to k, the others keep their order */
+            pending x = q[best];
+            memmove(&q[k + 1], &q[k], sizeof *q * (size_t)(best - k));
+            q[k] = x;
+        }
+    }
+}
+
 long tc_twin_settle(tc_twin *t)
 {
     long applied = 0;
     if (t->nq == 0)
         return 0; /* qsort(NULL, 0) is undefined behaviour (found by fuzzing) */
     qsort(t->q, (size_t)t->nq, sizeof *t->q, cmp_pending);
+    for (long a = 0, b; a < t->nq; a = b) {
+        for (b = a + 1; b < t->nq && t->q[b].ev.ts == t->q[a].ev.ts; b++)
+            ;
+        if (b - a > 1)
+            causal_order(t->q, a, b);
+    }
     for (long i = 0; i < t->nq; i++) {
         char why[256];
         tc_reject r = tc_twin_apply(t, &t->q[i].ev, why, sizeof why);
