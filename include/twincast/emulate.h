@@ -31,8 +31,12 @@ typedef struct tc_emulate_opts {
 
 void tc_emulate_opts_default(tc_emulate_opts *o);
 
-/* Where the events go: one JSON line (no newline) stamped ts (seconds since the epoch); non-zero: stop. */
-typedef int (*tc_emulate_sink)(void *user, double ts, const char *line, size_t len);
+/*
+ * Where the events go: one JSON line (no newline) stamped ts (seconds since
+ * the epoch), keyed by its station (a Kafka key keeps a station's events in
+ * one partition, in order); non-zero: stop.
+ */
+typedef int (*tc_emulate_sink)(void *user, double ts, const char *key, const char *line, size_t len);
 
 /* What was sent; the faults injected. */
 typedef struct tc_emulate_counts {

@@ -24,6 +24,7 @@ void tc_emulate_opts_default(tc_emulate_opts *o)
 /* A line held back (late), sent once the plant's clock passes `release`. */
 typedef struct held {
     double release, ts;
+    const char *key;
     char *line;
 } held;
 
@@ -50,9 +51,9 @@ typedef struct writer {
 
 static const char *const kind_name[] = {"new", "arrive", "setup", "start", "finish", "scrap", "down", "up"};
 
-static void send(writer *w, double ts, const char *line, size_t len)
+static void send(writer *w, double ts, const char *key, const char *line, size_t len)
 {
-    if (!w->failed && w->sink(w->user, ts, line, len) != 0)
+    if (!w->failed && w->sink(w->user, ts, key, line, len) != 0)
         w->failed = 2;
     w->c.sent++;
 }
@@ -69,17 +70,17 @@ static void release(writer *w, double now)
             return;
         held x = w->z.h[k];
         w->z.h[k] = w->z.h[--w->z.n];
-        send(w, x.ts, x.line, strlen(x.line));
+        send(w, x.ts, x.key, x.line, strlen(x.line));
         free(x.line);
     }
 }
 
 /* One event through the noise: dropped, held back, sent twice, or sent. */
-static void emit(writer *w, double ts, const char *line, size_t len)
+static void emit(writer *w, double ts, const char *key, const char *line, size_t len)
 {
     w->c.events++;
     if (!w->z.on) {
-        send(w, ts, line, len);
+        send(w, ts, key, line, len);
         return;
     }
     double u = tc_rng_uniform(&w->z.rng), v = tc_rng_uniform(&w->z.rng);
@@ -97,13 +98,13 @@ static void emit(writer *w, double ts, const char *line, size_t len)
             w->z.h = grown;
             w->z.cap = cap;
         }
-        w->z.h[w->z.n++] = (held){ts + v * w->z.late_max, ts, strndup(line, len)};
+        w->z.h[w->z.n++] = (held){ts + v * w->z.late_max, ts, key, strndup(line, len)};
         w->failed |= !w->z.h[w->z.n - 1].line;
         w->c.delayed++;
     } else {
-        send(w, ts, line, len);
+        send(w, ts, key, line, len);
         if (u < w->z.drop + w->z.late + w->z.dup) {
-            send(w, ts, line, len);
+            send(w, ts, key, line, len);
             w->c.duplicated++;
         }
     }
@@ -142,7 +143,7 @@ static void on_event(void *user, double t, tc_trace_kind kind, int station, int 
                      "\"product\": \"%s\"}",
                      id, iso, kind_name[kind], name, job < w->cap ? w->id[job] : 0L,
                      w->m->plant.sources[product].name);
-    emit(w, ts, line, n < (int)sizeof line ? (size_t)n : sizeof line - 1);
+    emit(w, ts, name, line, n < (int)sizeof line ? (size_t)n : sizeof line - 1);
 }
 
 /* "dup=0.01,late=0.02,drop=0.005,late_max=5s" */

@@ -18,6 +18,7 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "kafka_internal.h"
 #include "twincast/clock.h"
 #include "twincast/ingest.h"
 
@@ -119,7 +120,7 @@ static void free_config(char **names, char **values, int n)
     free(values);
 }
 
-static int conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *err, size_t errlen)
+int tc_kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *err, size_t errlen)
 {
     char why[512];
     if (rd_kafka_conf_set(conf, name, value, why, sizeof why) != RD_KAFKA_CONF_OK) {
@@ -128,6 +129,16 @@ static int conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, 
         return -1;
     }
     return 0;
+}
+
+int tc_kafka_conf_file(rd_kafka_conf_t *conf, const char *path, char *err, size_t errlen)
+{
+    char **names = NULL, **values = NULL;
+    int n = 0, bad = tc_kafka_config_read(path, &names, &values, &n, err, errlen) != TC_OK;
+    for (int i = 0; !bad && i < n; i++)
+        bad |= tc_kafka_conf_set(conf, names[i], values[i], err, errlen);
+    free_config(names, values, n);
+    return bad ? -1 : 0;
 }
 
 static void error_cb(rd_kafka_t *rk, int code, const char *reason, void *opaque)
@@ -157,29 +168,23 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char 
 static rd_kafka_conf_t *base_conf(tc_ingest *in, int consumer, char *err, size_t errlen)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    char **names = NULL, **values = NULL;
-    int n = 0, bad = 0;
-    bad |= conf_set(conf, "bootstrap.servers", in->bootstraps, err, errlen);
-    bad |= !bad && conf_set(conf, "log_level", "4", err, errlen);
+    int bad = 0;
+    bad |= tc_kafka_conf_set(conf, "bootstrap.servers", in->bootstraps, err, errlen);
+    bad |= !bad && tc_kafka_conf_set(conf, "log_level", "4", err, errlen);
     if (consumer) {
-        bad |= !bad && conf_set(conf, "group.id", in->cfg.group, err, errlen);
-        bad |= !bad && conf_set(conf, "enable.auto.commit", "false", err, errlen);
-        bad |= !bad && conf_set(conf, "auto.offset.reset", "earliest", err, errlen);
-        bad |= !bad && conf_set(conf, "fetch.wait.max.ms", "50", err, errlen);
-        bad |= !bad && conf_set(conf, "max.partition.fetch.bytes", "8388608", err, errlen);
+        bad |= !bad && tc_kafka_conf_set(conf, "group.id", in->cfg.group, err, errlen);
+        bad |= !bad && tc_kafka_conf_set(conf, "enable.auto.commit", "false", err, errlen);
+        bad |= !bad && tc_kafka_conf_set(conf, "auto.offset.reset", "earliest", err, errlen);
+        bad |= !bad && tc_kafka_conf_set(conf, "fetch.wait.max.ms", "50", err, errlen);
+        bad |= !bad && tc_kafka_conf_set(conf, "max.partition.fetch.bytes", "8388608", err, errlen);
         /* the prefetch queue is librdkafka's; bound it so that memory stays flat under load */
-        bad |= !bad && conf_set(conf, "queued.max.messages.kbytes", "16384", err, errlen);
-        bad |= !bad && conf_set(conf, "queued.min.messages", "100000", err, errlen);
+        bad |= !bad && tc_kafka_conf_set(conf, "queued.max.messages.kbytes", "16384", err, errlen);
+        bad |= !bad && tc_kafka_conf_set(conf, "queued.min.messages", "100000", err, errlen);
     } else {
-        bad |= !bad && conf_set(conf, "linger.ms", "1", err, errlen);
+        bad |= !bad && tc_kafka_conf_set(conf, "linger.ms", "1", err, errlen);
     }
-    if (!bad && in->cfg.config_file) {
-        if (tc_kafka_config_read(in->cfg.config_file, &names, &values, &n, err, errlen) != TC_OK)
-            bad = 1;
-        for (int i = 0; !bad && i < n; i++)
-            bad |= conf_set(conf, names[i], values[i], err, errlen);
-        free_config(names, values, n);
-    }
+    if (!bad && in->cfg.config_file)
+        bad = tc_kafka_conf_file(conf, in->cfg.config_file, err, errlen);
     if (bad) {
         rd_kafka_conf_destroy(conf);
         return NULL;
