@@ -82,10 +82,9 @@ static void pace(tc_producer *p, double ts)
         p->t0 = tc_clock_monotonic();
     }
     double due = p->t0 + (ts - p->first_ts) / p->speed;
-    for (double now = tc_clock_monotonic(); now < due; now = tc_clock_monotonic()) {
-        double wait = due - now;
+    double wait;
+    while ((wait = due - tc_clock_monotonic()) > 0)
         rd_kafka_poll(p->rk, wait > 0.05 ? 50 : (int)(wait * 1000));
-    }
 }
 
 int tc_producer_send(void *producer, double ts, const char *key, const char *line, size_t len)
