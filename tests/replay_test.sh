@@ -100,6 +100,19 @@ check "emulate plant.yaml"       bash -c "'$TC' emulate '$IN/plant.yaml' --days 
 check "plant: setups, scraps, downs" bash -c "grep -q '\"setup\"' '$WORK/plant.jsonl' && grep -q '\"scrap\"' '$WORK/plant.jsonl' && grep -q '\"down\"' '$WORK/plant.jsonl'"
 check "plant: replayed, nothing skipped" bash -c "'$TC' replay '$IN/plant.yaml' '$WORK/plant.jsonl' -n 5 -q --interval 8h \
     2>&1 >/dev/null | grep -q ' 0 skipped'"
+# Changeovers and products' own times calibrate too (plant.yaml's default targets): setup to start,
+# start to finish, each to the station's or the product's own distribution; the truth inside each 95%.
+cp "$IN/plant.yaml" "$WORK/plantc.yaml"
+echo 'calibration: {half_life: 1000h, change_detection: off}' >>"$WORK/plantc.yaml"
+check "plant: setups and products calibrated" bash -c "'$TC' replay '$WORK/plantc.yaml' '$WORK/plant.jsonl' -n 5 -q \
+    --interval 8h >'$WORK/plantc.jsonl' 2>/dev/null && $PY -c \"
+import json, sys
+c = {r['path']: r for r in json.loads(open('$WORK/plantc.jsonl').readlines()[-1])['calibration']}
+truth = {'press.setup.mean': 6, 'gadget.press.process.mean': 3, 'gadget.press.setup.mean': 9,
+         'gizmo.cnc1.process.mean': 4.5, 'paint.setup.value': 3}
+for p, v in truth.items():
+    print('     %s %.3f [%.3f, %.3f] from %d (true %g)' % (p, c[p]['estimate'], *c[p]['ci'], c[p]['n'], v))
+sys.exit(not all(c[p]['ci'][0] <= v <= c[p]['ci'][1] and c[p]['n'] > 20 for p, v in truth.items()))\""
 # --noise: duplicates and late messages as real telemetry has them.  Each duplicate is caught by its
 # id and counted as such (exactly as many as were injected); late ones are put back in order by the
 # switchboard; drops are counted by the emulator, and the twin goes on.

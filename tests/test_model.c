@@ -189,6 +189,18 @@ static void test_calendar_schema(void **s)
     assert_close(m->calibration->half_life, 120, 0);
     assert_close(m->calibration->prior_weight, 20, 0);
     tc_model_destroy(m);
+    /* the default takes changeovers and products' own times too */
+    m = tc_test_model(
+        "stations:\n  A: {process: {dist: exponential, mean: 1}, setup: {dist: constant, value: 2}}\n"
+        "sources:\n  s: {interarrival: {dist: exponential, mean: 1}, route: [{station: A, "
+        "process: {dist: gamma, mean: 2, sd: 1}, setup: {dist: exponential, mean: 3}}]}\n"
+        "calibration: {}\n");
+    assert_int_equal(m->calibration->n, 5);
+    assert_string_equal(m->calibration->targets[1].name, "A.setup");
+    assert_string_equal(m->calibration->targets[3].name, "s.A.process");
+    assert_string_equal(m->calibration->targets[4].name, "s.A.setup");
+    assert_int_equal(m->calibration->targets[3].kind, TC_CAL_STEP_PROCESS);
+    tc_model_destroy(m);
     m = tc_test_model(PLANT SRC);
     assert_null(m->calendar); /* no calendar: the engine sees none */
     assert_null(m->calibration);
@@ -205,10 +217,17 @@ static void test_bad_models(void **s)
     expect_error(PLANT SRC "start: 2026-12-07T06:00:00\n",
                  "bad.yaml:5:8: start: '2026-12-07T06:00:00' is not an ISO-8601 time with a zone");
     /* calibration */
-    expect_error(PLANT SRC "calibration: {params: [A.proces]}\n",
-                 "bad.yaml:5:24: calibration: 'A.proces' is not STATION.process, STATION.failure.ttr");
+    expect_error(
+        PLANT SRC "calibration: {params: [A.proces]}\n",
+        "bad.yaml:5:24: calibration: 'A.proces' is not STATION.process, STATION.setup, STATION.failure.ttr");
     expect_error(PLANT SRC "calibration: {params: [A.failure.ttr]}\n",
-                 "bad.yaml:5:24: calibration: A has no failure in the model to start from");
+                 "bad.yaml:5:24: calibration: A.failure.ttr has no failure in the model to start from");
+    expect_error(PLANT SRC "calibration: {params: [A.setup]}\n",
+                 "calibration: A.setup has no changeover time in the model to start from");
+    expect_error(PLANT SRC "calibration: {params: [s.A.process]}\n",
+                 "calibration: s.A.process has no process time of its own in the model to start from");
+    expect_error(PLANT SRC "calibration: {params: [s.B.process]}\n",
+                 "calibration: 's.B.process' is not STATION.process, STATION.setup");
     expect_error("stations:\n  A: {process: {dist: weibull, shape: 2, scale: 1}}\n" SRC
                  "calibration: {params: [A.process]}\n",
                  "calibration: A.process is weibull, which cannot be calibrated");

@@ -282,6 +282,61 @@ static void test_settle_orders_by_time(void **s)
 }
 
 /*
+ * Changeover times and a product's own times: setup to start, start to
+ * finish, each to its target (the station's, or the product's step's), and
+ * a changeover still under way censored at the snapshot.  Gamma posteriors
+ * with prior Gamma(w + 1, w m), w = 2, by hand.
+ */
+static void test_calibration_setups_and_products(void **s)
+{
+    (void)s;
+    static const char model[] =
+        "stations:\n  P: {process: {dist: exponential, mean: 2}, setup: {dist: exponential, mean: 1}}\n"
+        "sources:\n  a: {interarrival: {dist: exponential, mean: 10}, route: [P]}\n"
+        "  b: {interarrival: {dist: exponential, mean: 10}, route: [{station: P, process: {dist: "
+        "exponential, "
+        "mean: 4}, setup: {dist: exponential, mean: 3}}]}\n"
+        "calibration: {params: [P.process, P.setup, b.P.process, b.P.setup], prior_weight: 2, "
+        "half_life: 100000000h, change_detection: off}\n";
+    static const char *const events[] = {
+        "{\"ts\": 0, \"type\": \"arrive\", \"station\": \"P\", \"job\": \"J1\", \"product\": \"a\"}",
+        "{\"ts\": 0, \"type\": \"setup\", \"station\": \"P\", \"job\": \"J1\", \"product\": \"a\"}",
+        "{\"ts\": 1.5, \"type\": \"start\", \"station\": \"P\", \"job\": \"J1\", \"product\": \"a\"}",
+        "{\"ts\": 3.5, \"type\": \"finish\", \"station\": \"P\", \"job\": \"J1\", \"product\": \"a\"}",
+        "{\"ts\": 3.5, \"type\": \"arrive\", \"station\": \"P\", \"job\": \"J2\", \"product\": \"b\"}",
+        "{\"ts\": 3.5, \"type\": \"setup\", \"station\": \"P\", \"job\": \"J2\", \"product\": \"b\"}",
+        "{\"ts\": 6.5, \"type\": \"start\", \"station\": \"P\", \"job\": \"J2\", \"product\": \"b\"}",
+        "{\"ts\": 12.5, \"type\": \"finish\", \"station\": \"P\", \"job\": \"J2\", \"product\": \"b\"}",
+        "{\"ts\": 12.5, \"type\": \"arrive\", \"station\": \"P\", \"job\": \"J3\", \"product\": \"a\"}",
+        "{\"ts\": 12.5, \"type\": \"setup\", \"station\": \"P\", \"job\": \"J3\", \"product\": \"a\"}"};
+    tc_model *m = tc_test_model(model);
+    tc_twin *t = tc_twin_create(m);
+    for (size_t i = 0; i < sizeof events / sizeof *events; i++)
+        assert_int_equal(offer_apply(t, m, events[i]), TC_REJ_NONE);
+    char *json = tc_twin_snapshot_json(t, 14 * 60);
+    tc_state *st = NULL;
+    char err[256];
+    assert_int_equal(tc_state_parse_json(m, json, strlen(json), "snapshot", &st, err, sizeof err), TC_OK);
+    /* P.setup: 1.5 seen, 1.5 still under way (censored): (2 + 3) / (3 + 1 - 1); b.P.setup: (6 + 3) / 3 */
+    static const char *const paths[] = {"P.process.mean", "P.setup.mean", "b.P.process.mean",
+                                        "b.P.setup.mean"};
+    static const double want[] = {6.0 / 3, 5.0 / 3, 14.0 / 3, 9.0 / 3};
+    for (int k = 0; k < 4; k++) {
+        int found = 0;
+        for (int i = 0; i < st->n_overrides; i++)
+            if (st->overrides[i].param == tc_model_param_find(m, paths[k])) {
+                assert_close(st->overrides[i].value, want[k], 1e-9);
+                found = 1;
+            }
+        assert_true(found);
+    }
+    free(json);
+    tc_state_destroy(st);
+    tc_twin_destroy(t);
+    tc_model_destroy(m);
+}
+
+/*
  * Regression (found by the emulator's --noise): at one instant, a finish
  * that came after the next job's start on the same single server made the
  * start over capacity and then the finish of that job unknown.  What frees
@@ -492,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_calibration),
         cmocka_unit_test(test_settle_orders_by_time),
         cmocka_unit_test(test_settle_one_instant),
+        cmocka_unit_test(test_calibration_setups_and_products),
         cmocka_unit_test(test_duplicates_by_id),
         cmocka_unit_test(test_snapshot_of_any_job_id),
         cmocka_unit_test(test_products),

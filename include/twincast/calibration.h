@@ -47,12 +47,17 @@ int tc_calibration_count(const tc_calibration *c);
 void tc_calibration_observe(tc_calibration *c, const tc_event *ev, int product, double started);
 /* A `set` on a calibrated parameter, or a restored value: the estimate restarts from it as the prior. */
 void tc_calibration_reprior(tc_calibration *c, int param, double value);
-/*
- * As of `now`: each target's row, with what is still open counted as
- * censored; jobs in service are given as (station, processing start) pairs.
+/* A job in service, for the censored observations of a snapshot. */
+typedef struct tc_calibration_job {
+    int station, product;
+    int setup;    /* in a changeover */
+    double since; /* when its changeover, or its processing, began (seconds since the epoch) */
+} tc_calibration_job;
+
+/* As of `now`: each target's row, with what is still open (the jobs in service among it) counted as censored.
  */
-void tc_calibration_rows(const tc_calibration *c, double now, const int *svc_station, const double *svc_start,
-                         int n_svc, tc_calibration_row *rows);
+void tc_calibration_rows(const tc_calibration *c, double now, const tc_calibration_job *svc, int n_svc,
+                         tc_calibration_row *rows);
 /*
  * The parameter values the estimates stand for, from rows: (param, value)
  * pairs that the model's registry accepts; returns how many (at most max).

@@ -121,13 +121,16 @@ typedef enum tc_cal_kind {
     TC_CAL_PROCESS,      /* a station's process time: start to finish, less downtime between */
     TC_CAL_INTERARRIVAL, /* a source's: arrivals at its route's first station */
     TC_CAL_TTR,          /* a station's time to repair: down to up */
-    TC_CAL_TTF           /* a station's time to failure: up to the next down (calendar clock) */
+    TC_CAL_TTF,          /* a station's time to failure: up to the next down (calendar clock) */
+    TC_CAL_SETUP,        /* a station's changeover time: setup to start, less downtime between */
+    TC_CAL_STEP_PROCESS, /* a product's own process time at a route step (owner: the step) */
+    TC_CAL_STEP_SETUP    /* a product's own changeover time at a route step (owner: the step) */
 } tc_cal_kind;
 
 typedef struct tc_cal_target {
     tc_cal_kind kind;
-    int owner;        /* station or source */
-    const char *name; /* "B.process", "orders.interarrival", "B.failure.ttr" */
+    int owner;        /* station, source, or route step */
+    const char *name; /* "B.process", "orders.interarrival", "B.failure.ttr", "widget.P.process" */
 } tc_cal_target;
 
 typedef struct tc_calibration_spec {

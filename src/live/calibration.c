@@ -47,6 +47,9 @@ static const tc_dist *dist_of(const tc_model *m, const tc_cal_target *t)
     case TC_CAL_INTERARRIVAL: return &m->plant.sources[t->owner].interarrival;
     case TC_CAL_TTR: return &m->plant.stations[t->owner].ttr;
     case TC_CAL_TTF: return &m->plant.stations[t->owner].ttf;
+    case TC_CAL_SETUP: return &m->plant.stations[t->owner].setup;
+    case TC_CAL_STEP_PROCESS: return &m->plant.steps[t->owner].process;
+    case TC_CAL_STEP_SETUP: return &m->plant.steps[t->owner].setup;
     }
     return NULL;
 }
@@ -184,11 +187,32 @@ static double downtime(const station_clock *sc, double a, double b)
     return sum;
 }
 
-/* Only a job that the station's own process time is for: its route step there sets none. */
-static int station_time_applies(const tc_model *m, int s, int product)
+/* The route step (global index) at which a job of `product` visits station s; -1: unknown. */
+static int step_of(const tc_model *m, int product, int s)
 {
     int k = product >= 0 ? tc_model_route_step(m, product, s) : -1;
-    return k < 0 || !m->plant.steps[m->plant.sources[product].first_step + k].has_process;
+    return k < 0 ? -1 : m->plant.sources[product].first_step + k;
+}
+
+/*
+ * Which target a time of a job at station s is an observation of: the
+ * product's own (its route step sets one) or the station's.
+ */
+static void time_target(const tc_model *m, int s, int product, int setup, tc_cal_kind *kind, int *owner)
+{
+    int g = step_of(m, product, s);
+    int own = g >= 0 && (setup ? m->plant.steps[g].has_setup : m->plant.steps[g].has_process);
+    *kind = own ? (setup ? TC_CAL_STEP_SETUP : TC_CAL_STEP_PROCESS) : (setup ? TC_CAL_SETUP : TC_CAL_PROCESS);
+    *owner = own ? g : s;
+}
+
+/* A job's time at station s: processing (or, setup, its changeover) from `from` to `to`, less downtime. */
+static void observe_time(tc_calibration *c, int s, int product, int setup, double from, double to)
+{
+    tc_cal_kind kind;
+    int owner;
+    time_target(c->m, s, product, setup, &kind, &owner);
+    observe(c, kind, owner, to, to - from - downtime(&c->sc[s], from, to), 0);
 }
 
 void tc_calibration_observe(tc_calibration *c, const tc_event *ev, int product, double started)
@@ -226,9 +250,12 @@ void tc_calibration_observe(tc_calibration *c, const tc_event *ev, int product, 
         break;
     case TC_EV_FINISH:
     case TC_EV_SCRAP:
-        if (!isnan(started) && station_time_applies(c->m, ev->station, product))
-            observe(c, TC_CAL_PROCESS, ev->station, ev->ts, ev->ts - started - downtime(sc, started, ev->ts),
-                    0);
+        if (!isnan(started))
+            observe_time(c, ev->station, product, 0, started, ev->ts);
+        break;
+    case TC_EV_START: /* a changeover ended (started: when it began) */
+        if (!isnan(started))
+            observe_time(c, ev->station, product, 1, started, ev->ts);
         break;
     case TC_EV_ARRIVE:
         if (product >= 0 && c->first_station_of[product * S + ev->station]) {
@@ -267,18 +294,26 @@ static double prior_value(const target *g)
     return exp(g->post.prior_mean + g->post.prior_sd * g->post.prior_sd / 2);
 }
 
-void tc_calibration_rows(const tc_calibration *c, double now, const int *svc_station, const double *svc_start,
-                         int n_svc, tc_calibration_row *rows)
+void tc_calibration_rows(const tc_calibration *c, double now, const tc_calibration_job *svc, int n_svc,
+                         tc_calibration_row *rows)
 {
     for (int k = 0; k < c->n; k++) {
         const target *g0 = &c->tg[k];
         target g = *g0; /* what is still open counts as censored, on this copy only */
-        const station_clock *sc = g.t->kind != TC_CAL_INTERARRIVAL ? &c->sc[g.t->owner] : NULL;
+        int per_station = g.t->kind == TC_CAL_TTR || g.t->kind == TC_CAL_TTF;
+        const station_clock *sc = per_station ? &c->sc[g.t->owner] : NULL;
         switch (g.t->kind) {
         case TC_CAL_PROCESS:
-            for (int j = 0; j < n_svc; j++)
-                if (svc_station[j] == g.t->owner && !isnan(svc_start[j]))
-                    feed(&g, now, (now - svc_start[j] - downtime(sc, svc_start[j], now)) / c->unit, 1);
+        case TC_CAL_SETUP:
+        case TC_CAL_STEP_PROCESS:
+        case TC_CAL_STEP_SETUP:
+            for (int j = 0; j < n_svc; j++) { /* jobs in service (or changeover) for this target's time */
+                tc_cal_kind kind;
+                int owner, s = svc[j].station;
+                time_target(c->m, s, svc[j].product, svc[j].setup, &kind, &owner);
+                if (kind == g.t->kind && owner == g.t->owner && !isnan(svc[j].since) && now > svc[j].since)
+                    feed(&g, now, (now - svc[j].since - downtime(&c->sc[s], svc[j].since, now)) / c->unit, 1);
+            }
             break;
         case TC_CAL_INTERARRIVAL:
             if (!isnan(c->last_arrival[g.t->owner]) && now > c->last_arrival[g.t->owner])

@@ -198,7 +198,7 @@ tc_reject tc_twin_apply(tc_twin *t, const tc_event *ev, char *why, size_t whylen
         REJECT(TC_REJ_LATE, "arrival at %s older than the state; not idempotent",
                m->plant.stations[ev->station].name);
     int k, product = ev->product;
-    double started = NAN; /* a finishing job's processing start, for calibration */
+    double started = NAN; /* for calibration: a finishing job's processing start, or a changeover's start */
     if (product < 0 && ev->type != TC_EV_SET)
         product = tc_twin_default_product(t, ev->station);
     switch (ev->type) {
@@ -222,6 +222,8 @@ tc_reject tc_twin_apply(tc_twin *t, const tc_event *ev, char *why, size_t whylen
     case TC_EV_START:
         if ((k = tc_twin_service_find(st, ev->job)) >= 0) {
             if (ev->type == TC_EV_START && st->svc[k].setup) { /* the changeover is over: processing */
+                started = st->svc[k].start;                    /* when it began, for calibration */
+                product = st->svc[k].product;
                 st->svc[k].setup = 0;
                 st->svc[k].start = ev->ts;
             }

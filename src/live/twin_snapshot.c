@@ -195,30 +195,28 @@ static int write_values(const tc_twin *t, double at, double *value, char *has, t
         return 0;
     for (int s = 0; s < m->plant.n_stations; s++)
         nsvc += t->st[s].n;
-    int *svc_station = malloc(sizeof *svc_station * (size_t)(nsvc + 1));
-    double *svc_start = malloc(sizeof *svc_start * (size_t)(nsvc + 1));
+    tc_calibration_job *svc = malloc(sizeof *svc * (size_t)(nsvc + 1));
     int *param = malloc(sizeof *param * (size_t)(2 * n));
     double *v = malloc(sizeof *v * (size_t)(2 * n));
     *rows = malloc(sizeof **rows * (size_t)n);
-    if (!svc_station || !svc_start || !param || !v || !*rows) {
+    if (!svc || !param || !v || !*rows) {
         b->bad = 1;
         n = 0;
     } else {
         int j = 0;
         for (int s = 0; s < m->plant.n_stations; s++)
             for (int k = 0; k < t->st[s].n; k++, j++) {
-                svc_station[j] = s;
-                svc_start[j] = t->st[s].svc[k].setup ? NAN : t->st[s].svc[k].start;
+                const in_service *x = &t->st[s].svc[k];
+                svc[j] = (tc_calibration_job){s, x->product, x->setup, x->start};
             }
-        tc_calibration_rows(t->cal, at, svc_station, svc_start, nsvc, *rows);
+        tc_calibration_rows(t->cal, at, svc, nsvc, *rows);
         int nv = tc_calibration_values(t->cal, *rows, param, v, 2 * n);
         for (int k = 0; k < nv; k++) {
             value[param[k]] = v[k];
             has[param[k]] = 1;
         }
     }
-    free(svc_station);
-    free(svc_start);
+    free(svc);
     free(param);
     free(v);
     return n;

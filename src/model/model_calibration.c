@@ -23,14 +23,32 @@ static const tc_dist *target_dist(const tc_model *m, const tc_cal_target *t)
     case TC_CAL_INTERARRIVAL: return &m->plant.sources[t->owner].interarrival;
     case TC_CAL_TTR: return m->plant.stations[t->owner].has_failure ? &m->plant.stations[t->owner].ttr : NULL;
     case TC_CAL_TTF: return m->plant.stations[t->owner].has_failure ? &m->plant.stations[t->owner].ttf : NULL;
+    case TC_CAL_SETUP:
+        return m->plant.stations[t->owner].has_setup ? &m->plant.stations[t->owner].setup : NULL;
+    case TC_CAL_STEP_PROCESS:
+        return m->plant.steps[t->owner].has_process ? &m->plant.steps[t->owner].process : NULL;
+    case TC_CAL_STEP_SETUP:
+        return m->plant.steps[t->owner].has_setup ? &m->plant.steps[t->owner].setup : NULL;
     }
     return NULL;
+}
+
+/* "widget.P": the step of product widget named by its (first) station P; -1: none. */
+static int step_named(const tc_model *m, int src, const char *station)
+{
+    const tc_source *r = &m->plant.sources[src];
+    for (int k = 0; k < r->n_steps; k++) {
+        int g = r->first_step + k;
+        if (!strcmp(m->plant.stations[m->alts[m->steps[g].first_alt]].name, station))
+            return g;
+    }
+    return -1;
 }
 
 static int add_target(tc_loader *L, tc_calibration_spec *c, int cap, tc_cal_kind kind, int owner,
                       const char *owner_name, const char *what)
 {
-    char name[160];
+    char name[400];
     snprintf(name, sizeof name, "%s.%s", owner_name, what);
     if (c->n == cap)
         return -1;
@@ -53,13 +71,26 @@ static int parse_target(tc_loader *L, tc_node *n, tc_calibration_spec *c, int ca
     size_t len = dot ? (size_t)(dot - s) : 0;
     if (!dot || len >= sizeof owner)
         return tc_doc_fail(&L->d, n,
-                           "calibration: '%s' is not STATION.process, STATION.failure.ttr, "
-                           "STATION.failure.ttf or SOURCE.interarrival",
+                           "calibration: '%s' is not STATION.process, STATION.setup, STATION.failure.ttr, "
+                           "STATION.failure.ttf, SOURCE.interarrival, SOURCE.STATION.process or "
+                           "SOURCE.STATION.setup",
                            s);
     memcpy(owner, s, len);
     owner[len] = '\0';
     int st = tc_model_station_index(m, owner), src = tc_model_source_index(m, owner), rc = -2;
-    if (st >= 0 && !strcmp(dot + 1, "process"))
+    const char *dot2 = src >= 0 ? strchr(dot + 1, '.') : NULL; /* PRODUCT.STATION.process|setup */
+    if (dot2 && (size_t)(dot2 - dot - 1) < sizeof owner) {
+        char at[128], pair[260];
+        snprintf(at, sizeof at, "%.*s", (int)(dot2 - dot - 1), dot + 1);
+        snprintf(pair, sizeof pair, "%s.%s", owner, at);
+        int g = step_named(m, src, at);
+        if (g >= 0 && !strcmp(dot2 + 1, "process"))
+            rc = add_target(L, c, cap, TC_CAL_STEP_PROCESS, g, pair, "process");
+        else if (g >= 0 && !strcmp(dot2 + 1, "setup"))
+            rc = add_target(L, c, cap, TC_CAL_STEP_SETUP, g, pair, "setup");
+    } else if (st >= 0 && !strcmp(dot + 1, "setup"))
+        rc = add_target(L, c, cap, TC_CAL_SETUP, st, owner, "setup");
+    else if (st >= 0 && !strcmp(dot + 1, "process"))
         rc = add_target(L, c, cap, TC_CAL_PROCESS, st, owner, "process");
     else if (st >= 0 && !strcmp(dot + 1, "failure.ttr"))
         rc = add_target(L, c, cap, TC_CAL_TTR, st, owner, "failure.ttr");
@@ -69,8 +100,9 @@ static int parse_target(tc_loader *L, tc_node *n, tc_calibration_spec *c, int ca
         rc = add_target(L, c, cap, TC_CAL_INTERARRIVAL, src, owner, "interarrival");
     if (rc == -2)
         return tc_doc_fail(&L->d, n,
-                           "calibration: '%s' is not STATION.process, STATION.failure.ttr, "
-                           "STATION.failure.ttf or SOURCE.interarrival of this model",
+                           "calibration: '%s' is not STATION.process, STATION.setup, STATION.failure.ttr, "
+                           "STATION.failure.ttf, SOURCE.interarrival, SOURCE.STATION.process or "
+                           "SOURCE.STATION.setup of this model",
                            s);
     if (rc != 0)
         return tc_doc_fail(&L->d, n, "calibration: too many params or out of memory");
@@ -80,8 +112,11 @@ static int parse_target(tc_loader *L, tc_node *n, tc_calibration_spec *c, int ca
         if (!strcmp(c->targets[i].name, t->name))
             return tc_doc_fail(&L->d, n, "calibration: '%s' listed twice", s);
     if (!d)
-        return tc_doc_fail(&L->d, n, "calibration: %s has no %s in the model to start from", owner,
-                           t->kind == TC_CAL_PROCESS ? "process time of its own" : "failure");
+        return tc_doc_fail(&L->d, n, "calibration: %s has no %s in the model to start from", t->name,
+                           t->kind == TC_CAL_PROCESS || t->kind == TC_CAL_STEP_PROCESS
+                               ? "process time of its own"
+                           : t->kind == TC_CAL_SETUP || t->kind == TC_CAL_STEP_SETUP ? "changeover time"
+                                                                                     : "failure");
     if (!calibratable(d))
         return tc_doc_fail(
             &L->d, n,
@@ -106,11 +141,29 @@ static int default_targets(tc_loader *L, tc_calibration_spec *c, int cap)
         if (st->has_failure && calibratable(&st->ttf) &&
             add_target(L, c, cap, TC_CAL_TTF, s, st->name, "failure.ttf"))
             return -1;
-    }
-    for (int r = 0; r < m->plant.n_sources; r++)
-        if (calibratable(&m->plant.sources[r].interarrival) &&
-            add_target(L, c, cap, TC_CAL_INTERARRIVAL, r, m->plant.sources[r].name, "interarrival"))
+        if (st->has_setup && calibratable(&st->setup) &&
+            add_target(L, c, cap, TC_CAL_SETUP, s, st->name, "setup"))
             return -1;
+    }
+    for (int r = 0; r < m->plant.n_sources; r++) {
+        const tc_source *src = &m->plant.sources[r];
+        if (calibratable(&src->interarrival) &&
+            add_target(L, c, cap, TC_CAL_INTERARRIVAL, r, src->name, "interarrival"))
+            return -1;
+        for (int k = 0; k < src->n_steps; k++) {
+            int g = src->first_step + k;
+            const tc_step *step = &m->plant.steps[g];
+            char pair[260];
+            snprintf(pair, sizeof pair, "%s.%s", src->name,
+                     m->plant.stations[m->alts[m->steps[g].first_alt]].name);
+            if (step->has_process && calibratable(&step->process) &&
+                add_target(L, c, cap, TC_CAL_STEP_PROCESS, g, pair, "process"))
+                return -1;
+            if (step->has_setup && calibratable(&step->setup) &&
+                add_target(L, c, cap, TC_CAL_STEP_SETUP, g, pair, "setup"))
+                return -1;
+        }
+    }
     return 0;
 }
 
@@ -138,7 +191,7 @@ int tc_model_calibration_parse_(tc_loader *L, tc_node *root)
         return 0;
     if (tc_doc_expect_mapping(&L->d, v, k, "calibration") || tc_doc_check_keys(&L->d, v, "calibration", keys))
         return -1;
-    int cap = 3 * m->plant.n_stations + m->plant.n_sources;
+    int cap = 4 * m->plant.n_stations + m->plant.n_sources + 2 * m->plant.n_steps;
     tc_calibration_spec *c = tc_model_own_(L, sizeof *c);
     if (!c || !(c->targets = tc_model_own_(L, sizeof *c->targets * (size_t)cap)))
         return tc_doc_fail(&L->d, v, "out of memory");
