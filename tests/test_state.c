@@ -122,6 +122,15 @@ static void test_bad_snapshots(void **unused)
     expect(m, "{\"calibration\": [{\"path\": \"C.process.mean\", \"n\": 1e300}]}",
            "state.json:1:50: calibration: 'n' must be a count of observations");
     expect(m, "{\"calibration\": [{\"path\": \"C.process.mean\", \"n\": -1}]}", "'n' must be a count");
+    expect(m, "{\"calibration\": [{\"path\": \"C.process.mean\", \"data\": {\"prior\": 2}}]}",
+           "calibration data: 'prior' must be [mean, sd]");
+    expect(m,
+           "{\"calibration\": [{\"path\": \"C.process.mean\", \"data\": {\"prior\": [2, null], \"n\": 1, "
+           "\"s1\": 1, \"s2\": 1, \"t\": null, \"obs\": 2, \"censored\": 3}}]}",
+           "calibration data: counts must be whole, from 0, censored within obs");
+    expect(m,
+           "{\"calibration\": [{\"path\": \"C.process.mean\", \"data\": {\"prior\": [2, null], \"n\": 1}}]}",
+           "calibration data: missing 's1'");
     /* legal JSON, but libyaml would fold these into the id: refused, never changed */
     expect(m, "{\"stations\": {\"B\": {\"in_service\": [1], \"in_service_jobs\": [\"J\xe2\x80\xa8\"]}}}",
            "state.json:1:62: U+2028 written raw: write it as \\u2028");

@@ -336,6 +336,67 @@ static void test_calibration_setups_and_products(void **s)
     tc_model_destroy(m);
 }
 
+/* The estimate in a snapshot's calibration entry for path, and its observation count. */
+static double estimate_of(const char *json, const char *path, long *n)
+{
+    char key[160];
+    snprintf(key, sizeof key, "{\"path\": \"%s\"", path);
+    const char *at = strstr(json, key), *e = at ? strstr(at, "\"estimate\": ") : NULL;
+    const char *c = at ? strstr(at, "\"n\": ") : NULL;
+    *n = c ? strtol(c + 5, NULL, 10) : -1;
+    return e ? strtod(e + 12, NULL) : NAN;
+}
+
+/*
+ * A restart keeps what the twin had learnt: a twin restored from a snapshot
+ * and fed the same events as the one that wrote it estimates the same, to
+ * the bit (before, it restarted each estimate from the snapshot's value
+ * with only the prior's weight: 2 observations instead of 41).
+ */
+static void test_calibration_survives_restart(void **s)
+{
+    (void)s;
+    static const char model[] = "stations:\n  S: {process: {dist: exponential, mean: 2}}\n"
+                                "sources:\n  a: {interarrival: {dist: exponential, mean: 5}, route: [S]}\n"
+                                "calibration: {params: [S.process], prior_weight: 2, half_life: 30min}\n";
+    static const char *const kind[] = {"arrive", "start", "finish"};
+    enum { JOBS = 60, AT = 40 }; /* the restart comes after J40 started */
+    char msg[3 * JOBS][160];
+    for (int j = 1; j <= JOBS; j++) /* jobs of 3 min, one every 5 */
+        for (int k = 0; k < 3; k++)
+            snprintf(msg[3 * (j - 1) + k], sizeof msg[0],
+                     "{\"ts\": %d, \"type\": \"%s\", \"station\": \"S\", \"job\": \"J%d\"}",
+                     5 * j + (k == 2) * 3, kind[k], j);
+    tc_model *m = tc_test_model(model);
+    tc_twin *a = tc_twin_create(m), *b = tc_twin_create(m);
+    char err[256];
+    for (int i = 0; i < 3 * JOBS; i++) {
+        assert_int_equal(offer_apply(a, m, msg[i]), TC_REJ_NONE);
+        if (i > 3 * (AT - 1) + 1)
+            assert_int_equal(offer_apply(b, m, msg[i]), TC_REJ_NONE);
+        if (i == 3 * (AT - 1) + 1) {
+            char *json = tc_twin_snapshot_json(a, (5 * AT + 1) * 60);
+            assert_non_null(strstr(json, "\"data\": {\"prior\": [2, null], \"n\": "));
+            assert_int_equal(tc_twin_restore(b, json, "snapshot", err, sizeof err), TC_OK);
+            free(json);
+        }
+    }
+    char *ja = tc_twin_snapshot_json(a, 5 * JOBS * 60 + 240),
+         *jb = tc_twin_snapshot_json(b, 5 * JOBS * 60 + 240);
+    long na, nb;
+    double ea = estimate_of(ja, "S.process.mean", &na), eb = estimate_of(jb, "S.process.mean", &nb);
+    fprintf(stderr, "  S.process.mean: %.10g from %ld observations; restored %.10g from %ld\n", ea, na, eb,
+            nb);
+    assert_true(ea > 2.7 && ea < 3); /* the prior (2, weight 2) against about 9 forgotten-weighted 3s */
+    assert_close(eb, ea, 1e-9 * ea);
+    assert_int_equal(nb, na);
+    free(ja);
+    free(jb);
+    tc_twin_destroy(b);
+    tc_twin_destroy(a);
+    tc_model_destroy(m);
+}
+
 /*
  * Regression (found by the emulator's --noise): at one instant, a finish
  * that came after the next job's start on the same single server made the
@@ -548,6 +609,7 @@ int main(void)
         cmocka_unit_test(test_settle_orders_by_time),
         cmocka_unit_test(test_settle_one_instant),
         cmocka_unit_test(test_calibration_setups_and_products),
+        cmocka_unit_test(test_calibration_survives_restart),
         cmocka_unit_test(test_duplicates_by_id),
         cmocka_unit_test(test_snapshot_of_any_job_id),
         cmocka_unit_test(test_products),

@@ -32,6 +32,7 @@ typedef struct tc_calibration_row {
     const char *draw_kind;  /* "rate", "normal" or "lognormal"; NULL: none */
     double a, b, mu, kappa; /* as tc_posterior_hyper */
     const char *sd_path;    /* the sd parameter a normal draw also sets, or NULL */
+    tc_posterior_data data; /* what was learnt, without what is still open: for a restart */
 } tc_calibration_row;
 
 /* NULL when the model has no calibration block (or memory runs out: *failed is set then). */
@@ -47,6 +48,9 @@ int tc_calibration_count(const tc_calibration *c);
 void tc_calibration_observe(tc_calibration *c, const tc_event *ev, int product, double started);
 /* A `set` on a calibrated parameter, or a restored value: the estimate restarts from it as the prior. */
 void tc_calibration_reprior(tc_calibration *c, int param, double value);
+/* A restart: the target of `path` takes up what a snapshot's row recorded (its data); 0, or -1: no such
+ * target. */
+int tc_calibration_restore(tc_calibration *c, const char *path, const tc_posterior_data *d);
 /* A job in service, for the censored observations of a snapshot. */
 typedef struct tc_calibration_job {
     int station, product;

@@ -70,6 +70,20 @@ void tc_posterior_observe(tc_posterior *p, double t, double x, int censored);
 /* A Bernoulli outcome (PROBABILITY). */
 void tc_posterior_observe_outcome(tc_posterior *p, double t, int success);
 
+/*
+ * What a posterior has learnt, enough to carry it across a restart: the
+ * prior's parameters and the decayed data (censored points kept for EM and
+ * the drift test's state are not carried: they start afresh).
+ */
+typedef struct tc_posterior_data {
+    double prior_mean, prior_sd;
+    double n, s1, s2, t_last;
+    long n_obs, n_censored;
+} tc_posterior_data;
+
+tc_posterior_data tc_posterior_get_data(const tc_posterior *p);
+void tc_posterior_set_data(tc_posterior *p, const tc_posterior_data *d);
+
 tc_post_estimate tc_posterior_estimate(const tc_posterior *p);
 /*
  * The posterior's hyperparameters, censored values imputed: RATE Gamma(a,

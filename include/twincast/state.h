@@ -61,6 +61,10 @@ typedef struct tc_state_calibration {
     long n;
     double n_eff;
     char last_reset[40]; /* ISO, or "" */
+    /* the record's `data`, for a twin's restart: prior mean, prior sd, n, s1, s2, t (as tc_posterior_data) */
+    int has_data;
+    double data[6];
+    long data_obs, data_censored;
 } tc_state_calibration;
 
 typedef struct tc_state {

@@ -285,6 +285,16 @@ void tc_calibration_reprior(tc_calibration *c, int param, double value)
     }
 }
 
+int tc_calibration_restore(tc_calibration *c, const char *path, const tc_posterior_data *d)
+{
+    for (int k = 0; c && k < c->n; k++)
+        if (!strcmp(c->tg[k].path, path)) {
+            tc_posterior_set_data(&c->tg[k].post, d);
+            return 0;
+        }
+    return -1;
+}
+
 /* ---- estimates ---------------------------------------------------------------------- */
 
 static double prior_value(const target *g)
@@ -329,6 +339,7 @@ void tc_calibration_rows(const tc_calibration *c, double now, const tc_calibrati
             break;
         }
         tc_post_estimate e = tc_posterior_estimate(&g.post);
+        rows[k].data = tc_posterior_get_data(&g0->post);
         tc_calibration_row *r = &rows[k];
         r->draw_kind = NULL;
         r->sd_path = NULL;

@@ -262,6 +262,17 @@ static void write_calibration(sbuf *b, const tc_calibration_row *rows, int n)
                 sb_printf(b, ", \"sd_path\": \"%s\"", r->sd_path);
             sb_printf(b, "}");
         }
+        const tc_posterior_data *d = &r->data; /* exact, for a restart (tc_twin_restore) */
+        char sd[40] = "null", t[40] = "null";
+        if (!isnan(d->prior_sd))
+            snprintf(sd, sizeof sd, "%.17g", d->prior_sd);
+        if (!isnan(d->t_last))
+            snprintf(t, sizeof t, "%.17g", d->t_last);
+        sb_printf(
+            b,
+            ", \"data\": {\"prior\": [%.17g, %s], \"n\": %.17g, \"s1\": %.17g, \"s2\": %.17g, \"t\": %s, "
+            "\"obs\": %ld, \"censored\": %ld}",
+            d->prior_mean, sd, d->n, d->s1, d->s2, t, d->n_obs, d->n_censored);
         sb_printf(b, "}");
     }
     sb_printf(b, "]");
@@ -380,8 +391,17 @@ tc_status tc_twin_restore(tc_twin *t, const char *json, const char *origin, char
         char why[256];
         tc_plant_set(&t->plant, &m->params[s->overrides[k].param], s->overrides[k].value, why, sizeof why);
         t->overridden[s->overrides[k].param] = 1;
-        /* a calibrated value restarts its estimate there (the posterior's weight is not kept) */
+        /* a calibrated value restarts its estimate there; the calibration's data, below, restore its weight
+         */
         tc_calibration_reprior(t->cal, s->overrides[k].param, s->overrides[k].value);
+    }
+    for (int k = 0; k < s->n_calibration; k++) { /* what the twin had learnt, with its weight */
+        const tc_state_calibration *r = &s->calibration[k];
+        if (!r->has_data)
+            continue;
+        tc_posterior_data d = {r->data[0], r->data[1], r->data[2],  r->data[3],
+                               r->data[4], r->data[5], r->data_obs, r->data_censored};
+        tc_calibration_restore(t->cal, r->path, &d);
     }
     for (int i = 0; i < m->plant.n_stations; i++)
         if (restore_station(t, i, &s->stations[i], at, unit)) {

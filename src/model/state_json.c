@@ -332,6 +332,41 @@ static int record_number(tc_doc *d, tc_node *item, const char *key, double *out)
     return tc_doc_real(d, n, key, out);
 }
 
+/* A record's `data`: what the twin had learnt, for a restart (null: NaN).  Counts are checked before casts.
+ */
+static int record_data(tc_doc *d, tc_node *n, tc_state_calibration *r)
+{
+    static const char *const keys[] = {"n", "s1", "s2", "t", NULL};
+    tc_node *prior = tc_doc_find(n, "prior", NULL);
+    double obs, cens;
+    if (tc_doc_expect_mapping(d, n, n, "calibration data"))
+        return -1;
+    if (!tc_doc_is(prior, TC_NODE_SEQUENCE) || prior->count != 2)
+        return tc_doc_fail(d, prior ? prior : n, "calibration data: 'prior' must be [mean, sd]");
+    if (tc_doc_real(d, tc_node_item(prior, 0), "prior", &r->data[0]))
+        return -1;
+    tc_node *sd = tc_node_item(prior, 1);
+    r->data[1] = NAN;
+    if (!(sd->kind == TC_NODE_SCALAR && !sd->quoted && !strcmp(sd->text, "null")) &&
+        tc_doc_real(d, sd, "prior", &r->data[1]))
+        return -1;
+    for (int k = 0; keys[k]; k++) {
+        if (!tc_doc_find(n, keys[k], NULL))
+            return tc_doc_fail(d, n, "calibration data: missing '%s'", keys[k]);
+        if (record_number(d, n, keys[k], &r->data[2 + k]))
+            return -1;
+    }
+    if (record_number(d, n, "obs", &obs) || record_number(d, n, "censored", &cens))
+        return -1;
+    if (!(obs >= 0 && obs <= 1e15 && cens >= 0 && cens <= obs && obs == floor(obs) && cens == floor(cens) &&
+          r->data[2] >= 0 && isfinite(r->data[2])))
+        return tc_doc_fail(d, n, "calibration data: counts must be whole, from 0, censored within obs");
+    r->data_obs = (long)obs;
+    r->data_censored = (long)cens;
+    r->has_data = 1;
+    return 0;
+}
+
 /* The record, kept for the epoch's calibration table. */
 static int record_calibration(tc_doc *d, tc_node *item, tc_state *s)
 {
@@ -357,6 +392,8 @@ static int record_calibration(tc_doc *d, tc_node *item, tc_state *s)
         return -1;
     if ((n = tc_doc_find(item, "last_reset", NULL)) && n->kind == TC_NODE_SCALAR && n->quoted)
         snprintf(r.last_reset, sizeof r.last_reset, "%s", n->text);
+    if ((n = tc_doc_find(item, "data", NULL)) && record_data(d, n, &r))
+        return -1;
     tc_state_calibration *grown = realloc(s->calibration, sizeof *grown * (size_t)(s->n_calibration + 1));
     if (!grown)
         return tc_doc_fail(d, item, "out of memory");

@@ -357,3 +357,22 @@ void tc_posterior_draw(const tc_posterior *p, double (*u)(void *), void *stream,
     }
     }
 }
+
+tc_posterior_data tc_posterior_get_data(const tc_posterior *p)
+{
+    return (tc_posterior_data){p->prior_mean, p->prior_sd, p->n,     p->s1,
+                               p->s2,         p->t_last,   p->n_obs, p->n_censored};
+}
+
+void tc_posterior_set_data(tc_posterior *p, const tc_posterior_data *d)
+{
+    p->prior_mean = d->prior_mean;
+    p->prior_sd = d->prior_sd;
+    p->n = d->n;
+    p->s1 = d->s1;
+    p->s2 = d->s2;
+    p->t_last = d->t_last;
+    p->n_obs = d->n_obs;
+    p->n_censored = d->n_censored;
+    p->n_kept = 0;
+}
