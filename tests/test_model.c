@@ -226,6 +226,8 @@ static void test_bad_models(void **s)
                  "calibration: A.setup has no changeover time in the model to start from");
     expect_error(PLANT SRC "calibration: {params: [s.A.process]}\n",
                  "calibration: s.A.process has no process time of its own in the model to start from");
+    expect_error(PLANT SRC "calibration: {params: [s.A.scrap]}\n",
+                 "calibration: s.A.scrap is 0 in the model: nothing to start from");
     expect_error(PLANT SRC "calibration: {params: [s.B.process]}\n",
                  "calibration: 's.B.process' is not STATION.process, STATION.setup");
     expect_error("stations:\n  A: {process: {dist: weibull, shape: 2, scale: 1}}\n" SRC

@@ -337,6 +337,63 @@ static void test_calibration_setups_and_products(void **s)
 }
 
 /* The estimate in a snapshot's calibration entry for path, and its observation count. */
+static double estimate_of(const char *json, const char *path, long *n);
+
+/*
+ * Scrap and rework probabilities from outcomes: each job whose service at
+ * the step ended is a trial; a scrap, or a job that arrives back at the
+ * rework step, a success.  Beta posteriors with the model's value worth 10
+ * trials, by hand.
+ */
+static void test_calibration_scrap_and_rework(void **s)
+{
+    (void)s;
+    static const char model[] =
+        "stations:\n  A: {process: {dist: exponential, mean: 1}}\n  Q: {process: {dist: exponential, mean: "
+        "1}}\n"
+        "sources:\n  w: {interarrival: {dist: exponential, mean: 10}, route: [A, {station: Q, rework: {p: "
+        "0.2, "
+        "to: A}, scrap: 0.1}]}\n"
+        "calibration: {params: [w.Q.scrap, w.Q.rework], prior_weight: 10, half_life: 100000000h, "
+        "change_detection: off}\n";
+    /* J1 reworked, J2 scrapped, J3 leaves, J4 reworked */
+    static const char *const ends[] = {"finish", "scrap", "finish", "finish"};
+    static const int back[] = {1, 0, 0, 1};
+    tc_model *m = tc_test_model(model);
+    tc_twin *t = tc_twin_create(m);
+    char msg[200];
+    for (int j = 0; j < 4; j++) {
+        int ts = 10 * j;
+        const char *seq[][2] = {{"arrive", "A"}, {"start", "A"}, {"finish", "A"},
+                                {"arrive", "Q"}, {"start", "Q"}, {ends[j], "Q"}};
+        for (int k = 0; k < 6; k++) {
+            snprintf(msg, sizeof msg, "{\"ts\": %d, \"type\": \"%s\", \"station\": \"%s\", \"job\": \"J%d\"}",
+                     ts + k, seq[k][0], seq[k][1], j + 1);
+            assert_int_equal(offer_apply(t, m, msg), TC_REJ_NONE);
+        }
+        if (back[j]) { /* back to A, and through A and Q again (a second trial, not reworked) */
+            const char *again[][2] = {{"arrive", "A"}, {"start", "A"}, {"finish", "A"},
+                                      {"arrive", "Q"}, {"start", "Q"}, {"finish", "Q"}};
+            for (int k = 0; k < 6; k++) {
+                snprintf(msg, sizeof msg,
+                         "{\"ts\": %d.5, \"type\": \"%s\", \"station\": \"%s\", \"job\": \"J%d\"}",
+                         ts + 5 + k / 2, again[k][0], again[k][1], j + 1);
+                assert_int_equal(offer_apply(t, m, msg), TC_REJ_NONE);
+            }
+        }
+    }
+    char *json = tc_twin_snapshot_json(t, 60 * 60);
+    long n;
+    /* 6 trials (4 jobs, 2 of them twice): 1 scrap, 2 reworks */
+    assert_close(estimate_of(json, "w.Q.scrap", &n), (10 * 0.1 + 1) / 16.0, 1e-9); /* written to 10 digits */
+    assert_int_equal(n, 6);
+    assert_close(estimate_of(json, "w.Q.rework.p", &n), (10 * 0.2 + 2) / 16.0, 1e-9);
+    free(json);
+    tc_twin_destroy(t);
+    tc_model_destroy(m);
+}
+
+/* The estimate in a snapshot's calibration entry for path, and its observation count. */
 static double estimate_of(const char *json, const char *path, long *n)
 {
     char key[160];
@@ -610,6 +667,7 @@ int main(void)
         cmocka_unit_test(test_settle_one_instant),
         cmocka_unit_test(test_calibration_setups_and_products),
         cmocka_unit_test(test_calibration_survives_restart),
+        cmocka_unit_test(test_calibration_scrap_and_rework),
         cmocka_unit_test(test_duplicates_by_id),
         cmocka_unit_test(test_snapshot_of_any_job_id),
         cmocka_unit_test(test_products),

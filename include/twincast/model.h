@@ -124,7 +124,9 @@ typedef enum tc_cal_kind {
     TC_CAL_TTF,          /* a station's time to failure: up to the next down (calendar clock) */
     TC_CAL_SETUP,        /* a station's changeover time: setup to start, less downtime between */
     TC_CAL_STEP_PROCESS, /* a product's own process time at a route step (owner: the step) */
-    TC_CAL_STEP_SETUP    /* a product's own changeover time at a route step (owner: the step) */
+    TC_CAL_STEP_SETUP,   /* a product's own changeover time at a route step (owner: the step) */
+    TC_CAL_SCRAP,        /* a step's scrap probability: scraps among jobs whose service there ended */
+    TC_CAL_REWORK        /* a step's rework probability: those that came back to the rework step */
 } tc_cal_kind;
 
 typedef struct tc_cal_target {

@@ -84,6 +84,9 @@ typedef struct tc_posterior_data {
 tc_posterior_data tc_posterior_get_data(const tc_posterior *p);
 void tc_posterior_set_data(tc_posterior *p, const tc_posterior_data *d);
 
+/* PROBABILITY: a trial already counted as a failure turned out a success (seen later, at t). */
+void tc_posterior_turned_success(tc_posterior *p, double t);
+
 tc_post_estimate tc_posterior_estimate(const tc_posterior *p);
 /*
  * The posterior's hyperparameters, censored values imputed: RATE Gamma(a,

@@ -30,8 +30,18 @@ typedef struct target {
     char path[160], sd_path[160];
 } target;
 
+/* A job whose service ended at a step with a rework target: whether it comes back is seen at its next
+ * arrival. */
+#define AWAITING_KEPT 64
+typedef struct awaiting {
+    char job[TC_EVENT_ID_MAX];
+    int target; /* index into tg; -1: free */
+} awaiting;
+
 struct tc_calibration {
     const tc_model *m;
+    awaiting aw[AWAITING_KEPT];
+    int next_aw, n_aw;
     double unit; /* seconds per model unit */
     int n;
     target *tg;
@@ -50,6 +60,8 @@ static const tc_dist *dist_of(const tc_model *m, const tc_cal_target *t)
     case TC_CAL_SETUP: return &m->plant.stations[t->owner].setup;
     case TC_CAL_STEP_PROCESS: return &m->plant.steps[t->owner].process;
     case TC_CAL_STEP_SETUP: return &m->plant.steps[t->owner].setup;
+    case TC_CAL_SCRAP:
+    case TC_CAL_REWORK: return NULL; /* probabilities */
     }
     return NULL;
 }
@@ -112,9 +124,21 @@ tc_calibration *tc_calibration_create(const tc_model *m, int *failed)
         for (int a = 0; a < first->n_alts; a++)
             c->first_station_of[r * S + m->alts[first->first_alt + a]] = 1;
     }
+    for (int k = 0; k < AWAITING_KEPT; k++)
+        c->aw[k].target = -1;
     for (int k = 0; k < c->n; k++) {
         target *g = &c->tg[k];
         g->t = &spec->targets[k];
+        if (g->t->kind == TC_CAL_SCRAP || g->t->kind == TC_CAL_REWORK) { /* a beta on the probability */
+            const tc_step *step = &m->plant.steps[g->t->owner];
+            int scrap = g->t->kind == TC_CAL_SCRAP;
+            tc_posterior_init(&g->post, TC_POST_PROBABILITY, scrap ? step->scrap_p : step->rework_p, NAN,
+                              spec->prior_weight, spec->half_life * c->unit, 0);
+            snprintf(g->path, sizeof g->path, "%s%s", g->t->name, scrap ? "" : ".p");
+            g->param_mean = tc_model_param_find(m, g->path);
+            g->param_sd = -1;
+            continue;
+        }
         g->dist = dist_of(m, g->t);
         g->logs = g->dist->type == TC_DIST_LOGNORMAL;
         prior_from(g, spec, c->unit);
@@ -215,6 +239,47 @@ static void observe_time(tc_calibration *c, int s, int product, int setup, doubl
     observe(c, kind, owner, to, to - from - downtime(&c->sc[s], from, to), 0);
 }
 
+/*
+ * A job's service ended at a step (finish, or scrap): a trial of the step's
+ * scrap and rework probabilities.  A finished job counts as not reworked
+ * until it arrives back at the rework step (came_back).
+ */
+static void service_ended(tc_calibration *c, const tc_event *ev, int product)
+{
+    int g = step_of(c->m, product, ev->station);
+    for (int k = 0; g >= 0 && k < c->n; k++) {
+        const tc_cal_target *t = c->tg[k].t;
+        if (t->owner != g || (t->kind != TC_CAL_SCRAP && t->kind != TC_CAL_REWORK))
+            continue;
+        tc_posterior_observe_outcome(&c->tg[k].post, ev->ts,
+                                     t->kind == TC_CAL_SCRAP && ev->type == TC_EV_SCRAP);
+        if (t->kind == TC_CAL_REWORK && ev->type == TC_EV_FINISH && ev->job[0]) {
+            awaiting *a = &c->aw[c->next_aw]; /* the oldest is forgotten first */
+            c->n_aw += a->target < 0;
+            snprintf(a->job, sizeof a->job, "%s", ev->job);
+            a->target = k;
+            c->next_aw = (c->next_aw + 1) % AWAITING_KEPT;
+        }
+    }
+}
+
+/* A job's next arrival after a step with a rework target: back at the rework step, or on. */
+static void came_back(tc_calibration *c, const tc_event *ev, int product)
+{
+    for (int i = 0; i < AWAITING_KEPT; i++) {
+        awaiting *a = &c->aw[i];
+        if (a->target < 0 || strcmp(a->job, ev->job) != 0)
+            continue;
+        target *g = &c->tg[a->target];
+        const tc_step *step = &c->m->plant.steps[g->t->owner];
+        int back = product >= 0 && tc_model_route_step(c->m, product, ev->station) == step->rework_to;
+        if (back)
+            tc_posterior_turned_success(&g->post, ev->ts);
+        a->target = -1;
+        c->n_aw--;
+    }
+}
+
 void tc_calibration_observe(tc_calibration *c, const tc_event *ev, int product, double started)
 {
     if (!c)
@@ -252,12 +317,15 @@ void tc_calibration_observe(tc_calibration *c, const tc_event *ev, int product, 
     case TC_EV_SCRAP:
         if (!isnan(started))
             observe_time(c, ev->station, product, 0, started, ev->ts);
+        service_ended(c, ev, product);
         break;
     case TC_EV_START: /* a changeover ended (started: when it began) */
         if (!isnan(started))
             observe_time(c, ev->station, product, 1, started, ev->ts);
         break;
     case TC_EV_ARRIVE:
+        if (c->n_aw > 0 && ev->job[0])
+            came_back(c, ev, product);
         if (product >= 0 && c->first_station_of[product * S + ev->station]) {
             if (!isnan(c->last_arrival[product]))
                 observe(c, TC_CAL_INTERARRIVAL, product, ev->ts, ev->ts - c->last_arrival[product], 0);
@@ -274,6 +342,10 @@ void tc_calibration_reprior(tc_calibration *c, int param, double value)
         target *g = &c->tg[k];
         if (param != g->param_mean && param != g->param_sd)
             continue;
+        if (g->post.kind == TC_POST_PROBABILITY) {
+            tc_posterior_reset_prior(&g->post, value, NAN);
+            continue;
+        }
         double mean = tc_dist_mean(g->dist), var = tc_dist_variance(g->dist); /* the model's, one changed */
         if (param == g->param_mean)
             mean = value;
@@ -325,6 +397,8 @@ void tc_calibration_rows(const tc_calibration *c, double now, const tc_calibrati
                     feed(&g, now, (now - svc[j].since - downtime(&c->sc[s], svc[j].since, now)) / c->unit, 1);
             }
             break;
+        case TC_CAL_SCRAP:
+        case TC_CAL_REWORK: break; /* outcomes: nothing stays open */
         case TC_CAL_INTERARRIVAL:
             if (!isnan(c->last_arrival[g.t->owner]) && now > c->last_arrival[g.t->owner])
                 feed(&g, now, (now - c->last_arrival[g.t->owner]) / c->unit, 1);
@@ -343,7 +417,8 @@ void tc_calibration_rows(const tc_calibration *c, double now, const tc_calibrati
         tc_calibration_row *r = &rows[k];
         r->draw_kind = NULL;
         r->sd_path = NULL;
-        if (c->m->calibration->uncertainty && g0->param_mean >= 0) { /* what replications draw from */
+        if (c->m->calibration->uncertainty && g0->param_mean >= 0 &&
+            g.post.kind != TC_POST_PROBABILITY) { /* what replications draw from */
             tc_posterior_hyper(&g.post, &r->a, &r->b, &r->mu, &r->kappa);
             r->draw_kind = g.post.kind == TC_POST_RATE ? "rate" : g.logs ? "lognormal" : "normal";
             r->sd_path = g0->param_sd >= 0 ? g0->sd_path : NULL;
@@ -353,9 +428,9 @@ void tc_calibration_rows(const tc_calibration *c, double now, const tc_calibrati
         r->n_obs = g.post.n_obs;
         r->n_eff = e.n_eff;
         r->last_reset = g.post.last_reset;
-        if (g.post.kind == TC_POST_RATE || !g.logs) {
+        if (g.post.kind != TC_POST_NORMAL || !g.logs) {
             r->estimate = e.mean, r->lo = e.lo, r->hi = e.hi;
-            r->sd = g.post.kind == TC_POST_RATE ? NAN : e.sd;
+            r->sd = g.post.kind == TC_POST_NORMAL ? e.sd : NAN;
         } else { /* lognormal: the variable's mean and sd from the logs' */
             double half = e.sd * e.sd / 2;
             r->estimate = exp(e.mean + half), r->lo = exp(e.lo + half), r->hi = exp(e.hi + half);

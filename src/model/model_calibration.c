@@ -29,6 +29,8 @@ static const tc_dist *target_dist(const tc_model *m, const tc_cal_target *t)
         return m->plant.steps[t->owner].has_process ? &m->plant.steps[t->owner].process : NULL;
     case TC_CAL_STEP_SETUP:
         return m->plant.steps[t->owner].has_setup ? &m->plant.steps[t->owner].setup : NULL;
+    case TC_CAL_SCRAP:
+    case TC_CAL_REWORK: return NULL; /* probabilities, no distribution */
     }
     return NULL;
 }
@@ -86,6 +88,10 @@ static int parse_target(tc_loader *L, tc_node *n, tc_calibration_spec *c, int ca
         int g = step_named(m, src, at);
         if (g >= 0 && !strcmp(dot2 + 1, "process"))
             rc = add_target(L, c, cap, TC_CAL_STEP_PROCESS, g, pair, "process");
+        else if (g >= 0 && !strcmp(dot2 + 1, "scrap"))
+            rc = add_target(L, c, cap, TC_CAL_SCRAP, g, pair, "scrap");
+        else if (g >= 0 && !strcmp(dot2 + 1, "rework"))
+            rc = add_target(L, c, cap, TC_CAL_REWORK, g, pair, "rework");
         else if (g >= 0 && !strcmp(dot2 + 1, "setup"))
             rc = add_target(L, c, cap, TC_CAL_STEP_SETUP, g, pair, "setup");
     } else if (st >= 0 && !strcmp(dot + 1, "setup"))
@@ -99,11 +105,12 @@ static int parse_target(tc_loader *L, tc_node *n, tc_calibration_spec *c, int ca
     else if (src >= 0 && !strcmp(dot + 1, "interarrival"))
         rc = add_target(L, c, cap, TC_CAL_INTERARRIVAL, src, owner, "interarrival");
     if (rc == -2)
-        return tc_doc_fail(&L->d, n,
-                           "calibration: '%s' is not STATION.process, STATION.setup, STATION.failure.ttr, "
-                           "STATION.failure.ttf, SOURCE.interarrival, SOURCE.STATION.process or "
-                           "SOURCE.STATION.setup of this model",
-                           s);
+        return tc_doc_fail(
+            &L->d, n,
+            "calibration: '%s' is not STATION.process, STATION.setup, STATION.failure.ttr, "
+            "STATION.failure.ttf, SOURCE.interarrival, SOURCE.STATION.process, "
+            "SOURCE.STATION.setup, SOURCE.STATION.scrap or SOURCE.STATION.rework of this model",
+            s);
     if (rc != 0)
         return tc_doc_fail(&L->d, n, "calibration: too many params or out of memory");
     const tc_cal_target *t = &c->targets[c->n - 1];
@@ -111,6 +118,12 @@ static int parse_target(tc_loader *L, tc_node *n, tc_calibration_spec *c, int ca
     for (int i = 0; i + 1 < c->n; i++)
         if (!strcmp(c->targets[i].name, t->name))
             return tc_doc_fail(&L->d, n, "calibration: '%s' listed twice", s);
+    if (t->kind == TC_CAL_SCRAP || t->kind == TC_CAL_REWORK) { /* a probability: beta, from the model's */
+        const tc_step *step = &m->plant.steps[t->owner];
+        if (!((t->kind == TC_CAL_SCRAP ? step->scrap_p : step->rework_p) > 0))
+            return tc_doc_fail(&L->d, n, "calibration: %s is 0 in the model: nothing to start from", t->name);
+        return 0;
+    }
     if (!d)
         return tc_doc_fail(&L->d, n, "calibration: %s has no %s in the model to start from", t->name,
                            t->kind == TC_CAL_PROCESS || t->kind == TC_CAL_STEP_PROCESS
@@ -162,6 +175,10 @@ static int default_targets(tc_loader *L, tc_calibration_spec *c, int cap)
             if (step->has_setup && calibratable(&step->setup) &&
                 add_target(L, c, cap, TC_CAL_STEP_SETUP, g, pair, "setup"))
                 return -1;
+            if (step->scrap_p > 0 && add_target(L, c, cap, TC_CAL_SCRAP, g, pair, "scrap"))
+                return -1;
+            if (step->rework_p > 0 && add_target(L, c, cap, TC_CAL_REWORK, g, pair, "rework"))
+                return -1;
         }
     }
     return 0;
@@ -191,7 +208,7 @@ int tc_model_calibration_parse_(tc_loader *L, tc_node *root)
         return 0;
     if (tc_doc_expect_mapping(&L->d, v, k, "calibration") || tc_doc_check_keys(&L->d, v, "calibration", keys))
         return -1;
-    int cap = 4 * m->plant.n_stations + m->plant.n_sources + 2 * m->plant.n_steps;
+    int cap = 4 * m->plant.n_stations + m->plant.n_sources + 4 * m->plant.n_steps;
     tc_calibration_spec *c = tc_model_own_(L, sizeof *c);
     if (!c || !(c->targets = tc_model_own_(L, sizeof *c->targets * (size_t)cap)))
         return tc_doc_fail(&L->d, v, "out of memory");

@@ -307,6 +307,17 @@ void tc_posterior_observe_outcome(tc_posterior *p, double t, int success)
     p->s1 += success ? 1 : 0;
 }
 
+void tc_posterior_turned_success(tc_posterior *p, double t)
+{
+    if (p->kind != TC_POST_PROBABILITY)
+        return;
+    decay(p, t);
+    if (p->s1 + 1 <= p->n) /* the trial's weight has decayed meanwhile: never more successes than trials */
+        p->s1 += 1;
+    else
+        p->s1 = p->n;
+}
+
 /* ---- draws ---------------------------------------------------------------------------- */
 
 static double normal(double (*u)(void *), void *s)
