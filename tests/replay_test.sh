@@ -112,7 +112,10 @@ import json, sys
 c = {r['path']: r for r in json.loads(open('$WORK/plantc.jsonl').readlines()[-1])['calibration']}
 truth = {'press.setup.mean': 6, 'gadget.press.process.mean': 3, 'gadget.press.setup.mean': 9,
          'gizmo.cnc1.process.mean': 4.5, 'paint.setup.value': 3, 'widget.qc.rework.p': 0.05,
-         'gadget.qc.rework.p': 0.08, 'gadget.qc.scrap': 0.02}
+         'gadget.qc.rework.p': 0.08, 'gadget.qc.scrap': 0.02,
+         # on the plant's calendar: arrivals on their rate's clock, assembly's breaks paused
+         'widget.interarrival.mean': 4, 'gadget.interarrival.mean': 8, 'gizmo.interarrival.mean': 10,
+         'assembly.process.mean': 4.5}
 for p, v in truth.items():
     print('     %s %.3f [%.3f, %.3f] from %d (true %g)' % (p, c[p]['estimate'], *c[p]['ci'], c[p]['n'], v))
 sys.exit(not all(c[p]['ci'][0] <= v <= c[p]['ci'][1] and c[p]['n'] > 20 for p, v in truth.items()))\""

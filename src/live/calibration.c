@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "twincast/calibration.h"
+#include "twincast/timetable.h"
 
 #define DOWN_KEPT 64 /* a station's last down periods, to take downtime out of process times */
 
@@ -42,7 +43,9 @@ struct tc_calibration {
     const tc_model *m;
     awaiting aw[AWAITING_KEPT];
     int next_aw, n_aw;
-    double unit; /* seconds per model unit */
+    tc_timetable *tt;    /* the plant's calendar over [tt_lo, tt_hi] (seconds since the epoch); NULL: none */
+    double tt_lo, tt_hi; /* rebuilt when an observation falls outside */
+    double unit;         /* seconds per model unit */
     int n;
     target *tg;
     station_clock *sc;     /* [station] */
@@ -160,6 +163,7 @@ void tc_calibration_destroy(tc_calibration *c)
 {
     if (!c)
         return;
+    tc_timetable_destroy(c->tt);
     free(c->tg);
     free(c->sc);
     free(c->last_arrival);
@@ -170,6 +174,84 @@ void tc_calibration_destroy(tc_calibration *c)
 int tc_calibration_count(const tc_calibration *c)
 {
     return c ? c->n : 0;
+}
+
+/* ---- the plant's calendar -------------------------------------------------------- */
+
+/*
+ * The timetable over [a, b] (seconds since the epoch), built for a week and
+ * a day around them when they fall outside the one held; NULL for a model
+ * without a calendar (or if memory runs out: the wall clock is used then).
+ * A cache: it changes no estimate, so the const snapshot path may fill it.
+ */
+static const tc_timetable *calendar_over(const tc_calibration *cc, double a, double b)
+{
+    tc_calibration *c = (tc_calibration *)cc;
+    if (!c->m->calendar || !(a <= b))
+        return NULL;
+    if (c->tt && a >= c->tt_lo && b <= c->tt_hi)
+        return c->tt;
+    tc_timetable_destroy(c->tt);
+    c->tt = NULL;
+    double from = floor(a) - 86400, span = (b - from) + 8 * 86400.0;
+    char why[128];
+    if (tc_timetable_build(c->m, from, span / c->unit, &c->tt, why, sizeof why) != TC_OK)
+        c->tt = NULL;
+    c->tt_lo = from;
+    c->tt_hi = from + span;
+    return c->tt;
+}
+
+static double scale_between(const tc_time_scale *sc, const tc_timetable *tt, double unit, double a, double b)
+{
+    int pa = 0, pb = 0;
+    return (tc_time_scale_at(sc, (b - tt->start) / unit, &pb) -
+            tc_time_scale_at(sc, (a - tt->start) / unit, &pa)) *
+           unit;
+}
+
+/* An interarrival gap of source r on its arrival clock: Lambda's increase (seconds at rate factor 1). */
+static double arrival_gap(const tc_calibration *c, int r, double a, double b)
+{
+    const tc_timetable *tt = calendar_over(c, a, b);
+    if (!tt || tt->arrivals[r].n == 0)
+        return b - a;
+    return scale_between(&tt->arrivals[r], tt, c->unit, a, b);
+}
+
+/* Up time of station s on its failure clock: operating time for failure.clock operating. */
+static double failure_gap(const tc_calibration *c, int s, double a, double b)
+{
+    const tc_timetable *tt = calendar_over(c, a, b);
+    if (!tt || tt->operating[s].n == 0)
+        return b - a;
+    return scale_between(&tt->operating[s], tt, c->unit, a, b);
+}
+
+/* Time in [a, b] that station s (at_close: pause) was closed: its jobs were paused, not processed. */
+static double paused(const tc_calibration *c, int s, double a, double b)
+{
+    const tc_timetable *tt = calendar_over(c, a, b);
+    if (!tt || !tt->pause[s])
+        return 0;
+    int servers = tt->servers0[s] >= 0 ? tt->servers0[s] : c->m->plant.stations[s].servers;
+    double from = tt->start, sum = 0;
+    for (int i = 0; i <= tt->n_changes; i++) {
+        const tc_shift_change *x = i < tt->n_changes ? &tt->changes[i] : NULL;
+        if (x && (x->station != s || x->kind != TC_SHIFT_SERVERS))
+            continue;
+        double to = x ? tt->start + x->at * c->unit : c->tt_hi;
+        if (servers == 0) {
+            double lo = from > a ? from : a, hi = to < b ? to : b;
+            if (hi > lo)
+                sum += hi - lo;
+        }
+        if (x) {
+            servers = x->servers;
+            from = to;
+        }
+    }
+    return sum;
 }
 
 /* ---- observations ---------------------------------------------------------------- */
@@ -236,7 +318,7 @@ static void observe_time(tc_calibration *c, int s, int product, int setup, doubl
     tc_cal_kind kind;
     int owner;
     time_target(c->m, s, product, setup, &kind, &owner);
-    observe(c, kind, owner, to, to - from - downtime(&c->sc[s], from, to), 0);
+    observe(c, kind, owner, to, to - from - downtime(&c->sc[s], from, to) - paused(c, s, from, to), 0);
 }
 
 /*
@@ -291,7 +373,7 @@ void tc_calibration_observe(tc_calibration *c, const tc_event *ev, int product, 
     switch (ev->type) {
     case TC_EV_DOWN:
         if (sc->known && sc->up)
-            observe(c, TC_CAL_TTF, ev->station, ev->ts, ev->ts - sc->up_since, 0);
+            observe(c, TC_CAL_TTF, ev->station, ev->ts, failure_gap(c, ev->station, sc->up_since, ev->ts), 0);
         if (!sc->known || sc->up) {
             sc->up = 0;
             sc->down_since = ev->ts;
@@ -328,7 +410,8 @@ void tc_calibration_observe(tc_calibration *c, const tc_event *ev, int product, 
             came_back(c, ev, product);
         if (product >= 0 && c->first_station_of[product * S + ev->station]) {
             if (!isnan(c->last_arrival[product]))
-                observe(c, TC_CAL_INTERARRIVAL, product, ev->ts, ev->ts - c->last_arrival[product], 0);
+                observe(c, TC_CAL_INTERARRIVAL, product, ev->ts,
+                        arrival_gap(c, product, c->last_arrival[product], ev->ts), 0);
             c->last_arrival[product] = ev->ts;
         }
         break;
@@ -393,15 +476,18 @@ void tc_calibration_rows(const tc_calibration *c, double now, const tc_calibrati
                 tc_cal_kind kind;
                 int owner, s = svc[j].station;
                 time_target(c->m, s, svc[j].product, svc[j].setup, &kind, &owner);
-                if (kind == g.t->kind && owner == g.t->owner && !isnan(svc[j].since) && now > svc[j].since)
-                    feed(&g, now, (now - svc[j].since - downtime(&c->sc[s], svc[j].since, now)) / c->unit, 1);
+                double since = svc[j].since;
+                if (kind == g.t->kind && owner == g.t->owner && !isnan(since) && now > since)
+                    feed(&g, now,
+                         (now - since - downtime(&c->sc[s], since, now) - paused(c, s, since, now)) / c->unit,
+                         1);
             }
             break;
         case TC_CAL_SCRAP:
         case TC_CAL_REWORK: break; /* outcomes: nothing stays open */
         case TC_CAL_INTERARRIVAL:
             if (!isnan(c->last_arrival[g.t->owner]) && now > c->last_arrival[g.t->owner])
-                feed(&g, now, (now - c->last_arrival[g.t->owner]) / c->unit, 1);
+                feed(&g, now, arrival_gap(c, g.t->owner, c->last_arrival[g.t->owner], now) / c->unit, 1);
             break;
         case TC_CAL_TTR:
             if (sc->known && !sc->up && now > sc->down_since)
@@ -409,7 +495,7 @@ void tc_calibration_rows(const tc_calibration *c, double now, const tc_calibrati
             break;
         case TC_CAL_TTF:
             if (sc->known && sc->up && now > sc->up_since)
-                feed(&g, now, (now - sc->up_since) / c->unit, 1);
+                feed(&g, now, failure_gap(c, g.t->owner, sc->up_since, now) / c->unit, 1);
             break;
         }
         tc_post_estimate e = tc_posterior_estimate(&g.post);
