@@ -34,8 +34,10 @@ static const char usage[] =
     "\n"
     "exit status: 0 ok, 1 run-time failure, 2 bad usage or bad input\n";
 
-static void print_num(FILE *f, double x)
+/* `, "name": x` (x null when not finite), or without the comma as the first member. */
+static void field(FILE *f, const char *name, double x, int first)
 {
+    fprintf(f, "%s\"%s\": ", first ? "" : ", ", name);
     if (isfinite(x))
         fprintf(f, "%.6g", x);
     else
@@ -44,14 +46,12 @@ static void print_num(FILE *f, double x)
 
 static void print_brier(FILE *f, const tc_brier *b)
 {
-    fprintf(f, "{\"n\": %ld, \"score\": ", b->n);
-    print_num(f, b->score);
-    fputs(", \"reliability\": ", f);
-    print_num(f, b->reliability);
-    fputs(", \"resolution\": ", f);
-    print_num(f, b->resolution);
-    fputs(", \"uncertainty\": ", f);
-    print_num(f, b->uncertainty);
+    fputs("{", f);
+    field(f, "n", (double)b->n, 1);
+    field(f, "score", b->score, 0);
+    field(f, "reliability", b->reliability, 0);
+    field(f, "resolution", b->resolution, 0);
+    field(f, "uncertainty", b->uncertainty, 0);
     fputs("}", f);
 }
 
@@ -67,30 +67,26 @@ static void print_json(FILE *f, const tc_score_result *r)
             f,
             "%s{\"station\": \"%s\", \"forecasts\": %ld, \"open\": %ld, \"scored\": %ld, \"formed\": %ld, ",
             s ? ", " : "", o->name, o->forecasts, o->open, o->scored, o->formed);
-        fputs("\"crps\": ", f);
-        print_num(f, o->crps);
-        fputs(", \"crps_reference\": ", f);
-        print_num(f, o->crps_ref);
-        fputs(", \"crps_skill\": ", f);
-        print_num(f, tc_score_skill(o->crps, o->crps_ref));
-        fprintf(f, ", \"band_n\": %ld, \"band_in\": %ld, \"band_coverage\": ", o->band_n, o->band_in);
-        print_num(f, o->band_n ? (double)o->band_in / (double)o->band_n : NAN);
-        fprintf(f, ", \"spaced\": %ld, \"pit_mean\": ", o->spaced);
-        print_num(f, o->pit_mean);
-        fputs(", \"pit_p\": ", f);
-        print_num(f, o->pit_p);
-        fputs(", \"pit_bias_mean\": ", f);
-        print_num(f, o->bias_mean);
-        fputs(", \"pit_bias_z\": ", f);
-        print_num(f, o->bias_z);
-        fputs(", \"pit_bias_p\": ", f);
-        print_num(f, o->bias_p);
-        fputs(", \"band_width\": ", f);
-        print_num(f, o->band_width);
-        fputs(", \"spread\": ", f);
-        print_num(f, o->spread);
-        fputs(", \"pit_cover90\": ", f);
-        print_num(f, o->pit_cover90);
+        const struct {
+            const char *name;
+            double x;
+        } v[] = {{"crps", o->crps},
+                 {"crps_reference", o->crps_ref},
+                 {"crps_skill", tc_score_skill(o->crps, o->crps_ref)},
+                 {"band_n", (double)o->band_n},
+                 {"band_in", (double)o->band_in},
+                 {"band_coverage", o->band_n ? (double)o->band_in / (double)o->band_n : NAN},
+                 {"spaced", (double)o->spaced},
+                 {"pit_mean", o->pit_mean},
+                 {"pit_p", o->pit_p},
+                 {"pit_bias_mean", o->bias_mean},
+                 {"pit_bias_z", o->bias_z},
+                 {"pit_bias_p", o->bias_p},
+                 {"band_width", o->band_width},
+                 {"spread", o->spread},
+                 {"pit_cover90", o->pit_cover90}};
+        for (size_t k = 0; k < sizeof v / sizeof *v; k++)
+            field(f, v[k].name, v[k].x, k == 0);
         fputs(", \"pit_histogram\": [", f);
         for (int b = 0; b < o->pit_bins; b++)
             fprintf(f, "%s%ld", b ? ", " : "", o->pit_hist[b]);
@@ -100,8 +96,7 @@ static void print_json(FILE *f, const tc_score_result *r)
             print_brier(f, &o->brier[k]);
             fputs(", \"reference\": ", f);
             print_brier(f, &o->brier_ref[k]);
-            fputs(", \"skill\": ", f);
-            print_num(f, tc_score_skill(o->brier[k].score, o->brier_ref[k].score));
+            field(f, "skill", tc_score_skill(o->brier[k].score, o->brier_ref[k].score), 0);
             fputs("}", f);
         }
         fputs("]}", f);
