@@ -127,7 +127,10 @@ static int station_scores(const tc_score_opts *o, const tc_model *m, reference *
 {
     int S = m->plant.n_stations, bins = n > 0 ? (int)rows[idx[0]].members + 1 : 2;
     double *p_ref = o->reference ? calloc((size_t)(n + 1) * TC_SKILL_LEADS_MAX, sizeof *p_ref) : NULL;
-    double *x = o->reference ? malloc(sizeof *x * (size_t)(rows[n ? idx[0] : 0].members + 1)) : NULL;
+    long most = 1; /* a file may hold epochs of different ensemble sizes (a twin restarted with another -n) */
+    for (long i = 0; i < n; i++)
+        most = rows[idx[i]].members > most ? rows[idx[i]].members : most;
+    double *x = o->reference ? malloc(sizeof *x * (size_t)(most + 1)) : NULL;
     double *pit = calloc((size_t)(n + 1), sizeof *pit), last = -INFINITY, sum_crps = 0, sum_ref = 0;
     double *all_pit = malloc(sizeof *all_pit * (size_t)(n + 1)), *t = malloc(sizeof *t * (size_t)(n + 1));
     double width = 0, bias_sum = 0;

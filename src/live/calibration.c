@@ -359,6 +359,7 @@ static void came_back(tc_calibration *c, const tc_event *ev, int product)
             tc_posterior_turned_success(&g->post, ev->ts);
         a->target = -1;
         c->n_aw--;
+        return; /* a job awaits once: its next arrival settles it */
     }
 }
 

@@ -321,7 +321,7 @@ static int read_column(hid_t g, const struct column *c, const tc_model *m, hid_t
             memcpy(r + c->at, (char *)buf + size * i * (hsize_t)width, size * (size_t)width);
         }
     }
-    if (buf && c->kind >= K_STATION && space >= 0 && !(bad && ds < 0))
+    if (buf && c->kind >= K_STATION && space >= 0)
         H5Dvlen_reclaim(str, space, H5P_DEFAULT, buf);
     free(buf);
     if (space >= 0)
