@@ -62,8 +62,6 @@ static tc_sample *sample_of(const double *onset, long R)
     smp->R = R;
     for (int k = 0; k < TC_M_COUNT; k++)
         memset(smp->m[k], 0, sizeof(double) * (size_t)R);
-    for (int k = 0; k < TC_B_COUNT; k++)
-        memset(smp->b[k], 0, sizeof(double) * (size_t)R);
     memcpy(smp->m[TC_M_ONSET], onset, sizeof(double) * (size_t)R);
     return smp;
 }

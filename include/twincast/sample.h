@@ -1,11 +1,13 @@
 /*
  * sample.h - the per-replication results of one scenario, in replication
- * order: plain arrays, shared by the ensemble runner that fills them, the
+ * order: plain arrays (and the per-bin bands, which are summaries of a
+ * fixed size, not rows), shared by the ensemble runner that fills them, the
  * MPI layer that gathers them and the statistics that summarise them.
  */
 #ifndef TWINCAST_SAMPLE_H
 #define TWINCAST_SAMPLE_H
 
+#include "twincast/bands.h"
 #include "twincast/status.h"
 
 /* The (replication, station) measures, in the order they are stored. */
@@ -24,8 +26,6 @@ enum {
     TC_M_PLANNED_DOWN,
     TC_M_COUNT
 };
-/* The (replication, bin, station) measures. */
-enum { TC_B_WAITING, TC_B_BOTTLENECK, TC_B_COUNT };
 /* The (replication, product) measures; a product is a source. */
 enum { TC_P_COMPLETED, TC_P_SCRAPPED, TC_P_REWORKS_PER_JOB, TC_P_TIME_IN_SYSTEM, TC_P_COUNT };
 
@@ -33,7 +33,7 @@ typedef struct tc_sample {
     long R, cap; /* replications held, room for */
     int S, T, P;
     double *m[TC_M_COUNT]; /* each [R * S] */
-    double *b[TC_B_COUNT]; /* each [R * T * S] */
+    tc_bands *bands;       /* the per-bin bands of the replications added, [T][S] */
     double *p[TC_P_COUNT]; /* each [R * P]; P = 0: not recorded (files from before products) */
 } tc_sample;
 

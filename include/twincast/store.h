@@ -123,12 +123,13 @@ tc_status tc_store_read_resume(const char *path, char **state, char **offsets, i
                                size_t errlen);
 
 /* One scenario of an epoch read back in full (for `merge`): the per-replication
- * measures in a sample (its per-bin arrays are not stored: left NaN), and the
+ * measures in a sample (with no bands: per-bin data are not stored), and the
  * per-bin bands as stored.  All malloc'd. */
 typedef struct tc_scenario_read {
     tc_sample *sample;
     double *waiting_quantiles;      /* [T*S*TC_NQ] */
     double *bottleneck_probability; /* [T*S] */
+    double waiting_rank_error;      /* the stored bound; NaN in files from before the histograms */
     double *time;                   /* [T] */
     int *threshold;                 /* [S] */
     char (*station)[64];            /* [S] */

@@ -4,7 +4,8 @@
  * onset time among the futures where it forms (Student-t interval for the
  * mean, quantiles with an order-statistic interval for the median, and a
  * 90% prediction band kept apart from those error intervals), paired
- * differences to the baseline, and per-bin bands of the waiting count.
+ * differences to the baseline, and per-bin bands of the waiting count
+ * (from the sample's mergeable histograms: bands.h).
  * Works on samples only: it knows nothing of the engine.
  */
 #ifndef TWINCAST_SUMMARY_H
@@ -50,6 +51,7 @@ typedef struct tc_summary {
     tc_setup_batch_summary *setup_batch; /* [S] */
     double *waiting_quantiles;           /* [T][S][TC_NQ] */
     double *bottleneck_probability;      /* [T][S] */
+    double waiting_rank_error;           /* the bands' bound on the quantiles' rank error (bands.h) */
 } tc_summary;
 
 /* baseline: the baseline sample for paired differences, or NULL. */

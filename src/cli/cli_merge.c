@@ -168,6 +168,7 @@ int tc_cmd_merge(int argc, char **argv)
         size_t ts = (size_t)q->r.sample->T * (size_t)q->r.sample->S; /* the bands as the runs stored them */
         memcpy(q->sum->waiting_quantiles, q->r.waiting_quantiles, sizeof(double) * ts * TC_NQ);
         memcpy(q->sum->bottleneck_probability, q->r.bottleneck_probability, sizeof(double) * ts);
+        q->sum->waiting_rank_error = q->r.waiting_rank_error;
     }
     if (st == TC_OK)
         st = tc_store_open(outp, m, TC_STORE_ATOMIC, &store, err, sizeof err);

@@ -1,9 +1,13 @@
 /* broadcast.c - one packed, versioned job buffer; shares; ordered gathers. */
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "twincast/broadcast.h"
+
+#define TAG_BANDS 78 /* replicate.c's abandon messages are 77 */
 
 #define MAGIC 0x4a435754u /* "TWCJ" */
 #define BOM   0x01020304u
@@ -192,7 +196,42 @@ void tc_share(long first, long count, int rank, int nranks, int rank0_works, lon
     *n = base + (w < extra ? 1 : 0);
 }
 
-tc_status tc_sample_gather(const tc_sample *local, long n_local, tc_sample *global, long row, MPI_Comm comm,
+/*
+ * The per-bin bands summed over ranks to rank 0 along a binomial tree:
+ * log2(P) rounds, each a message the size of one rank's bands (which does
+ * not grow with the replications).  A rank that cannot pack sends an empty
+ * message, so that no receiver waits for ever; the failure is agreed after.
+ */
+static int bands_reduce(tc_bands *mine, MPI_Comm comm, int rank, int size)
+{
+    int st = TC_OK;
+    for (int step = 1; step < size; step <<= 1) {
+        if (rank & step) {
+            size_t words = tc_bands_packed_words(mine);
+            uint32_t *buf = st == TC_OK && words <= INT_MAX ? malloc(sizeof(uint32_t) * words) : NULL;
+            if (buf)
+                tc_bands_pack(mine, buf);
+            int sent = buf ? (int)words : 0;
+            MPI_Send(buf, sent, MPI_UINT32_T, rank - step, TAG_BANDS, comm);
+            free(buf);
+            return sent ? st : TC_ERR_RUNTIME;
+        }
+        if (rank + step < size) {
+            MPI_Status ms;
+            int words = 0;
+            MPI_Probe(rank + step, TAG_BANDS, comm, &ms);
+            MPI_Get_count(&ms, MPI_UINT32_T, &words);
+            uint32_t *buf = malloc(sizeof(uint32_t) * (size_t)(words > 0 ? words : 1));
+            MPI_Recv(buf, buf ? words : 0, MPI_UINT32_T, rank + step, TAG_BANDS, comm, MPI_STATUS_IGNORE);
+            if (!buf || words == 0 || tc_bands_merge_packed(mine, buf, (size_t)words) != TC_OK)
+                st = TC_ERR_RUNTIME;
+            free(buf);
+        }
+    }
+    return st;
+}
+
+tc_status tc_sample_gather(tc_sample *local, long n_local, tc_sample *global, long row, MPI_Comm comm,
                            char *err, size_t errlen)
 {
     int rank, size;
@@ -218,13 +257,10 @@ tc_status tc_sample_gather(const tc_sample *local, long n_local, tc_sample *glob
         snprintf(err, errlen, "out of memory gathering the results");
         return TC_ERR_RUNTIME;
     }
-    for (int pass = 0; pass < TC_M_COUNT + TC_B_COUNT + TC_P_COUNT; pass++) {
-        int is_bin = pass >= TC_M_COUNT && pass < TC_M_COUNT + TC_B_COUNT,
-            is_product = pass >= TC_M_COUNT + TC_B_COUNT;
-        long width = is_product ? local->P : is_bin ? (long)local->S * local->T : local->S;
-        const double *src = is_product ? local->p[pass - TC_M_COUNT - TC_B_COUNT]
-                            : is_bin   ? local->b[pass - TC_M_COUNT]
-                                       : local->m[pass];
+    for (int pass = 0; pass < TC_M_COUNT + TC_P_COUNT; pass++) {
+        int is_product = pass >= TC_M_COUNT;
+        long width = is_product ? local->P : local->S;
+        const double *src = is_product ? local->p[pass - TC_M_COUNT] : local->m[pass];
         double *dst = NULL;
         if (rank == 0 && rc && counts && displ) { /* all three exist whenever ok */
             long off = 0;
@@ -233,10 +269,7 @@ tc_status tc_sample_gather(const tc_sample *local, long n_local, tc_sample *glob
                 displ[i] = (int)off;
                 off += counts[i] * width;
             }
-            dst = (is_product ? global->p[pass - TC_M_COUNT - TC_B_COUNT]
-                   : is_bin   ? global->b[pass - TC_M_COUNT]
-                              : global->m[pass]) +
-                  row * width;
+            dst = (is_product ? global->p[pass - TC_M_COUNT] : global->m[pass]) + row * width;
         }
         MPI_Gatherv(src, (int)(n_local * width), MPI_DOUBLE, dst, rc, displ, MPI_DOUBLE, 0, comm);
     }
@@ -245,5 +278,17 @@ tc_status tc_sample_gather(const tc_sample *local, long n_local, tc_sample *glob
     free(counts);
     free(rc);
     free(displ);
-    return TC_OK;
+    int st = bands_reduce(local->bands, comm, rank, size);
+    if (st == TC_OK && rank == 0 && tc_bands_replications(global->bands) == 0) {
+        tc_bands *empty = global->bands; /* the first batch: adopted, not copied (rank 0 holds one set) */
+        global->bands = local->bands;
+        local->bands = empty;
+    } else if (st == TC_OK && rank == 0) {
+        st = tc_bands_merge(global->bands, local->bands);
+    }
+    int worst = st;
+    MPI_Allreduce(&st, &worst, 1, MPI_INT, MPI_MAX, comm);
+    if ((st = worst) != TC_OK)
+        snprintf(err, errlen, "out of memory reducing the per-bin bands");
+    return (tc_status)st;
 }

@@ -1,5 +1,13 @@
-/* ensemble.c - replications on OpenMP threads, one engine per thread. */
+/*
+ * ensemble.c - replications on OpenMP threads, one engine per thread.  The
+ * threads share one set of per-bin bands (its size is the cells the values
+ * fall in, which per-thread copies would multiply): each thread holds a few
+ * replications' rows and adds them stripe by stripe of columns, each stripe
+ * under its own lock, starting from a stripe of its own so that threads
+ * rarely wait for each other.  Counts add the same in any order.
+ */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <omp.h>
@@ -8,7 +16,7 @@
 
 static void store_row(tc_sample *out, long row, const tc_result *res)
 {
-    size_t S = (size_t)out->S, TS = S * (size_t)out->T, o = (size_t)row * S;
+    size_t S = (size_t)out->S, o = (size_t)row * S;
     const double *src[TC_M_COUNT] = {
         res->onset,      res->mean_waiting, res->max_waiting,  res->utilisation,      res->throughput,
         res->blocked,    res->starved,      res->availability, res->bottleneck_share, res->setup,
@@ -16,12 +24,50 @@ static void store_row(tc_sample *out, long row, const tc_result *res)
     };
     for (int k = 0; k < TC_M_COUNT; k++)
         memcpy(out->m[k] + o, src[k], sizeof(double) * S);
-    memcpy(out->b[TC_B_WAITING] + (size_t)row * TS, res->bin_waiting, sizeof(double) * TS);
-    memcpy(out->b[TC_B_BOTTLENECK] + (size_t)row * TS, res->bin_bottleneck, sizeof(double) * TS);
     const double *per_product[TC_P_COUNT] = {res->completed, res->scrapped, res->reworks_per_job,
                                              res->time_in_system};
     for (int k = 0; k < TC_P_COUNT; k++)
         memcpy(out->p[k] + (size_t)row * (size_t)out->P, per_product[k], sizeof(double) * (size_t)out->P);
+}
+
+#define STRIPES 64
+
+typedef struct band_feed {
+    tc_bands *bands;
+    size_t TS;
+    int stripes, rows; /* rows: replications a thread holds before adding them */
+    omp_lock_t lock[STRIPES];
+} band_feed;
+
+static void feed_init(band_feed *f, tc_bands *bands, size_t TS)
+{
+    f->bands = bands;
+    f->TS = TS;
+    f->stripes = TS < STRIPES ? (int)(TS ? TS : 1) : STRIPES;
+    f->rows = (int)(65536 / (TS ? TS : 1)); /* at most 1 MB of rows per thread */
+    f->rows = f->rows < 1 ? 1 : f->rows > 32 ? 32 : f->rows;
+    for (int i = 0; i < f->stripes; i++)
+        omp_init_lock(&f->lock[i]);
+}
+
+static void feed_destroy(band_feed *f)
+{
+    for (int i = 0; i < f->stripes; i++)
+        omp_destroy_lock(&f->lock[i]);
+}
+
+static tc_status feed_rows(band_feed *f, const double *w, const double *bn, int rows, int thread)
+{
+    tc_status st = TC_OK;
+    for (int k = 0; k < f->stripes; k++) {
+        int s = (k + thread) % f->stripes;
+        size_t lo = f->TS * (size_t)s / (size_t)f->stripes, hi = f->TS * (size_t)(s + 1) / (size_t)f->stripes;
+        omp_set_lock(&f->lock[s]);
+        for (int r = 0; r < rows && st == TC_OK; r++)
+            st = tc_bands_add_columns(f->bands, w + (size_t)r * f->TS, bn + (size_t)r * f->TS, lo, hi);
+        omp_unset_lock(&f->lock[s]);
+    }
+    return st;
 }
 
 tc_status tc_ensemble_run(const tc_model *m, const tc_state *state, const tc_scenario *scenario,
@@ -40,13 +86,18 @@ tc_status tc_ensemble_run(const tc_model *m, const tc_state *state, const tc_sce
         threads = (int)count;
     if (threads < 1)
         threads = 1; // NOLINT(clang-analyzer-deadcode.DeadStores): read by num_threads() below
+    band_feed feed;
+    feed_init(&feed, out->bands, (size_t)out->T * (size_t)out->S);
 #pragma omp parallel num_threads(threads) reduction(max : status)
     {
         char lerr[512] = "";
         tc_sim *sim = tc_sim_create(m);
         tc_result *res = tc_result_create(m->plant.n_stations, m->plant.n_sources, out->T);
+        double *held = malloc(sizeof(double) * 2 * feed.TS * (size_t)feed.rows); /* waiting, then shares */
+        int nheld = 0, id = omp_get_thread_num();
+        long mine = 0;
         tc_status st = TC_OK;
-        if (!sim || !res) {
+        if (!sim || !res || !held) {
             st = TC_ERR_RUNTIME;
             snprintf(lerr, sizeof lerr, "out of memory for an engine");
         } else {
@@ -68,6 +119,14 @@ tc_status tc_ensemble_run(const tc_model *m, const tc_state *state, const tc_sce
                 continue;
             tc_sim_run(sim, (uint32_t)(first + i), res);
             store_row(out, row + i, res);
+            memcpy(held + (size_t)nheld * feed.TS, res->bin_waiting, sizeof(double) * feed.TS);
+            memcpy(held + (size_t)(feed.rows + nheld) * feed.TS, res->bin_bottleneck,
+                   sizeof(double) * feed.TS);
+            mine++;
+            if (++nheld == feed.rows) {
+                st = feed_rows(&feed, held, held + (size_t)feed.rows * feed.TS, nheld, id);
+                nheld = 0;
+            }
             long d;
 #pragma omp atomic capture
             d = ++done;
@@ -81,10 +140,22 @@ tc_status tc_ensemble_run(const tc_model *m, const tc_state *state, const tc_sce
                 }
             }
         }
+        if (held && st == TC_OK && nheld > 0)
+            st = feed_rows(&feed, held, held + (size_t)feed.rows * feed.TS, nheld, id);
+#pragma omp critical(tc_ensemble_count)
+        tc_bands_count(out->bands, mine);
+        if (st != TC_OK && status == TC_OK) { /* the engine's own failures are reported above */
+            status = st;
+#pragma omp critical(tc_ensemble_err)
+            if (!err[0])
+                snprintf(err, errlen, "out of memory for the per-bin bands");
+        }
+        free(held);
         if (sim)
             tc_sim_terminate(sim);
         tc_result_destroy(res);
         tc_sim_destroy(sim);
     }
+    feed_destroy(&feed);
     return (tc_status)status;
 }

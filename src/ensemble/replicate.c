@@ -126,6 +126,7 @@ int tc_ensemble_batch(ensemble *e, long first, long count, int *abandoned, char 
             hooks.cancel = e->rank == 0 ? rank0_abandons : worker_abandons;
         hooks.user = e;
         st = tc_sample_reserve(e->local[k], n > 0 ? n : 1);
+        tc_bands_clear(e->local[k]->bands); /* this batch's alone: the last one's are in global */
         if (st == TC_OK && !e->abandon_sent)
             st = tc_ensemble_run(e->m, e->state, e->sc[k], &e->cfg, lo, n, e->job->threads, e->local[k], 0,
                                  &hooks, err, errlen);

@@ -29,7 +29,7 @@ tc_sample *tc_sample_create(long cap, int S, int T, int P)
     s->S = S;
     s->T = T;
     s->P = P;
-    if (tc_sample_reserve(s, cap > 0 ? cap : 1) != TC_OK) {
+    if (!(s->bands = tc_bands_create(T, S)) || tc_sample_reserve(s, cap > 0 ? cap : 1) != TC_OK) {
         tc_sample_destroy(s);
         return NULL;
     }
@@ -40,18 +40,12 @@ tc_status tc_sample_reserve(tc_sample *s, long cap)
 {
     if (cap <= s->cap)
         return TC_OK;
-    size_t per_m = (size_t)s->S, per_b = (size_t)s->S * (size_t)s->T;
+    size_t per_m = (size_t)s->S;
     for (int k = 0; k < TC_M_COUNT; k++) {
         double *p = realloc(s->m[k], sizeof(double) * per_m * (size_t)cap);
         if (!p)
             return TC_ERR_RUNTIME;
         s->m[k] = p;
-    }
-    for (int k = 0; k < TC_B_COUNT; k++) {
-        double *p = realloc(s->b[k], sizeof(double) * per_b * (size_t)cap);
-        if (!p)
-            return TC_ERR_RUNTIME;
-        s->b[k] = p;
     }
     for (int k = 0; k < TC_P_COUNT; k++) {
         double *p = realloc(s->p[k], sizeof(double) * (size_t)(s->P ? s->P : 1) * (size_t)cap);
@@ -69,8 +63,7 @@ void tc_sample_destroy(tc_sample *s)
         return;
     for (int k = 0; k < TC_M_COUNT; k++)
         free(s->m[k]);
-    for (int k = 0; k < TC_B_COUNT; k++)
-        free(s->b[k]);
+    tc_bands_destroy(s->bands);
     for (int k = 0; k < TC_P_COUNT; k++)
         free(s->p[k]);
     free(s);

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include <gsl/gsl_cdf.h>
-#include <omp.h>
 
 #include "twincast/stats.h"
 #include "twincast/summary.h"
@@ -106,45 +105,6 @@ static void onset_stats(const tc_sample *smp, const tc_sample *base, int s, doub
     }
 }
 
-/*
- * Per bin and station: quantiles of the waiting count over replications and
- * the bottleneck probability.  The sample is [replication][bin][station];
- * each thread takes a block of (bin, station) columns and copies them out
- * row by row, reading memory in order, so each column is contiguous.
- */
-static int bin_stats(const tc_sample *smp, tc_summary *sum)
-{
-    long R = smp->R;
-    size_t TS = (size_t)smp->T * (size_t)smp->S;
-    double *cols = malloc(sizeof(double) * TS * (size_t)(R ? R : 1));
-    if (!cols)
-        return -1;
-    const double *w = smp->b[TC_B_WAITING], *bn = smp->b[TC_B_BOTTLENECK];
-#pragma omp parallel
-    {
-        int nt = omp_get_num_threads(), id = omp_get_thread_num();
-        size_t a = TS * (size_t)id / (size_t)nt, b = TS * (size_t)(id + 1) / (size_t)nt;
-        for (size_t ts = a; ts < b; ts++)
-            sum->bottleneck_probability[ts] = 0;
-        for (long r = 0; r < R; r++)
-            for (size_t ts = a; ts < b; ts++) {
-                cols[ts * (size_t)R + (size_t)r] = w[(size_t)r * TS + ts];
-                sum->bottleneck_probability[ts] += bn[(size_t)r * TS + ts];
-            }
-        for (size_t ts = a; ts < b; ts++) {
-            double *col = cols + ts * (size_t)R;
-            size_t n = 0;
-            for (long r = 0; r < R; r++)
-                if (!isnan(col[r]))
-                    col[n++] = col[r];
-            tc_quantiles_select(col, n, tc_quantile_levels, TC_NQ, sum->waiting_quantiles + ts * TC_NQ);
-            sum->bottleneck_probability[ts] = R ? sum->bottleneck_probability[ts] / (double)R : NAN;
-        }
-    }
-    free(cols);
-    return 0;
-}
-
 tc_summary *tc_summary_compute(const tc_sample *smp, const tc_sample *base, double level)
 {
     int S = smp->S, T = smp->T;
@@ -191,8 +151,17 @@ tc_summary *tc_summary_compute(const tc_sample *smp, const tc_sample *base, doub
         mean_ci(smp->p[TC_P_TIME_IN_SYSTEM], smp->R, smp->P, p, level, &o->time_in_system_mean,
                 &o->time_in_system_lo, &o->time_in_system_hi);
     }
-    if (bin_stats(smp, sum) != 0)
+    sum->waiting_rank_error = NAN;
+    if (!smp->bands) {
+        for (size_t i = 0; i < (size_t)T * (size_t)S; i++) {
+            sum->bottleneck_probability[i] = NAN;
+            for (int q = 0; q < TC_NQ; q++)
+                sum->waiting_quantiles[i * TC_NQ + (size_t)q] = NAN;
+        }
+    } else if (tc_bands_summarise(smp->bands, tc_quantile_levels, TC_NQ, sum->waiting_quantiles,
+                                  sum->bottleneck_probability, &sum->waiting_rank_error) != TC_OK) {
         goto fail;
+    }
     free(buf);
     return sum;
 fail:

@@ -436,9 +436,8 @@ tc_status tc_store_read_scenario(const char *path, int epoch, const char *scenar
             snprintf(err, errlen, "%s: cannot read %s/%s", path, name, tc_sample_product_measure_name(k));
             goto done;
         }
-    for (int k = 0; k < TC_B_COUNT; k++)
-        for (hssize_t i = 0; i < R * T * S; i++)
-            out->sample->b[k][i] = NAN; /* per-bin samples are not stored */
+    tc_bands_destroy(out->sample->bands); /* per-bin data are not stored, only their bands */
+    out->sample->bands = NULL;
     if (read_all(g, "waiting_quantiles", H5T_NATIVE_DOUBLE, out->waiting_quantiles, T * S * TC_NQ) ||
         read_all(g, "bottleneck_probability", H5T_NATIVE_DOUBLE, out->bottleneck_probability, T * S) ||
         read_all(g, "time", H5T_NATIVE_DOUBLE, out->time, T)) {
@@ -446,6 +445,12 @@ tc_status tc_store_read_scenario(const char *path, int epoch, const char *scenar
         goto done;
     }
     read_all(g, "threshold", H5T_NATIVE_INT, out->threshold, S); /* older files have none */
+    out->waiting_rank_error = NAN;
+    hid_t wq = H5Dopen2(g, "waiting_quantiles", H5P_DEFAULT);
+    if (wq >= 0) {
+        get_num_attr(wq, "rank_error_bound", H5T_NATIVE_DOUBLE, &out->waiting_rank_error);
+        H5Dclose(wq);
+    }
     st = TC_OK;
 done:
     if (g >= 0)

@@ -31,6 +31,20 @@ static hid_t make_scale(hid_t g, const char *name, hid_t type, hsize_t n, const 
     return ds;
 }
 
+/* The bands' error bounds, as attributes of waiting_quantiles (bands.h). */
+static herr_t write_band_bounds(hid_t g, double rank_error)
+{
+    double resolution = TC_BANDS_RESOLUTION;
+    hid_t ds = H5Dopen2(g, "waiting_quantiles", H5P_DEFAULT);
+    herr_t rc = ds >= 0 && tc_h5_scalar_attr(ds, "resolution", H5T_NATIVE_DOUBLE, &resolution) >= 0 &&
+                        tc_h5_scalar_attr(ds, "rank_error_bound", H5T_NATIVE_DOUBLE, &rank_error) >= 0
+                    ? 0
+                    : -1;
+    if (ds >= 0)
+        H5Dclose(ds);
+    return rc;
+}
+
 /* A chunked, shuffled and deflated float64 array with its dimension scales. */
 static herr_t write_array(hid_t g, const char *name, const double *v, int rank, const hsize_t *dims,
                           const hid_t *scales, const char *units, const char *comment)
@@ -306,8 +320,12 @@ tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d,
     hsize_t dq[3] = {T, S, Q}, db[2] = {T, S};
     hid_t sq[3] = {sc[2], sc[1], sc[3]}, sb[2] = {sc[2], sc[1]};
     what = "write waiting_quantiles";
-    if (write_array(g, "waiting_quantiles", d->summary->waiting_quantiles, 3, dq, sq, "1",
-                    "quantiles over replications of the time-average number waiting in each time bin") < 0)
+    if (write_array(
+            g, "waiting_quantiles", d->summary->waiting_quantiles, 3, dq, sq, "1",
+            "quantiles over replications of the time-average number waiting in each time bin, read from "
+            "histograms (attributes: resolution, the relative width of a cell; rank_error_bound, the largest "
+            "fraction of replications a quantile's rank can be off by)") < 0 ||
+        write_band_bounds(g, d->summary->waiting_rank_error) < 0)
         goto fail;
     what = "write bottleneck_probability";
     if (write_array(g, "bottleneck_probability", d->summary->bottleneck_probability, 2, db, sb, "1",

@@ -1,0 +1,333 @@
+/*
+ * bands.c - per-bin bands as mergeable histograms.  Each (bin, station)
+ * column is a small open-addressing table from cell code to count: the
+ * cells a column's values fall in are few (a waiting level spans a few
+ * powers of two, 4096 cells each), however many replications there are.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "twincast/bands.h"
+
+#define DROP_BITS 41 /* 52 mantissa bits - 11 kept */
+
+typedef struct column {
+    uint32_t *slot; /* [2 * cap]: cell code + 1 (0: empty), count */
+    uint32_t cap, used;
+    uint32_t n;       /* waiting levels counted (not NaN) */
+    uint32_t n_share; /* bottleneck shares counted */
+    uint64_t share;   /* sum of the shares in units of 2^-32: exact, so any order gives the same */
+} column;
+
+struct tc_bands {
+    int T, S;
+    long R;
+    column *col; /* [T * S] */
+};
+
+tc_bands *tc_bands_create(int T, int S)
+{
+    tc_bands *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->T = T;
+    b->S = S;
+    if (!(b->col = calloc((size_t)T * (size_t)S + 1, sizeof *b->col))) {
+        free(b);
+        return NULL;
+    }
+    return b;
+}
+
+void tc_bands_destroy(tc_bands *b)
+{
+    if (!b)
+        return;
+    for (size_t i = 0; i < (size_t)b->T * (size_t)b->S; i++)
+        free(b->col[i].slot);
+    free(b->col);
+    free(b);
+}
+
+void tc_bands_clear(tc_bands *b)
+{
+    for (size_t i = 0; i < (size_t)b->T * (size_t)b->S; i++) {
+        column *c = &b->col[i];
+        if (c->slot)
+            memset(c->slot, 0, sizeof(uint32_t) * 2 * c->cap);
+        c->used = c->n = c->n_share = 0;
+        c->share = 0;
+    }
+    b->R = 0;
+}
+
+long tc_bands_replications(const tc_bands *b)
+{
+    return b->R;
+}
+
+/*
+ * A value's cell: its bits with the 41 lowest mantissa bits dropped, 2048
+ * cells per power of two from 2^-20 jobs up (below that, one cell: a
+ * millionth of a job waiting is none).  Its code is 2 * index, + 1 unless
+ * the value sits exactly on the cell's lower edge.
+ */
+#define FLOOR_KEY ((UINT32_C(0x3ff) - 20) << 11) /* 2^-20's bits >> 41 */
+
+static uint32_t cell_of(double x)
+{
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    if (!(x > 0))
+        return 0; /* 0, and nothing below it: waiting levels are not negative */
+    uint32_t key = (uint32_t)(bits >> DROP_BITS);
+    if (key <= FLOOR_KEY)
+        return key < FLOOR_KEY || (bits & ((UINT64_C(1) << DROP_BITS) - 1)) ? 1 : 2;
+    return (key - FLOOR_KEY + 1) << 1 | ((bits & ((UINT64_C(1) << DROP_BITS) - 1)) != 0);
+}
+
+static double cell_edge(uint32_t code)
+{
+    uint32_t i = code >> 1;
+    if (i == 0)
+        return 0;
+    uint64_t bits = (uint64_t)(i - 1 + FLOOR_KEY) << DROP_BITS;
+    double x;
+    memcpy(&x, &bits, sizeof x);
+    return x;
+}
+
+static uint32_t *find_slot(uint32_t *slot, uint32_t cap, uint32_t key)
+{
+    uint32_t h = key * 0x9E3779B1u;
+    uint32_t i = (h ^ (h >> 15)) & (cap - 1);
+    while (slot[2 * i] && slot[2 * i] != key)
+        i = (i + 1) & (cap - 1);
+    return &slot[2 * i];
+}
+
+static int column_grow(column *c)
+{
+    uint32_t cap = c->cap ? 2 * c->cap : 8;
+    uint32_t *slot = calloc((size_t)cap * 2, sizeof *slot);
+    if (!slot)
+        return -1;
+    for (uint32_t i = 0; i < c->cap; i++)
+        if (c->slot[2 * i]) {
+            uint32_t *t = find_slot(slot, cap, c->slot[2 * i]);
+            t[0] = c->slot[2 * i];
+            t[1] = c->slot[2 * i + 1];
+        }
+    free(c->slot);
+    c->slot = slot;
+    c->cap = cap;
+    return 0;
+}
+
+static int column_count(column *c, uint32_t code, uint32_t count)
+{
+    if (10 * (uint64_t)(c->used + 1) > 7 * (uint64_t)c->cap && column_grow(c) != 0)
+        return -1;
+    uint32_t *t = find_slot(c->slot, c->cap, code + 1);
+    if (!t[0]) {
+        t[0] = code + 1;
+        c->used++;
+    }
+    t[1] += count;
+    return 0;
+}
+
+tc_status tc_bands_add_columns(tc_bands *b, const double *waiting, const double *bottleneck, size_t lo,
+                               size_t hi)
+{
+    for (size_t i = lo; i < hi; i++) {
+        column *c = &b->col[i];
+        if (!isnan(waiting[i])) {
+            if (column_count(c, cell_of(waiting[i]), 1) != 0)
+                return TC_ERR_RUNTIME;
+            c->n++;
+        }
+        double v = bottleneck[i];
+        if (!isnan(v)) {
+            v = v < 0 ? 0 : v > 1 ? 1 : v;
+            c->share += (uint64_t)llround(ldexp(v, 32));
+            c->n_share++;
+        }
+    }
+    return TC_OK;
+}
+
+void tc_bands_count(tc_bands *b, long replications)
+{
+    b->R += replications;
+}
+
+tc_status tc_bands_add(tc_bands *b, const double *waiting, const double *bottleneck)
+{
+    tc_status st = tc_bands_add_columns(b, waiting, bottleneck, 0, (size_t)b->T * (size_t)b->S);
+    if (st == TC_OK)
+        b->R++;
+    return st;
+}
+
+tc_status tc_bands_merge(tc_bands *dst, const tc_bands *src)
+{
+    if (dst->T != src->T || dst->S != src->S)
+        return TC_ERR_INPUT;
+    for (size_t i = 0; i < (size_t)src->T * (size_t)src->S; i++) {
+        const column *s = &src->col[i];
+        column *d = &dst->col[i];
+        for (uint32_t k = 0; k < s->cap; k++)
+            if (s->slot[2 * k] && column_count(d, s->slot[2 * k] - 1, s->slot[2 * k + 1]) != 0)
+                return TC_ERR_RUNTIME;
+        d->n += s->n;
+        d->n_share += s->n_share;
+        d->share += s->share;
+    }
+    dst->R += src->R;
+    return TC_OK;
+}
+
+/* Layout: T, S, R (2 words); per column n, n_share, share (2 words), used, then used (code + 1, count) pairs.
+ */
+size_t tc_bands_packed_words(const tc_bands *b)
+{
+    size_t w = 4;
+    for (size_t i = 0; i < (size_t)b->T * (size_t)b->S; i++)
+        w += 5 + 2 * (size_t)b->col[i].used;
+    return w;
+}
+
+void tc_bands_pack(const tc_bands *b, uint32_t *out)
+{
+    *out++ = (uint32_t)b->T;
+    *out++ = (uint32_t)b->S;
+    *out++ = (uint32_t)((uint64_t)b->R & 0xffffffffu);
+    *out++ = (uint32_t)((uint64_t)b->R >> 32);
+    for (size_t i = 0; i < (size_t)b->T * (size_t)b->S; i++) {
+        const column *c = &b->col[i];
+        *out++ = c->n;
+        *out++ = c->n_share;
+        *out++ = (uint32_t)(c->share & 0xffffffffu);
+        *out++ = (uint32_t)(c->share >> 32);
+        *out++ = c->used;
+        for (uint32_t k = 0; k < c->cap; k++)
+            if (c->slot[2 * k]) {
+                *out++ = c->slot[2 * k];
+                *out++ = c->slot[2 * k + 1];
+            }
+    }
+}
+
+/* Walks a packed copy: whether it fits dst's shape and is whole; with apply, adds it. */
+static tc_status walk_packed(tc_bands *dst, const uint32_t *in, size_t words, int apply)
+{
+    const uint32_t *end = in + words;
+    if (words < 4 || in[0] != (uint32_t)dst->T || in[1] != (uint32_t)dst->S)
+        return TC_ERR_INPUT;
+    long R = (long)((uint64_t)in[2] | (uint64_t)in[3] << 32);
+    in += 4;
+    for (size_t i = 0; i < (size_t)dst->T * (size_t)dst->S; i++) {
+        column *d = &dst->col[i];
+        if (end - in < 5)
+            return TC_ERR_INPUT;
+        uint32_t used = in[4];
+        if (apply) {
+            d->n += in[0];
+            d->n_share += in[1];
+            d->share += (uint64_t)in[2] | (uint64_t)in[3] << 32;
+        }
+        in += 5;
+        if ((size_t)(end - in) < 2 * (size_t)used)
+            return TC_ERR_INPUT;
+        for (uint32_t k = 0; k < used; k++, in += 2)
+            if (!in[0])
+                return TC_ERR_INPUT;
+            else if (apply && column_count(d, in[0] - 1, in[1]) != 0)
+                return TC_ERR_RUNTIME;
+    }
+    if (apply)
+        dst->R += R;
+    return in == end ? TC_OK : TC_ERR_INPUT;
+}
+
+tc_status tc_bands_merge_packed(tc_bands *dst, const uint32_t *in, size_t words)
+{
+    tc_status st = walk_packed(dst, in, words, 0); /* checked whole first: never half-applied */
+    return st == TC_OK ? walk_packed(dst, in, words, 1) : st;
+}
+
+static int cmp_cell(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/*
+ * One column's quantiles from its cells sorted by code (pairs code, count).
+ * Type 7: order statistics lo = floor((n-1)p) and lo + 1, 0-based.
+ */
+static double column_quantiles(const uint32_t *cell, uint32_t ncell, uint32_t n, const double *p, int np,
+                               double *out)
+{
+    double worst = 0;
+    uint32_t k = 0;     /* the cell holding order statistic `below`.. */
+    uint64_t below = 0; /* values in cells before k */
+    for (int q = 0; q < np; q++) {
+        if (n == 0) {
+            out[q] = NAN;
+            continue;
+        }
+        double h = (double)(n - 1) * p[q];
+        uint64_t lo = (uint64_t)floor(h);
+        double frac = h - (double)lo;
+        while (k + 1 < ncell && below + cell[2 * k + 1] <= lo) /* p ascending: cells only move forward */
+            below += cell[2 * k++ + 1];
+        uint32_t klo = k, khi = k;
+        uint64_t b2 = below;
+        if (frac > 0 && lo + 1 < n)
+            while (khi + 1 < ncell && b2 + cell[2 * khi + 1] <= lo + 1)
+                b2 += cell[2 * khi++ + 1];
+        double a = cell_edge(cell[2 * klo] - 1), z = cell_edge(cell[2 * khi] - 1);
+        out[q] = frac > 0 ? a + frac * (z - a) : a;
+        /* values strictly inside the cells read: how far the quantile can be in rank */
+        /* the estimate lies between the two cells' edges, below every value of the upper cell: only one
+           cell's interior values can stand between it and the target rank */
+        uint64_t inside = ((cell[2 * klo] - 1) & 1) ? cell[2 * klo + 1] : 0;
+        if (khi != klo && ((cell[2 * khi] - 1) & 1) && cell[2 * khi + 1] > inside)
+            inside = cell[2 * khi + 1];
+        if ((double)inside / n > worst)
+            worst = (double)inside / n;
+    }
+    return worst;
+}
+
+tc_status tc_bands_summarise(const tc_bands *b, const double *p, int np, double *quantiles,
+                             double *probability, double *rank_error)
+{
+    size_t TS = (size_t)b->T * (size_t)b->S;
+    uint32_t most = 1;
+    for (size_t i = 0; i < TS; i++)
+        most = b->col[i].used > most ? b->col[i].used : most;
+    uint32_t *cell = malloc(sizeof(uint32_t) * 2 * most);
+    if (!cell)
+        return TC_ERR_RUNTIME;
+    double worst = 0;
+    for (size_t i = 0; i < TS; i++) {
+        const column *c = &b->col[i];
+        uint32_t m = 0;
+        for (uint32_t k = 0; k < c->cap; k++)
+            if (c->slot[2 * k]) {
+                cell[2 * m] = c->slot[2 * k];
+                cell[2 * m++ + 1] = c->slot[2 * k + 1];
+            }
+        qsort(cell, m, 2 * sizeof *cell, cmp_cell);
+        double e = column_quantiles(cell, m, c->n, p, np, quantiles + i * (size_t)np);
+        worst = e > worst ? e : worst;
+        probability[i] = c->n_share ? ldexp((double)c->share, -32) / c->n_share : NAN;
+    }
+    free(cell);
+    *rank_error = worst;
+    return TC_OK;
+}
