@@ -43,6 +43,15 @@ check "plant: mpirun -np 2 x 2"    run 0 "$MPIEXEC" -n 2 --bind-to none "$TC" "$
 for g in baseline quick_press_changeover; do
     check "plant: $g identical"     same "$WORK/p1.h5" "$WORK/p2.h5" /forecasts/000001/$g
 done
+# Issue 15's sizes: 10^3 and 10^5 replications (the bands are summed over threads and a tree of ranks):
+# any split, same bits.  The 10^5 run is an hour's horizon, to stay a few seconds.
+for n in 1000 100000; do
+    h=$([ $n = 1000 ] && echo 480min || echo 60min)
+    L=(forecast "$IN/line5.yaml" -n $n --horizon $h --seed 9 --start 2026-12-07T06:00:00Z -q)
+    check "line5 -n $n: 1 rank x 2 threads"  run 0 "$TC" "${L[@]}" --threads 2 -o "$WORK/n$n-a.h5"
+    check "line5 -n $n: mpirun -np 3 x 1"    run 0 "$MPIEXEC" -n 3 "$TC" "${L[@]}" --threads 1 -o "$WORK/n$n-b.h5"
+    check "line5 -n $n: identical"           same "$WORK/n$n-a.h5" "$WORK/n$n-b.h5" /forecasts/000001/baseline
+done
 check "ranks recorded"             bash -c "h5dump -a /forecasts/000001/ranks '$WORK/r3.h5' | grep -q '(0): 3'"
 check "other seed differs"         run 0 "$TC" forecast "$MODEL" --state "$STATE" -n 300 --seed 43 -q -o "$WORK/r6.h5"
 check "other seed: other numbers"  bash -c "! h5diff -q '$WORK/r1.h5' '$WORK/r6.h5' /forecasts/000001/baseline/mean_waiting /forecasts/000001/baseline/mean_waiting"
