@@ -35,6 +35,8 @@ def main():
     a = p.parse_args()
     with th.h5py.File(a.file, "r") as f:
         d = th.load(f, a.epoch, a.scenario)
+    if d["onset"] is None:
+        raise SystemExit(f"{a.file}: epoch {d['epoch']} was written with --keep none: it has no onset times")
     fig, ax = plt.subplots(figsize=(7, 4.2))
     draw(ax, d)
     ax.set_title(f"Onset of the bottleneck, {d['scenario']} ({d['replications']} replications)")

@@ -54,7 +54,7 @@ def load(f, epoch=None, scenario="baseline"):
         "station": [s.decode() if isinstance(s, bytes) else str(s) for s in g["station"][...]],
         "time": g["time"][...],
         "quantile": g["quantile"][...],
-        "onset": g["onset_time"][...],
+        "onset": g["onset_time"][...] if "onset_time" in g else None,  # None: written with --keep none
         "waiting_quantiles": g["waiting_quantiles"][...],
         "bottleneck_probability": g["bottleneck_probability"][...],
         "summary": g["summary"][...],

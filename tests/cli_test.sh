@@ -125,6 +125,26 @@ a = h5py.File('$WORK/prod2.h5', 'r')['forecasts/latest/less_scrap']
 m = h5py.File('$WORK/merged.h5', 'r')['forecasts/latest/less_scrap']
 sys.exit(not (np.array_equal(a['scrapped'][()], m['scrapped'][()]) and 'product_summary' in m))"
 
+# Issue 15: the rows stream to the file a round at a time (the same bits for any round size), or are
+# not kept at all (--keep none: summaries, bands and onset statistics as before; merge says why not).
+KA=(forecast "$IN/factory.yaml" --state "$IN/state_b_down.json" --scenario overtime_C -n 300 --seed 4 --start 2026-12-07T06:00:00Z -q)
+check "rounds: one round"          run 0 "$TC" "${KA[@]}" -o "$WORK/round1.h5"
+check "rounds: rounds of 7"        run 0 env TWINCAST_ROUND=7 "$TC" "${KA[@]}" -o "$WORK/round7.h5"
+check "rounds: the same file"      bash -c "h5diff -q '$WORK/round1.h5' '$WORK/round7.h5' /forecasts/000001/baseline /forecasts/000001/baseline && h5diff -q '$WORK/round1.h5' '$WORK/round7.h5' /forecasts/000001/overtime_C /forecasts/000001/overtime_C"
+check "keep none"                  run 0 "$TC" "${KA[@]}" --keep none -o "$WORK/none.h5"
+check "keep none: no rows, same summaries" $PY -c "
+import h5py, sys, numpy as np
+a = h5py.File('$WORK/round1.h5', 'r')['forecasts/latest/overtime_C']
+n = h5py.File('$WORK/none.h5', 'r')['forecasts/latest/overtime_C']
+ok = 'onset_time' not in n and 'realization' not in n and 'onset_time' in a
+for d in ('summary', 'waiting_quantiles', 'bottleneck_probability', 'product_summary'):
+    ok = ok and a[d][()].tobytes() == n[d][()].tobytes()
+sys.exit(not ok)"
+check "keep none: merge refuses"   run 2 "$TC" merge "$WORK/nm.h5" "$WORK/none.h5"
+has "written with --keep none"
+check "keep: bad value"            run 2 "$TC" "${KA[@]}" --keep some -o "$WORK/bad.h5"
+has "--keep must be scalars or none"
+
 # A model name is free text: JSON output escapes it so that any JSON or YAML reader takes it back.
 printf 'name: "Line \\"5\\" \\\\ \\x7f\\u2028"\nstations:\n  A: {process: {dist: exponential, mean: 1}}\nsources:\n  s: {interarrival: {dist: exponential, mean: 1.5}, route: [A]}\n' >"$WORK/odd.yaml"
 check "odd model name"            run 0 "$TC" forecast "$WORK/odd.yaml" -n 8 -q -o "$WORK/odd.h5"

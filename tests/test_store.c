@@ -54,8 +54,13 @@ static int write_forecast(tc_model *m, int flags, int commit, long R)
     assert_int_equal(tc_store_begin_epoch(st, &epoch, err, sizeof err), TC_OK);
     for (int k = 0; k < 2; k++) {
         static const int thr[] = {3, 3};
-        tc_scenario_data d = {
-            k ? "fast" : "baseline", names, time, smp[k], sum[k], k == 0, thr, NULL, NULL, NULL};
+        tc_scenario_data d = {.name = k ? "fast" : "baseline",
+                              .stations = names,
+                              .time = time,
+                              .sample = smp[k],
+                              .summary = sum[k],
+                              .is_baseline = k == 0,
+                              .threshold = thr};
         assert_int_equal(tc_store_write_scenario(st, &d, err, sizeof err), TC_OK);
     }
     tc_epoch_info info = {"2026-12-01T08:00:00Z",

@@ -4,9 +4,12 @@
  * Rank 0 reads and checks the model, the state, the scenarios and the
  * output (so bad input fails at once), then broadcasts one packed job;
  * every rank runs a contiguous share of the replication indices on OpenMP
- * threads; rank 0 gathers the samples in replication order, summarises
- * them and appends them to the file as one epoch.  Any split of ranks and
- * threads gives bit-identical results.
+ * threads, a round at a time; rank 0 gathers each round's rows in
+ * replication order, adds them to its running summaries (tally.h) and
+ * streams them into the file, while the per-bin bands are summed over
+ * threads and a tree of ranks (bands.h).  So rank 0 holds one round of
+ * rows, the onsets and the bands, whatever the replication count.  Any
+ * split of ranks and threads gives bit-identical results.
  *
  * Three levels, for three kinds of caller:
  *  - tc_forecast_run: the whole `twincast forecast` (with --precision batches);
@@ -47,6 +50,9 @@ typedef struct tc_forecast_opts {
     int rank0_works;                         /* 0: rank 0 only coordinates (needs 2 ranks) */
     long expect_ranks;                       /* > 0: fail unless the communicator has this many */
     const char *output;                      /* OUT.h5 to append an epoch to, or NULL */
+    tc_keep keep;                            /* per-replication datasets: all (default) or none */
+    long round;                              /* replications per streamed round (0: about 16 MB of rows);
+                                                results never depend on it */
     /* called on rank 0 between replications: scenario, done and planned on rank 0 */
     void (*progress)(void *user, const char *scenario, long done, long planned, int ranks);
     void *progress_user;
@@ -105,8 +111,11 @@ typedef struct tc_epoch_data {
     const tc_model *m;
     int n_scenarios;             /* 0: no data (a superseded epoch) */
     const char *const *scenario; /* [n]: "baseline" first */
-    tc_sample *const *sample;    /* [n] */
-    tc_summary *const *summary;  /* [n] */
+    tc_sample *const *sample;    /* [n], or NULL when the rows were streamed: */
+    long streamed;               /* > 0: replications whose rows went to tc_store_append_rows as they came
+                                    (or, with TC_KEEP_NONE, nowhere) */
+    tc_keep keep;
+    tc_summary *const *summary; /* [n] */
     double bin_width;
     const double *time;            /* [T] bin centres, or NULL: from the horizon and bin_width */
     double started;                /* MPI_Wtime() when the run began: wall_seconds then counts to the

@@ -61,15 +61,21 @@ typedef struct tc_epoch_info {
     const tc_state_calibration *calibration;
 } tc_epoch_info;
 
+/* What a forecast keeps of each replication: every per-replication measure, or nothing. */
+typedef enum { TC_KEEP_SCALARS, TC_KEEP_NONE } tc_keep;
+
 typedef struct tc_scenario_data {
     const char *name;
     const char *const *stations; /* [S] */
     const double *time;          /* [T] bin centres */
-    const tc_sample *sample;
+    const tc_sample *sample;     /* every replication's rows; NULL when they were streamed: */
+    long streamed;               /* > 0: that many replications, appended by tc_store_append_rows (or, with
+                                    TC_KEEP_NONE, not kept); the shapes come from the summary */
+    tc_keep keep;
     const tc_summary *summary;
     int is_baseline;
     const int *threshold;        /* [S] the onset thresholds (NULL: not written) */
-    const char *const *products; /* [sample->P] product names (NULL or P = 0: no product datasets) */
+    const char *const *products; /* [P] product names (NULL or P = 0: no product datasets) */
     const char *time_units;      /* CF units of `time`: "minutes since 2026-12-07 08:00:00" (NULL: none) */
     const double *scheduled_servers; /* [T * S] the calendar's mean servers per bin (NULL: not written) */
 } tc_scenario_data;
@@ -82,9 +88,18 @@ enum { TC_STORE_ATOMIC = 1 };
  */
 tc_status tc_store_open(const char *path, const tc_model *m, int flags, tc_store **out, char *err,
                         size_t errlen);
-/* Creates the next epoch's group; *epoch receives its number. */
+/* Creates the next epoch's group (or, if one is open already, gives it); *epoch receives its number. */
 tc_status tc_store_begin_epoch(tc_store *s, int *epoch, char *err, size_t errlen);
 tc_status tc_store_write_scenario(tc_store *s, const tc_scenario_data *d, char *err, size_t errlen);
+/*
+ * Appends replications [first, first + rows->R) of one scenario of the open
+ * epoch to its per-replication datasets, created (extendible, chunked) on
+ * the first call: a forecast streams its rows here a round at a time, so
+ * that they are never all in memory.  tc_store_write_scenario (with
+ * `streamed`) then adds the rest and the dimension scales.
+ */
+tc_status tc_store_append_rows(tc_store *s, const char *scenario, const tc_sample *rows, long first,
+                               char *err, size_t errlen);
 /* Writes the epoch's attributes, points 'latest' at it and flushes. */
 tc_status tc_store_end_epoch(tc_store *s, const tc_epoch_info *info, char *err, size_t errlen);
 /* commit = 1: keep the changes (atomic mode: rename into place); 0: discard them. */
@@ -129,10 +144,11 @@ typedef struct tc_scenario_read {
     tc_sample *sample;
     double *waiting_quantiles;      /* [T*S*TC_NQ] */
     double *bottleneck_probability; /* [T*S] */
-    double waiting_rank_error;      /* the stored bound; NaN in files from before the histograms */
-    double *time;                   /* [T] */
-    int *threshold;                 /* [S] */
-    char (*station)[64];            /* [S] */
+    double waiting_rank_error;      /* the stored bounds; NaN in files from before the histograms */
+    double waiting_resolution;
+    double *time;        /* [T] */
+    int *threshold;      /* [S] */
+    char (*station)[64]; /* [S] */
 } tc_scenario_read;
 
 /* An epoch's calibration table (epoch <= 0: the latest); *out allocated (free() it). */

@@ -52,6 +52,7 @@ typedef struct tc_summary {
     double *waiting_quantiles;           /* [T][S][TC_NQ] */
     double *bottleneck_probability;      /* [T][S] */
     double waiting_rank_error;           /* the bands' bound on the quantiles' rank error (bands.h) */
+    double waiting_resolution;           /* and the relative width of their coarsest cell */
 } tc_summary;
 
 /* baseline: the baseline sample for paired differences, or NULL. */

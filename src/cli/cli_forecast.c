@@ -16,7 +16,7 @@
 static const char usage[] =
     "usage: twincast forecast MODEL.yaml [--state STATE.json] [--scenario NAME]...\n"
     "                         [-n N | --precision REL] [--horizon DUR] [--start ISO] [--seed S]\n"
-    "                         [--threads T] [-o OUT.h5]\n"
+    "                         [--threads T] [-o OUT.h5 [--keep scalars|none]]\n"
     "       mpirun -np P twincast forecast ...   |   srun twincast forecast ...\n"
     "\n"
     "Runs replications of the plant from its current state (an empty, all-up plant\n"
@@ -42,6 +42,8 @@ static const char usage[] =
     "  --expect-ranks N        fail unless MPI started exactly N ranks (Slurm: $SLURM_NTASKS)\n"
     "  -o, --output OUT.h5     write the forecast (a new epoch if OUT.h5 exists); the\n"
     "                          file is replaced atomically, never left half-written\n"
+    "  --keep scalars|none     per-replication datasets (R x S): kept (default), or left out\n"
+    "                          (summaries, bands and onset statistics are written either way)\n"
     "  -q, --quiet             no progress on stderr\n"
     "  -h, --help              this text\n"
     "\n"
@@ -62,7 +64,8 @@ static int parse(tc_forecast_opts *o, int *quiet, int argc, char **argv, int ran
         O_THR,
         O_NR0,
         O_EXPECT,
-        O_START
+        O_START,
+        O_KEEP
     };
     static const struct option longopts[] = {{"state", required_argument, 0, O_STATE},
                                              {"scenario", required_argument, 0, O_SCEN},
@@ -78,6 +81,7 @@ static int parse(tc_forecast_opts *o, int *quiet, int argc, char **argv, int ran
                                              {"no-rank0-work", no_argument, 0, O_NR0},
                                              {"output", required_argument, 0, 'o'},
                                              {"expect-ranks", required_argument, 0, O_EXPECT},
+                                             {"keep", required_argument, 0, O_KEEP},
                                              {"quiet", no_argument, 0, 'q'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
@@ -115,6 +119,14 @@ static int parse(tc_forecast_opts *o, int *quiet, int argc, char **argv, int ran
         case O_MAX:
             if (tc_cli_parse_long(optarg, 2, 100000000, &o->max_replications))
                 bad = "--max-replications must be from 2";
+            break;
+        case O_KEEP:
+            if (!strcmp(optarg, "scalars"))
+                o->keep = TC_KEEP_SCALARS;
+            else if (!strcmp(optarg, "none"))
+                o->keep = TC_KEEP_NONE;
+            else
+                bad = "--keep must be scalars or none";
             break;
         case O_HOR: o->horizon = optarg; break;
         case O_BIN: o->bin_width = optarg; break;
@@ -204,6 +216,8 @@ int tc_cmd_forecast(int argc, char **argv)
     }
     tc_forecast_result r;
     char err[1024];
+    if (getenv("TWINCAST_ROUND")) /* for tests: rounds of this many replications */
+        o.round = atol(getenv("TWINCAST_ROUND"));
     st = tc_forecast_run(&o, MPI_COMM_WORLD, &r, err, sizeof err);
     if (show && p.scenario)
         fputc('\n', stderr);

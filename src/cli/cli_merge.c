@@ -169,6 +169,7 @@ int tc_cmd_merge(int argc, char **argv)
         memcpy(q->sum->waiting_quantiles, q->r.waiting_quantiles, sizeof(double) * ts * TC_NQ);
         memcpy(q->sum->bottleneck_probability, q->r.bottleneck_probability, sizeof(double) * ts);
         q->sum->waiting_rank_error = q->r.waiting_rank_error;
+        q->sum->waiting_resolution = q->r.waiting_resolution;
     }
     if (st == TC_OK)
         st = tc_store_open(outp, m, TC_STORE_ATOMIC, &store, err, sizeof err);
@@ -187,7 +188,13 @@ int tc_cmd_merge(int argc, char **argv)
         sums[k] = p[k].sum;
     }
     if (st == TC_OK) {
-        tc_epoch_data d = {m, nparts, names, samples, sums, 0, p[0].r.time, NAN, NULL};
+        tc_epoch_data d = {.m = m,
+                           .n_scenarios = nparts,
+                           .scenario = names,
+                           .sample = samples,
+                           .summary = sums,
+                           .time = p[0].r.time,
+                           .started = NAN};
         tc_epoch_info info = {.as_of = first->as_of,
                               .horizon = first->horizon,
                               .time_unit = first->time_unit,

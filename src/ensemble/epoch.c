@@ -50,7 +50,7 @@ tc_status tc_forecast_write_epoch(tc_store *store, const tc_epoch_data *d, const
         return TC_OK;
     const tc_model *m = d->m;
     tc_state *state = NULL; /* the twin's calibration record, if the state carries one */
-    int S = m->plant.n_stations, T = d->n_scenarios ? d->sample[0]->T : 0, st;
+    int S = m->plant.n_stations, T = d->n_scenarios ? d->summary[0]->T : 0, st;
     double *time = malloc(sizeof(double) * (size_t)(T + 1));
     const char **names = malloc(sizeof *names * (size_t)S);
     const char **products = malloc(sizeof *products * (size_t)(m->plant.n_sources + 1));
@@ -82,9 +82,18 @@ tc_status tc_forecast_write_epoch(tc_store *store, const tc_epoch_data *d, const
         state = NULL;
     st = tc_store_begin_epoch(store, epoch, err, errlen);
     for (int k = 0; st == TC_OK && k < d->n_scenarios; k++) {
-        tc_scenario_data sd = {d->scenario[k],          names,    time,       d->sample[k],
-                               d->summary[k],           k == 0,   thresholds, products,
-                               units[0] ? units : NULL, scheduled};
+        tc_scenario_data sd = {.name = d->scenario[k],
+                               .stations = names,
+                               .time = time,
+                               .sample = d->sample ? d->sample[k] : NULL,
+                               .streamed = d->streamed,
+                               .keep = d->keep,
+                               .summary = d->summary[k],
+                               .is_baseline = k == 0,
+                               .threshold = thresholds,
+                               .products = products,
+                               .time_units = units[0] ? units : NULL,
+                               .scheduled_servers = scheduled};
         st = tc_store_write_scenario(store, &sd, err, errlen);
     }
     tc_epoch_info done = *info;

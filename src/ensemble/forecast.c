@@ -1,7 +1,8 @@
 /*
  * forecast.c - one forecast job on a communicator: prepare on rank 0,
- * broadcast, replicate on every rank, gather, summarise, write.  The
- * `forecast` command, `merge` and the live twin's epochs are built on it.
+ * broadcast, replicate on every rank a round at a time, stream each round
+ * into rank 0's tallies and the file, summarise, write.  The `forecast`
+ * command, `merge` and the live twin's epochs are built on it.
  */
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +15,10 @@
 #include "twincast/clock.h"
 #include "twincast/ensemble.h"
 #include "twincast/forecast.h"
+#include "twincast/tally.h"
+
+/* Rows a round holds on rank 0: about 16 MB of them, whatever the plant. */
+#define ROUND_BYTES (16L << 20)
 
 void tc_forecast_opts_default(tc_forecast_opts *o)
 {
@@ -107,6 +112,8 @@ typedef struct forecast {
     tc_model *m;
     tc_state *state;
     tc_store *store;
+    int epoch;        /* the epoch the rows stream into, once begun */
+    tc_tally **tally; /* [nsc], rank 0 */
     ensemble e;
     const char *stop_reason;
     double t0;
@@ -161,26 +168,57 @@ static int precise_enough(forecast *f, long *next)
 {
     double need = 0;
     int ok = 1;
-    for (int k = 0; k < f->e.nsc; k++) {
-        tc_summary *sum = tc_summary_compute(f->e.global[k], k ? f->e.global[0] : NULL, 0.95);
-        if (!sum)
-            return -1;
-        ok &= tc_summary_precise(sum, f->job.precision);
-        for (int s = 0; s < sum->S; s++) {
-            const tc_station_summary *o = &sum->station[s];
-            double half = 0.5 * (o->onset_hi - o->onset_lo), want = f->job.precision * fabs(o->onset_mean);
-            if (o->n_formed >= 2 && want > 0 && half > want) {
+    for (int k = 0; k < f->e.nsc; k++) /* from the running moments: nothing is recomputed from the rows */
+        for (int s = 0; s < f->m->plant.n_stations; s++) {
+            const tc_moments *mo = tc_tally_onset_moments(f->tally[k], s);
+            if (mo->n < 2)
+                continue;
+            tc_interval ci = tc_t_interval(mo, 0.95); /* the summary's interval, to the bit */
+            double half = 0.5 * (ci.hi - ci.lo), want = f->job.precision * fabs(mo->mean);
+            ok &= half <= want;
+            if (want > 0 && half > want) {
                 double n = f->e.total * (half / want) * (half / want);
                 need = n > need ? n : need;
             }
         }
-        tc_summary_destroy(sum);
-    }
     long lo = f->e.total + 50, target = (long)ceil(1.1 * need);
     *next = target < lo ? lo : target;
     if (*next > f->job.replications)
         *next = f->job.replications;
     return ok;
+}
+
+/* Rank 0: one round of one scenario's rows, in replication order: into the tally, then the file. */
+static int take_round(void *user, int k, const tc_sample *rows, long first, char *err, size_t errlen)
+{
+    forecast *f = user;
+    if (tc_tally_add(f->tally[k], rows) != TC_OK) {
+        snprintf(err, errlen, "out of memory for the onsets (%ld replications)", first + rows->R);
+        return TC_ERR_RUNTIME;
+    }
+    if (!f->store || f->o->keep == TC_KEEP_NONE)
+        return TC_OK;
+    int st = tc_store_begin_epoch(f->store, &f->epoch, err, errlen);
+    if (st == TC_OK)
+        st = tc_store_append_rows(f->store, k ? f->job.scenarios[k - 1] : "baseline", rows, first, err,
+                                  errlen);
+    return st;
+}
+
+/* Every rank: rounds of a size that keeps about ROUND_BYTES of rows; rank 0: the tallies. */
+static int stream_rounds(forecast *f)
+{
+    int S = f->m->plant.n_stations, P = f->m->plant.n_sources;
+    if (f->rank == 0 && !(f->tally = calloc((size_t)f->e.nsc, sizeof *f->tally)))
+        return TC_ERR_RUNTIME;
+    for (int k = 0; f->rank == 0 && k < f->e.nsc; k++)
+        if (!(f->tally[k] = tc_tally_create(S, P)))
+            return TC_ERR_RUNTIME;
+    long row = (long)sizeof(double) * ((long)TC_M_COUNT * S + (long)TC_P_COUNT * P) * f->e.nsc;
+    f->e.round = f->o->round > 0 ? f->o->round : ROUND_BYTES / row > 1024 ? ROUND_BYTES / row : 1024;
+    f->e.on_round = take_round;
+    f->e.round_user = f;
+    return TC_OK;
 }
 
 /* Batches of replications until the count, or the precision, is reached. */
@@ -276,7 +314,13 @@ static int conclude(forecast *f, tc_forecast_result *res, char *err, size_t errl
         snprintf(err, errlen, "out of memory");
         return TC_ERR_RUNTIME;
     }
-    st = tc_forecast_summarise(f->e.global, nsc, sums, err, errlen);
+    st = TC_OK;
+    for (int k = 0; k < nsc && st == TC_OK; k++)
+        if (!(sums[k] = tc_tally_summarise(f->tally[k], k ? f->tally[0] : NULL, f->e.global[k]->bands,
+                                           f->e.global[k]->T, 0.95))) {
+            snprintf(err, errlen, "out of memory for the statistics");
+            st = TC_ERR_RUNTIME;
+        }
     if (st == TC_OK && !(res->view = make_view(f, sums, as_of))) {
         snprintf(err, errlen, "out of memory");
         st = TC_ERR_RUNTIME;
@@ -285,8 +329,15 @@ static int conclude(forecast *f, tc_forecast_result *res, char *err, size_t errl
         const char *names[TC_FORECAST_MAX_SCENARIOS + 1];
         for (int k = 0; k < nsc; k++)
             names[k] = res->view->scenario[k];
-        tc_epoch_data d = {f->m, nsc,   names,         f->e.global, sums, f->job.bin_width,
-                           NULL, f->t0, f->e.timetable};
+        tc_epoch_data d = {.m = f->m,
+                           .n_scenarios = nsc,
+                           .scenario = names,
+                           .streamed = f->e.total,
+                           .keep = f->o->keep,
+                           .summary = sums,
+                           .bin_width = f->job.bin_width,
+                           .started = f->t0,
+                           .timetable = f->e.timetable};
         tc_epoch_info info = {.as_of = as_of,
                               .horizon = f->job.horizon,
                               .time_unit = tc_time_unit_name(f->m->unit),
@@ -339,8 +390,14 @@ tc_status tc_forecast_run(const tc_forecast_opts *o, MPI_Comm comm, tc_forecast_
         st = tc_every_rank(mine, comm); /* every rank goes on, or none does */
     }
     res->t_setup = MPI_Wtime() - f.t0;
-    if (st == TC_OK && f.rank == 0)
-        f.e.progress = o->progress, f.e.progress_user = o->progress_user;
+    if (st == TC_OK) {
+        if (f.rank == 0)
+            f.e.progress = o->progress, f.e.progress_user = o->progress_user;
+        int mine = stream_rounds(&f);
+        if (mine != TC_OK)
+            snprintf(err, errlen, "out of memory");
+        st = tc_every_rank(mine, comm);
+    }
     if (st == TC_OK)
         st = simulate(&f, err, errlen);
     res->t_replications = MPI_Wtime() - f.t0;
@@ -354,6 +411,9 @@ tc_status tc_forecast_run(const tc_forecast_opts *o, MPI_Comm comm, tc_forecast_
     res->seconds = res->t_statistics = MPI_Wtime() - f.t0;
     if (f.store)
         tc_store_close(f.store, 0, NULL, 0);
+    for (int k = 0; f.tally && k < f.e.nsc; k++)
+        tc_tally_destroy(f.tally[k]);
+    free(f.tally);
     tc_ensemble_free(&f.e);
     tc_state_destroy(f.state);
     tc_model_destroy(f.m);

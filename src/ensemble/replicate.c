@@ -110,7 +110,31 @@ static int worker_abandons(void *user)
     return e->abandon_sent;
 }
 
+static int run_and_gather(ensemble *e, long first, long count, long row, int *abandoned, char *err,
+                          size_t errlen);
+
 int tc_ensemble_batch(ensemble *e, long first, long count, int *abandoned, char *err, size_t errlen)
+{
+    if (!e->on_round)
+        return run_and_gather(e, first, count, first, abandoned, err, errlen);
+    /* streaming: a round at a time into rows [0, n) of rank 0's samples, handed over in order */
+    for (long done = 0; done < count;) {
+        long n = count - done < e->round ? count - done : e->round;
+        int st = run_and_gather(e, first + done, n, 0, abandoned, err, errlen);
+        if (st != TC_OK || *abandoned)
+            return st;
+        for (int k = 0; e->rank == 0 && k < e->nsc && st == TC_OK; k++)
+            st = e->on_round(e->round_user, k, e->global[k], first + done, err, errlen);
+        MPI_Bcast(&st, 1, MPI_INT, 0, e->comm); /* rank 0's file or memory failed: every rank stops */
+        if (st != TC_OK)
+            return st;
+        done += n;
+    }
+    return TC_OK;
+}
+
+static int run_and_gather(ensemble *e, long first, long count, long row, int *abandoned, char *err,
+                          size_t errlen)
 {
     long lo, n;
     int st = TC_OK, mine = 0;
@@ -146,7 +170,7 @@ int tc_ensemble_batch(ensemble *e, long first, long count, int *abandoned, char 
     if (*abandoned)
         return TC_OK;
     for (int k = 0; k < e->nsc && st == TC_OK; k++) {
-        st = tc_sample_gather(e->local[k], n, e->global[k], first, e->comm, err, errlen);
+        st = tc_sample_gather(e->local[k], n, e->global[k], row, e->comm, err, errlen);
     }
     e->total = first + count;
     return st;

@@ -17,11 +17,16 @@ typedef struct ensemble {
     const tc_job *job;
     const tc_state *state;
     tc_run_cfg cfg;
-    tc_timetable *timetable;      /* the model's calendar from the start, or NULL */
-    int nsc;                      /* baseline + scenarios */
-    const tc_scenario **sc;       /* [nsc], NULL for the baseline */
-    tc_sample **local, **global;  /* [nsc]; global on rank 0 only */
-    long total;                   /* replications gathered so far */
+    tc_timetable *timetable;     /* the model's calendar from the start, or NULL */
+    int nsc;                     /* baseline + scenarios */
+    const tc_scenario **sc;      /* [nsc], NULL for the baseline */
+    tc_sample **local, **global; /* [nsc]; global on rank 0 only */
+    long total;                  /* replications gathered so far */
+    /* rank 0 streaming (a forecast): each round's rows go here, in replication order, and global
+       holds one round at a time (its bands add up over all); NULL: global keeps every row */
+    int (*on_round)(void *user, int scenario, const tc_sample *rows, long first, char *err, size_t errlen);
+    void *round_user;
+    long round;                   /* replications per round while streaming */
     tc_forecast_abandon *abandon; /* or NULL */
     int abandon_sent;
     /* rank 0's progress report */
@@ -37,8 +42,9 @@ void tc_ensemble_free(ensemble *e);
 /*
  * Runs this rank's share of replications [first, first + count) of every
  * scenario, then, unless a rank failed or the run was abandoned, gathers
- * them into rows [first, ...) of rank 0's samples.  The status is agreed by
- * every rank; a failing rank's err names it, rank 0's says a rank failed.
+ * them into rows [first, ...) of rank 0's samples (streaming: in rounds of
+ * e->round, each handed to on_round).  The status is agreed by every rank;
+ * a failing rank's err names it, rank 0's says a rank failed.
  */
 int tc_ensemble_batch(ensemble *e, long first, long count, int *abandoned, char *err, size_t errlen);
 /* A failure of this rank alone: "rank R: detail". */

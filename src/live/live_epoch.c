@@ -163,8 +163,14 @@ static int write_epoch(tc_live *lv, int abandoned, tc_sample **samples, double s
     if (st == TC_OK && tc_iso_parse(as_of, &start) == 0)
         st = tc_timetable_build(lv->m, start, lv->job.horizon, &tt, err, errlen);
     if (st == TC_OK) {
-        tc_epoch_data d = {lv->m, abandoned ? 0 : nsc, names, samples, sums, lv->job.bin_width, NULL, started,
-                           tt};
+        tc_epoch_data d = {.m = lv->m,
+                           .n_scenarios = abandoned ? 0 : nsc,
+                           .scenario = names,
+                           .sample = samples,
+                           .summary = sums,
+                           .bin_width = lv->job.bin_width,
+                           .started = started,
+                           .timetable = tt};
         tc_epoch_info info = {.as_of = as_of,
                               .horizon = lv->job.horizon,
                               .time_unit = tc_time_unit_name(lv->m->unit),

@@ -10,11 +10,14 @@
 
 #include "twincast/bands.h"
 
-#define DROP_BITS 41 /* 52 mantissa bits - 11 kept */
+#define DROP_BITS 41    /* 52 mantissa bits - 11 kept */
+#define BUDGET    8192u /* cells a column may hold: its memory is bounded whatever the replications */
+#define MAX_LEVEL 24u
 
 typedef struct column {
     uint32_t *slot; /* [2 * cap]: cell code + 1 (0: empty), count */
     uint32_t cap, used;
+    uint32_t level;   /* cells are 2^level finest cells wide (coarsened to stay within BUDGET) */
     uint32_t n;       /* waiting levels counted (not NaN) */
     uint32_t n_share; /* bottleneck shares counted */
     uint64_t share;   /* sum of the shares in units of 2^-32: exact, so any order gives the same */
@@ -69,11 +72,14 @@ long tc_bands_replications(const tc_bands *b)
 
 /*
  * A value's cell: its bits with the 41 lowest mantissa bits dropped, 2048
- * cells per power of two from 2^-20 jobs up (below that, one cell: a
+ * cells per power of two from 2^-20 jobs up, index OCTAVE onwards, so that
+ * coarser cells (2, 4, .. 2048 of them grouped) still start on powers of
+ * two and integers; index 0 holds 0 (its edge) and what is below 2^-20 (a
  * millionth of a job waiting is none).  Its code is 2 * index, + 1 unless
  * the value sits exactly on the cell's lower edge.
  */
-#define FLOOR_KEY ((UINT32_C(0x3ff) - 20) << 11) /* 2^-20's bits >> 41 */
+#define OCTAVE    2048u
+#define FLOOR_KEY ((UINT32_C(0x3ff) - 20) << 11) /* 2^-20's bits >> 41: a multiple of OCTAVE */
 
 static uint32_t cell_of(double x)
 {
@@ -82,17 +88,27 @@ static uint32_t cell_of(double x)
     if (!(x > 0))
         return 0; /* 0, and nothing below it: waiting levels are not negative */
     uint32_t key = (uint32_t)(bits >> DROP_BITS);
-    if (key <= FLOOR_KEY)
-        return key < FLOOR_KEY || (bits & ((UINT64_C(1) << DROP_BITS) - 1)) ? 1 : 2;
-    return (key - FLOOR_KEY + 1) << 1 | ((bits & ((UINT64_C(1) << DROP_BITS) - 1)) != 0);
+    if (key < FLOOR_KEY)
+        return 1;
+    return (key - FLOOR_KEY + OCTAVE) << 1 | ((bits & ((UINT64_C(1) << DROP_BITS) - 1)) != 0);
 }
 
-static double cell_edge(uint32_t code)
+/*
+ * The same cell 2^by times coarser: finest cells grouped by their index.
+ * A point cell stays one only on the coarser cell's own lower edge.
+ */
+static uint32_t coarser(uint32_t code, uint32_t by)
 {
-    uint32_t i = code >> 1;
-    if (i == 0)
+    uint32_t index = code >> 1, inside = (code & 1) | ((index & ((1u << by) - 1)) != 0);
+    return (index >> by) << 1 | inside;
+}
+
+static double cell_edge(uint32_t code, uint32_t level)
+{
+    uint32_t i = (code >> 1) << level;
+    if (i < OCTAVE)
         return 0;
-    uint64_t bits = (uint64_t)(i - 1 + FLOOR_KEY) << DROP_BITS;
+    uint64_t bits = (uint64_t)(i - OCTAVE + FLOOR_KEY) << DROP_BITS;
     double x;
     memcpy(&x, &bits, sizeof x);
     return x;
@@ -125,7 +141,7 @@ static int column_grow(column *c)
     return 0;
 }
 
-static int column_count(column *c, uint32_t code, uint32_t count)
+static int column_insert(column *c, uint32_t code, uint32_t count)
 {
     if (10 * (uint64_t)(c->used + 1) > 7 * (uint64_t)c->cap && column_grow(c) != 0)
         return -1;
@@ -138,13 +154,58 @@ static int column_count(column *c, uint32_t code, uint32_t count)
     return 0;
 }
 
+/* The column's cells 2^by times coarser: its counts regrouped, in a table of the same size. */
+static int column_coarsen(column *c, uint32_t by)
+{
+    column n = {.cap = c->cap, .level = c->level + by, .n = c->n, .n_share = c->n_share, .share = c->share};
+    if (!(n.slot = calloc((size_t)n.cap * 2, sizeof *n.slot)))
+        return -1;
+    for (uint32_t k = 0; k < c->cap; k++)
+        if (c->slot[2 * k] && column_insert(&n, coarser(c->slot[2 * k] - 1, by), c->slot[2 * k + 1]) != 0) {
+            free(n.slot);
+            return -1;
+        }
+    free(c->slot);
+    *c = n;
+    return 0;
+}
+
+/*
+ * Counts a cell given at `level` (at most the column's).  A column that
+ * goes over BUDGET cells is coarsened until it fits.  Its level is then the
+ * least at which all its values fit the budget: a function of the values
+ * alone, not of their order or grouping, so merges in any order agree.
+ */
+static int column_count(column *c, uint32_t code, uint32_t level, uint32_t count)
+{
+    if (column_insert(c, coarser(code, c->level - level), count) != 0)
+        return -1;
+    while (c->used > BUDGET)
+        if (column_coarsen(c, 1) != 0)
+            return -1;
+    return 0;
+}
+
+/* Brings a column to at least `level` before cells of that level are added. */
+static int column_reach(column *c, uint32_t level)
+{
+    if (level <= c->level)
+        return 0;
+    if (column_coarsen(c, level - c->level) != 0)
+        return -1;
+    while (c->used > BUDGET)
+        if (column_coarsen(c, 1) != 0)
+            return -1;
+    return 0;
+}
+
 tc_status tc_bands_add_columns(tc_bands *b, const double *waiting, const double *bottleneck, size_t lo,
                                size_t hi)
 {
     for (size_t i = lo; i < hi; i++) {
         column *c = &b->col[i];
         if (!isnan(waiting[i])) {
-            if (column_count(c, cell_of(waiting[i]), 1) != 0)
+            if (column_count(c, cell_of(waiting[i]), 0, 1) != 0)
                 return TC_ERR_RUNTIME;
             c->n++;
         }
@@ -178,8 +239,10 @@ tc_status tc_bands_merge(tc_bands *dst, const tc_bands *src)
     for (size_t i = 0; i < (size_t)src->T * (size_t)src->S; i++) {
         const column *s = &src->col[i];
         column *d = &dst->col[i];
+        if (column_reach(d, s->level) != 0)
+            return TC_ERR_RUNTIME;
         for (uint32_t k = 0; k < s->cap; k++)
-            if (s->slot[2 * k] && column_count(d, s->slot[2 * k] - 1, s->slot[2 * k + 1]) != 0)
+            if (s->slot[2 * k] && column_count(d, s->slot[2 * k] - 1, s->level, s->slot[2 * k + 1]) != 0)
                 return TC_ERR_RUNTIME;
         d->n += s->n;
         d->n_share += s->n_share;
@@ -189,13 +252,13 @@ tc_status tc_bands_merge(tc_bands *dst, const tc_bands *src)
     return TC_OK;
 }
 
-/* Layout: T, S, R (2 words); per column n, n_share, share (2 words), used, then used (code + 1, count) pairs.
- */
+/* Layout: T, S, R (2 words); per column n, n_share, share (2 words), used, level, then used (code + 1, count)
+ * pairs. */
 size_t tc_bands_packed_words(const tc_bands *b)
 {
     size_t w = 4;
     for (size_t i = 0; i < (size_t)b->T * (size_t)b->S; i++)
-        w += 5 + 2 * (size_t)b->col[i].used;
+        w += 6 + 2 * (size_t)b->col[i].used;
     return w;
 }
 
@@ -212,6 +275,7 @@ void tc_bands_pack(const tc_bands *b, uint32_t *out)
         *out++ = (uint32_t)(c->share & 0xffffffffu);
         *out++ = (uint32_t)(c->share >> 32);
         *out++ = c->used;
+        *out++ = c->level;
         for (uint32_t k = 0; k < c->cap; k++)
             if (c->slot[2 * k]) {
                 *out++ = c->slot[2 * k];
@@ -230,21 +294,25 @@ static tc_status walk_packed(tc_bands *dst, const uint32_t *in, size_t words, in
     in += 4;
     for (size_t i = 0; i < (size_t)dst->T * (size_t)dst->S; i++) {
         column *d = &dst->col[i];
-        if (end - in < 5)
+        if (end - in < 6)
             return TC_ERR_INPUT;
-        uint32_t used = in[4];
+        uint32_t used = in[4], level = in[5];
+        if (level > MAX_LEVEL || used > BUDGET)
+            return TC_ERR_INPUT;
         if (apply) {
             d->n += in[0];
             d->n_share += in[1];
             d->share += (uint64_t)in[2] | (uint64_t)in[3] << 32;
+            if (column_reach(d, level) != 0)
+                return TC_ERR_RUNTIME;
         }
-        in += 5;
+        in += 6;
         if ((size_t)(end - in) < 2 * (size_t)used)
             return TC_ERR_INPUT;
         for (uint32_t k = 0; k < used; k++, in += 2)
             if (!in[0])
                 return TC_ERR_INPUT;
-            else if (apply && column_count(d, in[0] - 1, in[1]) != 0)
+            else if (apply && column_count(d, in[0] - 1, level, in[1]) != 0)
                 return TC_ERR_RUNTIME;
     }
     if (apply)
@@ -268,8 +336,8 @@ static int cmp_cell(const void *a, const void *b)
  * One column's quantiles from its cells sorted by code (pairs code, count).
  * Type 7: order statistics lo = floor((n-1)p) and lo + 1, 0-based.
  */
-static double column_quantiles(const uint32_t *cell, uint32_t ncell, uint32_t n, const double *p, int np,
-                               double *out)
+static double column_quantiles(const uint32_t *cell, uint32_t ncell, uint32_t n, uint32_t level,
+                               const double *p, int np, double *out)
 {
     double worst = 0;
     uint32_t k = 0;     /* the cell holding order statistic `below`.. */
@@ -289,7 +357,7 @@ static double column_quantiles(const uint32_t *cell, uint32_t ncell, uint32_t n,
         if (frac > 0 && lo + 1 < n)
             while (khi + 1 < ncell && b2 + cell[2 * khi + 1] <= lo + 1)
                 b2 += cell[2 * khi++ + 1];
-        double a = cell_edge(cell[2 * klo] - 1), z = cell_edge(cell[2 * khi] - 1);
+        double a = cell_edge(cell[2 * klo] - 1, level), z = cell_edge(cell[2 * khi] - 1, level);
         out[q] = frac > 0 ? a + frac * (z - a) : a;
         /* values strictly inside the cells read: how far the quantile can be in rank */
         /* the estimate lies between the two cells' edges, below every value of the upper cell: only one
@@ -304,7 +372,7 @@ static double column_quantiles(const uint32_t *cell, uint32_t ncell, uint32_t n,
 }
 
 tc_status tc_bands_summarise(const tc_bands *b, const double *p, int np, double *quantiles,
-                             double *probability, double *rank_error)
+                             double *probability, double *rank_error, double *resolution)
 {
     size_t TS = (size_t)b->T * (size_t)b->S;
     uint32_t most = 1;
@@ -323,11 +391,15 @@ tc_status tc_bands_summarise(const tc_bands *b, const double *p, int np, double 
                 cell[2 * m++ + 1] = c->slot[2 * k + 1];
             }
         qsort(cell, m, 2 * sizeof *cell, cmp_cell);
-        double e = column_quantiles(cell, m, c->n, p, np, quantiles + i * (size_t)np);
+        double e = column_quantiles(cell, m, c->n, c->level, p, np, quantiles + i * (size_t)np);
         worst = e > worst ? e : worst;
         probability[i] = c->n_share ? ldexp((double)c->share, -32) / c->n_share : NAN;
     }
     free(cell);
     *rank_error = worst;
+    uint32_t level = 0;
+    for (size_t i = 0; i < TS; i++)
+        level = b->col[i].level > level ? b->col[i].level : level;
+    *resolution = ldexp(TC_BANDS_RESOLUTION, (int)level);
     return TC_OK;
 }

@@ -194,10 +194,11 @@ static void station_stats(const tc_tally *t, tc_summary *sum)
 static int band_stats(const tc_bands *bands, tc_summary *sum)
 {
     size_t TS = (size_t)sum->T * (size_t)sum->S;
-    sum->waiting_rank_error = NAN;
+    sum->waiting_rank_error = sum->waiting_resolution = NAN;
     if (bands)
         return tc_bands_summarise(bands, tc_quantile_levels, TC_NQ, sum->waiting_quantiles,
-                                  sum->bottleneck_probability, &sum->waiting_rank_error) == TC_OK
+                                  sum->bottleneck_probability, &sum->waiting_rank_error,
+                                  &sum->waiting_resolution) == TC_OK
                    ? 0
                    : -1;
     for (size_t i = 0; i < TS; i++) {

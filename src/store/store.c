@@ -259,6 +259,10 @@ tc_status tc_store_open(const char *path, const tc_model *m, int flags, tc_store
 tc_status tc_store_begin_epoch(tc_store *s, int *epoch, char *err, size_t errlen)
 {
     char name[32];
+    if (s->epoch_group >= 0) { /* begun already, by rows streamed into it */
+        *epoch = s->epoch;
+        return TC_OK;
+    }
     if (s->epoch >= 999999) {
         snprintf(err, errlen, "%s: holds 999999 epochs already", s->path);
         return TC_ERR_RUNTIME;
@@ -391,9 +395,19 @@ static int has_room(const tc_store *s, const tc_scenario_data *d, char *err, siz
     return 0;
 }
 
+tc_status tc_store_append_rows(tc_store *s, const char *scenario, const tc_sample *rows, long first,
+                               char *err, size_t errlen)
+{
+    if (s->epoch_group < 0) {
+        snprintf(err, errlen, "%s: no epoch open to append rows to", s->path);
+        return TC_ERR_RUNTIME;
+    }
+    return tc_store_append_rows_(s->epoch_group, scenario, rows, first, s->path, err, errlen);
+}
+
 tc_status tc_store_write_scenario(tc_store *s, const tc_scenario_data *d, char *err, size_t errlen)
 {
-    if (!has_room(s, d, err, errlen))
+    if (!d->streamed && !has_room(s, d, err, errlen))
         return TC_ERR_RUNTIME;
     return tc_store_write_scenario_(s->epoch_group, d, s->path, err, errlen);
 }

@@ -24,6 +24,10 @@ herr_t tc_h5_write_calibration(hid_t epoch_group, const tc_state_calibration *ro
 /* The open file (store.c), for the tables written outside an epoch. */
 hid_t tc_store_file_(const tc_store *s);
 const char *tc_store_path_(const tc_store *s);
+tc_status tc_store_append_rows_(hid_t epoch_group, const char *scenario, const tc_sample *rows, long first,
+                                const char *path, char *err, size_t errlen);
+/* The units (or NULL) and comment of a per-replication measure (product: of a product measure). */
+void tc_store_measure_doc(int k, int product, const char **units, const char **comment);
 tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d, const char *path, char *err,
                                    size_t errlen);
 

@@ -400,6 +400,11 @@ tc_status tc_store_read_scenario(const char *path, int epoch, const char *scenar
         snprintf(err, errlen, "%s: no scenario '%s' in epoch %06d", path, scenario, e);
         goto done;
     }
+    if (H5Lexists(g, "station", H5P_DEFAULT) > 0 && H5Lexists(g, "realization", H5P_DEFAULT) <= 0) {
+        snprintf(err, errlen, "%s: epoch %06d was written with --keep none: it has no per-replication data",
+                 path, e);
+        goto done;
+    }
     hssize_t R = extent(g, "realization"), S = extent(g, "station"), T = extent(g, "time");
     hssize_t P = H5Lexists(g, "product", H5P_DEFAULT) > 0 ? extent(g, "product") : 0;
     if (R < 0 || S <= 0 || T <= 0) {
@@ -445,10 +450,11 @@ tc_status tc_store_read_scenario(const char *path, int epoch, const char *scenar
         goto done;
     }
     read_all(g, "threshold", H5T_NATIVE_INT, out->threshold, S); /* older files have none */
-    out->waiting_rank_error = NAN;
+    out->waiting_rank_error = out->waiting_resolution = NAN;
     hid_t wq = H5Dopen2(g, "waiting_quantiles", H5P_DEFAULT);
     if (wq >= 0) {
         get_num_attr(wq, "rank_error_bound", H5T_NATIVE_DOUBLE, &out->waiting_rank_error);
+        get_num_attr(wq, "resolution", H5T_NATIVE_DOUBLE, &out->waiting_resolution);
         H5Dclose(wq);
     }
     st = TC_OK;

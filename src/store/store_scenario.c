@@ -32,9 +32,8 @@ static hid_t make_scale(hid_t g, const char *name, hid_t type, hsize_t n, const 
 }
 
 /* The bands' error bounds, as attributes of waiting_quantiles (bands.h). */
-static herr_t write_band_bounds(hid_t g, double rank_error)
+static herr_t write_band_bounds(hid_t g, double rank_error, double resolution)
 {
-    double resolution = TC_BANDS_RESOLUTION;
     hid_t ds = H5Dopen2(g, "waiting_quantiles", H5P_DEFAULT);
     herr_t rc = ds >= 0 && tc_h5_scalar_attr(ds, "resolution", H5T_NATIVE_DOUBLE, &resolution) >= 0 &&
                         tc_h5_scalar_attr(ds, "rank_error_bound", H5T_NATIVE_DOUBLE, &rank_error) >= 0
@@ -230,22 +229,47 @@ static const struct {
     [TC_P_TIME_IN_SYSTEM] = {NULL, "mean time from arrival to completion; NaN: none completed"},
 };
 
+void tc_store_measure_doc(int k, int product, const char **units, const char **comment)
+{
+    *units = product ? product_doc[k].units : measure_doc[k].units;
+    *comment = product ? product_doc[k].comment : measure_doc[k].comment;
+}
+
+/*
+ * A per-replication measure: written whole from rows, or, when a forecast
+ * streamed it (rows NULL), already in the group: then only its scales are
+ * attached.  realization < 0: not kept (--keep none), nothing to do.
+ */
+static herr_t replication_array(hid_t g, const char *name, const double *rows, hsize_t R, hsize_t width,
+                                hid_t realization, hid_t scale, const char *units, const char *comment)
+{
+    hsize_t dims[2] = {R, width};
+    hid_t scales[2] = {realization, scale};
+    if (realization < 0)
+        return 0;
+    if (rows)
+        return write_array(g, name, rows, 2, dims, scales, units, comment);
+    hid_t ds = H5Dopen2(g, name, H5P_DEFAULT);
+    herr_t rc =
+        ds >= 0 && H5DSattach_scale(ds, realization, 0) >= 0 && H5DSattach_scale(ds, scale, 1) >= 0 ? 0 : -1;
+    if (ds >= 0)
+        H5Dclose(ds);
+    return rc;
+}
+
 /* The products: their dimension scale, per-replication counts and summary. */
 static const char *write_products(hid_t g, const tc_scenario_data *d, hid_t str, hid_t realization)
 {
     const tc_sample *smp = d->sample;
-    hsize_t R = (hsize_t)smp->R, P = (hsize_t)smp->P;
+    hsize_t R = smp ? (hsize_t)smp->R : (hsize_t)d->streamed, P = (hsize_t)d->summary->P;
     hid_t scale = make_scale(g, "product", str, P, d->products, NULL);
     const char *what = NULL;
     if (scale < 0)
         return "write the product scale";
-    for (int k = 0; !what && k < TC_P_COUNT; k++) {
-        hsize_t dims[2] = {R, P};
-        hid_t scales[2] = {realization, scale};
-        if (write_array(g, tc_sample_product_measure_name(k), smp->p[k], 2, dims, scales,
-                        product_doc[k].units, product_doc[k].comment) < 0)
+    for (int k = 0; !what && k < TC_P_COUNT; k++)
+        if (replication_array(g, tc_sample_product_measure_name(k), smp ? smp->p[k] : NULL, R, P, realization,
+                              scale, product_doc[k].units, product_doc[k].comment) < 0)
             what = tc_sample_product_measure_name(k);
-    }
     char note[160];
     snprintf(note, sizeof note, "%.0f%% Student-t intervals over replications of the per-product measures",
              100 * d->summary->level);
@@ -289,7 +313,9 @@ tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d,
                                    size_t errlen)
 {
     const tc_sample *smp = d->sample;
-    hsize_t R = (hsize_t)smp->R, S = (hsize_t)smp->S, T = (hsize_t)smp->T, Q = TC_NQ;
+    hsize_t R = smp ? (hsize_t)smp->R : (hsize_t)d->streamed, S = (hsize_t)d->summary->S,
+            T = (hsize_t)d->summary->T, Q = TC_NQ;
+    int kept = smp || d->keep == TC_KEEP_SCALARS;
     hid_t g = H5I_INVALID_HID, str = H5I_INVALID_HID, sc[4] = {-1, -1, -1, -1};
     long long *reals = malloc(sizeof *reals * (size_t)(R ? R : 1));
     const char *what = "out of memory";
@@ -298,23 +324,22 @@ tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d,
     for (hsize_t i = 0; i < R; i++)
         reals[i] = (long long)i;
     what = "create the scenario group";
-    if ((g = tc_h5_group(epoch_group, d->name)) < 0)
+    if ((g = H5Lexists(epoch_group, d->name, H5P_DEFAULT) > 0 ? H5Gopen2(epoch_group, d->name, H5P_DEFAULT)
+                                                              : tc_h5_group(epoch_group, d->name)) < 0)
         goto fail;
     what = "write the dimension scales";
     if ((str = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_size(str, H5T_VARIABLE) < 0 ||
         H5Tset_cset(str, H5T_CSET_UTF8) < 0)
         goto fail;
-    if ((sc[0] = make_scale(g, "realization", H5T_NATIVE_LLONG, R, reals, NULL)) < 0 ||
+    if ((kept && (sc[0] = make_scale(g, "realization", H5T_NATIVE_LLONG, R, reals, NULL)) < 0) ||
         (sc[1] = make_scale(g, "station", str, S, d->stations, NULL)) < 0 ||
         (sc[2] = make_scale(g, "time", H5T_NATIVE_DOUBLE, T, d->time, d->time_units)) < 0 ||
         (sc[3] = make_scale(g, "quantile", H5T_NATIVE_DOUBLE, Q, tc_quantile_levels, "1")) < 0)
         goto fail;
     for (int k = 0; k < TC_M_COUNT; k++) {
-        hsize_t dims[2] = {R, S};
-        hid_t scales[2] = {sc[0], sc[1]};
         what = tc_sample_measure_name(k);
-        if (write_array(g, tc_sample_measure_name(k), smp->m[k], 2, dims, scales, measure_doc[k].units,
-                        measure_doc[k].comment) < 0)
+        if (replication_array(g, tc_sample_measure_name(k), smp ? smp->m[k] : NULL, R, S, sc[0], sc[1],
+                              measure_doc[k].units, measure_doc[k].comment) < 0)
             goto fail;
     }
     hsize_t dq[3] = {T, S, Q}, db[2] = {T, S};
@@ -325,7 +350,7 @@ tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d,
             "quantiles over replications of the time-average number waiting in each time bin, read from "
             "histograms (attributes: resolution, the relative width of a cell; rank_error_bound, the largest "
             "fraction of replications a quantile's rank can be off by)") < 0 ||
-        write_band_bounds(g, d->summary->waiting_rank_error) < 0)
+        write_band_bounds(g, d->summary->waiting_rank_error, d->summary->waiting_resolution) < 0)
         goto fail;
     what = "write bottleneck_probability";
     if (write_array(g, "bottleneck_probability", d->summary->bottleneck_probability, 2, db, sb, "1",
@@ -340,7 +365,7 @@ tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d,
     what = "write the summary";
     if (write_summary(g, d, sc[1]) < 0)
         goto fail;
-    if (d->products && smp->P > 0 && (what = write_products(g, d, str, sc[0])) != NULL)
+    if (d->products && d->summary->P > 0 && (what = write_products(g, d, str, sc[0])) != NULL)
         goto fail;
     if (d->threshold) {
         hid_t sp = H5Screate_simple(1, &S, NULL), ds = H5I_INVALID_HID;
@@ -358,7 +383,8 @@ tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d,
             goto fail;
     }
     for (int i = 3; i >= 0; i--)
-        H5Dclose(sc[i]);
+        if (sc[i] >= 0)
+            H5Dclose(sc[i]);
     H5Tclose(str);
     H5Gclose(g);
     free(reals);
