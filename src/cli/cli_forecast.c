@@ -216,8 +216,9 @@ int tc_cmd_forecast(int argc, char **argv)
     }
     tc_forecast_result r;
     char err[1024];
-    if (getenv("TWINCAST_ROUND")) /* for tests: rounds of this many replications */
-        o.round = atol(getenv("TWINCAST_ROUND"));
+    const char *round = getenv("TWINCAST_ROUND"); /* for tests: rounds of this many replications */
+    if (round)
+        o.round = strtol(round, NULL, 10);
     st = tc_forecast_run(&o, MPI_COMM_WORLD, &r, err, sizeof err);
     if (show && p.scenario)
         fputc('\n', stderr);
