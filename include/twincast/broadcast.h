@@ -44,11 +44,15 @@ void tc_share(long first, long count, int rank, int nranks, int rank0_works, lon
 
 /*
  * Gathers every rank's rows [0, n_local) of `local` into rows
- * [row, row + count) of `global` on rank 0, in rank (= replication) order,
- * and adds every rank's bands into global's (a tree reduction that uses
- * the ranks' local bands as scratch).
+ * [row, row + count) of `global` on rank 0, in rank (= replication) order.
  */
-tc_status tc_sample_gather(tc_sample *local, long n_local, tc_sample *global, long row, MPI_Comm comm,
+tc_status tc_sample_gather(const tc_sample *local, long n_local, tc_sample *global, long row, MPI_Comm comm,
                            char *err, size_t errlen);
+/*
+ * Adds every rank's local bands into global's on rank 0: a tree reduction
+ * over ranks that uses the local bands as scratch (rank 0's first are
+ * adopted, not copied).  Once per batch, however many rounds it had.
+ */
+tc_status tc_bands_reduce(tc_sample *local, tc_sample *global, MPI_Comm comm, char *err, size_t errlen);
 
 #endif

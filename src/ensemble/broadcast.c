@@ -231,7 +231,7 @@ static int bands_reduce(tc_bands *mine, MPI_Comm comm, int rank, int size)
     return st;
 }
 
-tc_status tc_sample_gather(tc_sample *local, long n_local, tc_sample *global, long row, MPI_Comm comm,
+tc_status tc_sample_gather(const tc_sample *local, long n_local, tc_sample *global, long row, MPI_Comm comm,
                            char *err, size_t errlen)
 {
     int rank, size;
@@ -278,6 +278,14 @@ tc_status tc_sample_gather(tc_sample *local, long n_local, tc_sample *global, lo
     free(counts);
     free(rc);
     free(displ);
+    return TC_OK;
+}
+
+tc_status tc_bands_reduce(tc_sample *local, tc_sample *global, MPI_Comm comm, char *err, size_t errlen)
+{
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
     int st = bands_reduce(local->bands, comm, rank, size);
     if (st == TC_OK && rank == 0 && tc_bands_replications(global->bands) == 0) {
         tc_bands *empty = global->bands; /* the first batch: adopted, not copied (rank 0 holds one set) */

@@ -215,7 +215,7 @@ static int stream_rounds(forecast *f)
         if (!(f->tally[k] = tc_tally_create(S, P)))
             return TC_ERR_RUNTIME;
     long row = (long)sizeof(double) * ((long)TC_M_COUNT * S + (long)TC_P_COUNT * P) * f->e.nsc;
-    f->e.round = f->o->round > 0 ? f->o->round : ROUND_BYTES / row > 1024 ? ROUND_BYTES / row : 1024;
+    f->e.round = f->o->round > 0 ? f->o->round : ROUND_BYTES / row > 64 ? ROUND_BYTES / row : 64;
     f->e.on_round = take_round;
     f->e.round_user = f;
     return TC_OK;

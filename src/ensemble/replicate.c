@@ -113,10 +113,23 @@ static int worker_abandons(void *user)
 static int run_and_gather(ensemble *e, long first, long count, long row, int *abandoned, char *err,
                           size_t errlen);
 
+/* The batch's bands, summed over the ranks into rank 0's, once the batch's rows are all in. */
+static int reduce_bands(ensemble *e, char *err, size_t errlen)
+{
+    int st = TC_OK;
+    for (int k = 0; k < e->nsc && st == TC_OK; k++)
+        st = tc_bands_reduce(e->local[k], e->global[k], e->comm, err, errlen);
+    return st;
+}
+
 int tc_ensemble_batch(ensemble *e, long first, long count, int *abandoned, char *err, size_t errlen)
 {
-    if (!e->on_round)
-        return run_and_gather(e, first, count, first, abandoned, err, errlen);
+    for (int k = 0; k < e->nsc; k++)
+        tc_bands_clear(e->local[k]->bands); /* this batch's alone: the last one's are in global */
+    if (!e->on_round) {
+        int st = run_and_gather(e, first, count, first, abandoned, err, errlen);
+        return st == TC_OK && !*abandoned ? reduce_bands(e, err, errlen) : st;
+    }
     /* streaming: a round at a time into rows [0, n) of rank 0's samples, handed over in order */
     for (long done = 0; done < count;) {
         long n = count - done < e->round ? count - done : e->round;
@@ -130,7 +143,7 @@ int tc_ensemble_batch(ensemble *e, long first, long count, int *abandoned, char 
             return st;
         done += n;
     }
-    return TC_OK;
+    return reduce_bands(e, err, errlen);
 }
 
 static int run_and_gather(ensemble *e, long first, long count, long row, int *abandoned, char *err,
@@ -150,7 +163,6 @@ static int run_and_gather(ensemble *e, long first, long count, long row, int *ab
             hooks.cancel = e->rank == 0 ? rank0_abandons : worker_abandons;
         hooks.user = e;
         st = tc_sample_reserve(e->local[k], n > 0 ? n : 1);
-        tc_bands_clear(e->local[k]->bands); /* this batch's alone: the last one's are in global */
         if (st == TC_OK && !e->abandon_sent)
             st = tc_ensemble_run(e->m, e->state, e->sc[k], &e->cfg, lo, n, e->job->threads, e->local[k], 0,
                                  &hooks, err, errlen);

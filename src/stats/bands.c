@@ -10,14 +10,16 @@
 
 #include "twincast/bands.h"
 
-#define DROP_BITS 41    /* 52 mantissa bits - 11 kept */
-#define BUDGET    8192u /* cells a column may hold: its memory is bounded whatever the replications */
-#define MAX_LEVEL 24u
+#define DROP_BITS   41         /* 52 mantissa bits - 11 kept */
+#define MOST_CELLS  8192u      /* cells a column may hold: its memory is bounded whatever the replications */
+#define LEAST_CELLS 256u       /* .. and with many columns, at least this many */
+#define ALL_CELLS   (1u << 23) /* .. so that all columns hold about 8 M cells (some 128 MB) at most */
+#define MAX_LEVEL   24u
 
 typedef struct column {
     uint32_t *slot; /* [2 * cap]: cell code + 1 (0: empty), count */
     uint32_t cap, used;
-    uint32_t level;   /* cells are 2^level finest cells wide (coarsened to stay within BUDGET) */
+    uint32_t level;   /* cells are 2^level finest cells wide (coarsened to stay within the budget) */
     uint32_t n;       /* waiting levels counted (not NaN) */
     uint32_t n_share; /* bottleneck shares counted */
     uint64_t share;   /* sum of the shares in units of 2^-32: exact, so any order gives the same */
@@ -25,6 +27,7 @@ typedef struct column {
 
 struct tc_bands {
     int T, S;
+    uint32_t budget; /* cells per column: the same for every set of one shape, so all agree */
     long R;
     column *col; /* [T * S] */
 };
@@ -36,6 +39,9 @@ tc_bands *tc_bands_create(int T, int S)
         return NULL;
     b->T = T;
     b->S = S;
+    size_t share = ALL_CELLS / ((size_t)T * (size_t)S + 1);
+    for (b->budget = MOST_CELLS; b->budget > LEAST_CELLS && b->budget > share;)
+        b->budget /= 2;
     if (!(b->col = calloc((size_t)T * (size_t)S + 1, sizeof *b->col))) {
         free(b);
         return NULL;
@@ -172,28 +178,28 @@ static int column_coarsen(column *c, uint32_t by)
 
 /*
  * Counts a cell given at `level` (at most the column's).  A column that
- * goes over BUDGET cells is coarsened until it fits.  Its level is then the
+ * goes over `budget` cells is coarsened until it fits.  Its level is then the
  * least at which all its values fit the budget: a function of the values
  * alone, not of their order or grouping, so merges in any order agree.
  */
-static int column_count(column *c, uint32_t code, uint32_t level, uint32_t count)
+static int column_count(column *c, uint32_t code, uint32_t level, uint32_t count, uint32_t budget)
 {
     if (column_insert(c, coarser(code, c->level - level), count) != 0)
         return -1;
-    while (c->used > BUDGET)
+    while (c->used > budget)
         if (column_coarsen(c, 1) != 0)
             return -1;
     return 0;
 }
 
 /* Brings a column to at least `level` before cells of that level are added. */
-static int column_reach(column *c, uint32_t level)
+static int column_reach(column *c, uint32_t level, uint32_t budget)
 {
     if (level <= c->level)
         return 0;
     if (column_coarsen(c, level - c->level) != 0)
         return -1;
-    while (c->used > BUDGET)
+    while (c->used > budget)
         if (column_coarsen(c, 1) != 0)
             return -1;
     return 0;
@@ -205,7 +211,7 @@ tc_status tc_bands_add_columns(tc_bands *b, const double *waiting, const double 
     for (size_t i = lo; i < hi; i++) {
         column *c = &b->col[i];
         if (!isnan(waiting[i])) {
-            if (column_count(c, cell_of(waiting[i]), 0, 1) != 0)
+            if (column_count(c, cell_of(waiting[i]), 0, 1, b->budget) != 0)
                 return TC_ERR_RUNTIME;
             c->n++;
         }
@@ -239,10 +245,11 @@ tc_status tc_bands_merge(tc_bands *dst, const tc_bands *src)
     for (size_t i = 0; i < (size_t)src->T * (size_t)src->S; i++) {
         const column *s = &src->col[i];
         column *d = &dst->col[i];
-        if (column_reach(d, s->level) != 0)
+        if (column_reach(d, s->level, dst->budget) != 0)
             return TC_ERR_RUNTIME;
         for (uint32_t k = 0; k < s->cap; k++)
-            if (s->slot[2 * k] && column_count(d, s->slot[2 * k] - 1, s->level, s->slot[2 * k + 1]) != 0)
+            if (s->slot[2 * k] &&
+                column_count(d, s->slot[2 * k] - 1, s->level, s->slot[2 * k + 1], dst->budget) != 0)
                 return TC_ERR_RUNTIME;
         d->n += s->n;
         d->n_share += s->n_share;
@@ -297,13 +304,13 @@ static tc_status walk_packed(tc_bands *dst, const uint32_t *in, size_t words, in
         if (end - in < 6)
             return TC_ERR_INPUT;
         uint32_t used = in[4], level = in[5];
-        if (level > MAX_LEVEL || used > BUDGET)
+        if (level > MAX_LEVEL || used > dst->budget)
             return TC_ERR_INPUT;
         if (apply) {
             d->n += in[0];
             d->n_share += in[1];
             d->share += (uint64_t)in[2] | (uint64_t)in[3] << 32;
-            if (column_reach(d, level) != 0)
+            if (column_reach(d, level, dst->budget) != 0)
                 return TC_ERR_RUNTIME;
         }
         in += 6;
@@ -312,7 +319,7 @@ static tc_status walk_packed(tc_bands *dst, const uint32_t *in, size_t words, in
         for (uint32_t k = 0; k < used; k++, in += 2)
             if (!in[0])
                 return TC_ERR_INPUT;
-            else if (apply && column_count(d, in[0] - 1, level, in[1]) != 0)
+            else if (apply && column_count(d, in[0] - 1, level, in[1], dst->budget) != 0)
                 return TC_ERR_RUNTIME;
     }
     if (apply)

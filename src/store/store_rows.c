@@ -10,12 +10,18 @@
 
 #include "store_internal.h"
 
-#define CHUNK_ROWS 4096
+#define CHUNK_ROWS   4096
+#define CHUNK_VALUES 65536 /* 512 kB: a chunk stays in HDF5's 1 MB chunk cache while rounds fill it */
 
 /* An extendible (replication, width) float64 dataset, chunked, shuffled and deflated like the others. */
 static hid_t create_rows(hid_t g, const char *name, hsize_t width, int k, int product)
 {
-    hsize_t dims[2] = {0, width}, max[2] = {H5S_UNLIMITED, width}, chunk[2] = {CHUNK_ROWS, width ? width : 1};
+    hsize_t rows = CHUNK_VALUES / (width ? width : 1);
+    hsize_t dims[2] = {0, width}, max[2] = {H5S_UNLIMITED, width},
+            chunk[2] = {rows < 1            ? 1
+                        : rows > CHUNK_ROWS ? CHUNK_ROWS
+                                            : rows,
+                        width ? width : 1};
     hid_t space = H5Screate_simple(2, dims, max), dcpl = H5Pcreate(H5P_DATASET_CREATE), ds = H5I_INVALID_HID;
     const char *units, *comment;
     tc_store_measure_doc(k, product, &units, &comment);

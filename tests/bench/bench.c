@@ -1,6 +1,6 @@
 /*
  * bench - engine throughput, printed, never asserted (CI machines are
- * noisy).  Usage: bench [INPUTS_DIR [mm1|line5|plant|calendar]]
+ * noisy).  Usage: bench [INPUTS_DIR [mm1|line5|plant|calendar|big]]
  *   1. M/M/1 at rho 0.9, 1,000,000 customers in one replication.
  *   2. 1000 replications of line5 over 480 min on one thread.
  *   3. The same for plant.yaml (products, changeovers, a batch oven, rework, its
@@ -9,6 +9,8 @@
  *      holiday in Europe/Berlin turned into open periods for 8 h and 30 days;
  *      and plant.yaml's whole timetable (11 station schedules, breaks, rates,
  *      maintenance) for the same horizons.
+ *   5. Only when asked (`big`): 100 replications of DIR/big.yaml, the
+ *      1,000-station plant tests/bench/big_plant.sh generates, in ns/event.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,8 +70,8 @@ static void bench_mm1(const char *dir, int tries)
     tc_model_destroy(m);
 }
 
-/* 1000 replications of a model over its horizon on one thread: seconds (best of tries) and events. */
-static double bench_replications(tc_model *m, int tries, uint64_t *events_out)
+/* n replications of a model over its horizon on one thread: seconds (best of tries) and events. */
+static double bench_replications(tc_model *m, int tries, uint32_t n, uint64_t *events_out)
 {
     tc_run_cfg cfg;
     char err[256];
@@ -85,7 +87,7 @@ static double bench_replications(tc_model *m, int tries, uint64_t *events_out)
     for (int i = 0; i < tries; i++) {
         uint64_t ev = 0;
         double t0 = now();
-        for (uint32_t r = 0; r < 1000; r++) {
+        for (uint32_t r = 0; r < n; r++) {
             tc_sim_run(sim, r, res);
             ev += res->events;
         }
@@ -105,10 +107,10 @@ static void bench_line5(const char *dir, int tries)
 {
     tc_model *m = load(dir, "line5.yaml");
     uint64_t events;
-    double best = bench_replications(m, tries, &events);
-    printf("line5 1000 replications x 480 min, 1 thread: %.4f s  (%.1f M events/s, %.1f us/replication; "
-           "SimPy ~19 ms/replication -> %.0fx)\n",
-           best, events / best / 1e6, best * 1e3, 0.019 * 1000 / best);
+    double best = bench_replications(m, tries, 1000, &events);
+    printf("line5 1000 replications x 480 min, 1 thread: %.4f s  (%.1f M events/s, %.1f ns/event, %.1f "
+           "us/replication; SimPy ~19 ms/replication -> %.0fx)\n",
+           best, events / best / 1e6, best / (double)events * 1e9, best * 1e3, 0.019 * 1000 / best);
     tc_model_destroy(m);
 }
 
@@ -117,10 +119,23 @@ static void bench_plant(const char *dir, int tries)
 {
     tc_model *m = load(dir, "plant.yaml");
     uint64_t events;
-    double best = bench_replications(m, tries, &events);
+    double best = bench_replications(m, tries, 1000, &events);
     printf("plant 1000 replications x 480 min, 1 thread: %.4f s  (%.1f M events/s, %.1f us/replication, "
            "%llu events; 11 stations, 3 products)\n",
            best, events / best / 1e6, best * 1e3, (unsigned long long)events);
+    tc_model_destroy(m);
+}
+
+/* 1,000 stations (tests/bench/big_plant.sh writes DIR/big.yaml): time per event against line5's. */
+static void bench_big(const char *dir)
+{
+    tc_model *m = load(dir, "big.yaml");
+    uint64_t events;
+    double best = bench_replications(m, 1, 100, &events);
+    printf("big plant 100 replications x 480 min, 1 thread: %.3f s  (%.1f M events/s, %.1f ns/event, "
+           "%llu events; %d stations)\n",
+           best, events / best / 1e6, best / (double)events * 1e9, (unsigned long long)events,
+           m->plant.n_stations);
     tc_model_destroy(m);
 }
 
@@ -194,6 +209,8 @@ int main(int argc, char **argv)
         bench_line5(dir, 5);
     if (!only[0] || !strcmp(only, "plant"))
         bench_plant(dir, 5);
+    if (!strcmp(only, "big")) /* only when asked: its model is generated */
+        bench_big(dir);
     if (!only[0] || !strcmp(only, "calendar")) {
         bench_calendar(5);
         bench_timetable(dir, 5);
