@@ -50,11 +50,12 @@ void tc_bands_clear(tc_bands *b);
 tc_status tc_bands_add(tc_bands *b, const double *waiting, const double *bottleneck);
 /*
  * The same in parts, for threads that share one set of bands: columns
- * [lo, hi) of one replication's rows (each part under the caller's lock),
- * and the count of replications so added.
+ * [lo, hi) of `rows` replications' rows, one after another, each [T * S]
+ * (each part under the caller's lock), and the count of replications so
+ * added.
  */
-tc_status tc_bands_add_columns(tc_bands *b, const double *waiting, const double *bottleneck, size_t lo,
-                               size_t hi);
+tc_status tc_bands_add_columns(tc_bands *b, const double *waiting, const double *bottleneck, int rows,
+                               size_t lo, size_t hi);
 void tc_bands_count(tc_bands *b, long replications);
 tc_status tc_bands_merge(tc_bands *dst, const tc_bands *src);
 long tc_bands_replications(const tc_bands *b);

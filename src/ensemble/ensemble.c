@@ -45,7 +45,7 @@ static void feed_init(band_feed *f, tc_bands *bands, size_t TS)
     f->TS = TS;
     f->stripes = TS < STRIPES ? (int)(TS ? TS : 1) : STRIPES;
     f->rows = (int)(65536 / (TS ? TS : 1)); /* at most 1 MB of rows per thread */
-    f->rows = f->rows < 1 ? 1 : f->rows > 32 ? 32 : f->rows;
+    f->rows = f->rows < 1 ? 1 : f->rows > 128 ? 128 : f->rows;
     for (int i = 0; i < f->stripes; i++)
         omp_init_lock(&f->lock[i]);
 }
@@ -63,8 +63,8 @@ static tc_status feed_rows(band_feed *f, const double *w, const double *bn, int 
         int s = (k + thread) % f->stripes;
         size_t lo = f->TS * (size_t)s / (size_t)f->stripes, hi = f->TS * (size_t)(s + 1) / (size_t)f->stripes;
         omp_set_lock(&f->lock[s]);
-        for (int r = 0; r < rows && st == TC_OK; r++)
-            st = tc_bands_add_columns(f->bands, w + (size_t)r * f->TS, bn + (size_t)r * f->TS, lo, hi);
+        if (st == TC_OK)
+            st = tc_bands_add_columns(f->bands, w, bn, rows, lo, hi);
         omp_unset_lock(&f->lock[s]);
     }
     return st;
