@@ -404,9 +404,10 @@ tc_status tc_bands_summarise(const tc_bands *b, const double *p, int np, double 
     uint32_t most = 1;
     for (size_t i = 0; i < TS; i++)
         most = b->col[i].used > most ? b->col[i].used : most;
-    uint64_t *cell = malloc(sizeof(uint64_t) * 2 * most), *tmp = cell + most; /* code + 1 << 32 | count */
+    uint64_t *cell = malloc(sizeof(uint64_t) * 2 * most); /* code + 1 << 32 | count, then the sort's room */
     if (!cell)
         return TC_ERR_RUNTIME;
+    uint64_t *tmp = cell + most;
     double worst = 0;
     for (size_t i = 0; i < TS; i++) {
         const column *c = &b->col[i];
