@@ -33,6 +33,7 @@ typedef struct tc_job {
     double precision; /* 0: a fixed count */
     int threads;      /* per rank */
     int rank0_works;
+    uint64_t packed_bytes; /* set by tc_job_broadcast: what each rank received (the cost model's O(state)) */
 } tc_job;
 
 /* Root 0 sends *job; the others receive into it (allocating). */
@@ -52,7 +53,9 @@ tc_status tc_sample_gather(const tc_sample *local, long n_local, tc_sample *glob
  * Adds every rank's local bands into global's on rank 0: a tree reduction
  * over ranks that uses the local bands as scratch (rank 0's first are
  * adopted, not copied).  Once per batch, however many rounds it had.
+ * *received grows by the uint32 words this rank received.
  */
-tc_status tc_bands_reduce(tc_sample *local, tc_sample *global, MPI_Comm comm, char *err, size_t errlen);
+tc_status tc_bands_reduce(tc_sample *local, tc_sample *global, MPI_Comm comm, size_t *received, char *err,
+                          size_t errlen);
 
 #endif

@@ -69,6 +69,9 @@ typedef struct tc_forecast_result {
     int epoch;               /* the epoch written, 0 without an output */
     double seconds;          /* from the call until the file was closed */
     double t_setup, t_replications, t_statistics, t_written; /* phase ends, seconds from the call */
+    double bytes_job;               /* the job each rank received (O(state + model)) */
+    double bytes_rows, bytes_bands; /* what rank 0 received: rows O(R x S), bands O(bins x S x log P) */
+    double t_tally, t_rows;         /* rank 0's serial work on the rounds: tallies, rows into the file */
 } tc_forecast_result;
 
 /*

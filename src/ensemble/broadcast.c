@@ -160,9 +160,11 @@ tc_status tc_job_broadcast(tc_job *job, MPI_Comm comm, char *err, size_t errlen)
     }
     p.len = len;
     MPI_Bcast(p.buf, (int)len, MPI_BYTE, 0, comm);
+    job->packed_bytes = len;
     tc_status st = TC_OK;
     if (rank != 0) {
         memset(job, 0, sizeof *job);
+        job->packed_bytes = len;
         if (unpack(&p, job, err, errlen) != 0)
             st = TC_ERR_RUNTIME;
     }
@@ -202,7 +204,7 @@ void tc_share(long first, long count, int rank, int nranks, int rank0_works, lon
  * not grow with the replications).  A rank that cannot pack sends an empty
  * message, so that no receiver waits for ever; the failure is agreed after.
  */
-static int bands_reduce(tc_bands *mine, MPI_Comm comm, int rank, int size)
+static int bands_reduce(tc_bands *mine, MPI_Comm comm, int rank, int size, size_t *received)
 {
     int st = TC_OK;
     for (int step = 1; step < size; step <<= 1) {
@@ -225,6 +227,7 @@ static int bands_reduce(tc_bands *mine, MPI_Comm comm, int rank, int size)
             MPI_Recv(buf, buf ? words : 0, MPI_UINT32_T, rank + step, TAG_BANDS, comm, MPI_STATUS_IGNORE);
             if (!buf || words == 0 || tc_bands_merge_packed(mine, buf, (size_t)words) != TC_OK)
                 st = TC_ERR_RUNTIME;
+            *received += (size_t)words;
             free(buf);
         }
     }
@@ -281,12 +284,13 @@ tc_status tc_sample_gather(const tc_sample *local, long n_local, tc_sample *glob
     return TC_OK;
 }
 
-tc_status tc_bands_reduce(tc_sample *local, tc_sample *global, MPI_Comm comm, char *err, size_t errlen)
+tc_status tc_bands_reduce(tc_sample *local, tc_sample *global, MPI_Comm comm, size_t *received, char *err,
+                          size_t errlen)
 {
     int rank, size;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
-    int st = bands_reduce(local->bands, comm, rank, size);
+    int st = bands_reduce(local->bands, comm, rank, size, received);
     if (st == TC_OK && rank == 0 && tc_bands_replications(global->bands) == 0) {
         tc_bands *empty = global->bands; /* the first batch: adopted, not copied (rank 0 holds one set) */
         global->bands = local->bands;

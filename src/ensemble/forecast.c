@@ -117,6 +117,7 @@ typedef struct forecast {
     ensemble e;
     const char *stop_reason;
     double t0;
+    double t_tally, t_rows; /* rank 0's serial work per round: the tallies, the rows into the file */
 } forecast;
 
 /* Rank 0: read and check everything, fill the job.  Nothing runs before this passes. */
@@ -192,16 +193,20 @@ static int precise_enough(forecast *f, long *next)
 static int take_round(void *user, int k, const tc_sample *rows, long first, char *err, size_t errlen)
 {
     forecast *f = user;
+    double t0 = MPI_Wtime();
     if (tc_tally_add(f->tally[k], rows) != TC_OK) {
         snprintf(err, errlen, "out of memory for the onsets (%ld replications)", first + rows->R);
         return TC_ERR_RUNTIME;
     }
+    double t1 = MPI_Wtime();
+    f->t_tally += t1 - t0;
     if (!f->store || f->o->keep == TC_KEEP_NONE)
         return TC_OK;
     int st = tc_store_begin_epoch(f->store, &f->epoch, err, errlen);
     if (st == TC_OK)
         st = tc_store_append_rows(f->store, k ? f->job.scenarios[k - 1] : "baseline", rows, first, err,
                                   errlen);
+    f->t_rows += MPI_Wtime() - t1;
     return st;
 }
 
@@ -404,6 +409,11 @@ tc_status tc_forecast_run(const tc_forecast_opts *o, MPI_Comm comm, tc_forecast_
     if (st == TC_OK && f.rank == 0)
         st = conclude(&f, res, err, errlen);
     res->replications = f.e.total;
+    res->bytes_job = (double)f.job.packed_bytes;
+    res->bytes_rows = f.e.bytes_rows;
+    res->bytes_bands = f.e.bytes_bands;
+    res->t_tally = f.t_tally;
+    res->t_rows = f.t_rows;
     res->scenarios = f.e.nsc;
     res->ranks = f.size;
     res->threads = f.job.threads;

@@ -117,8 +117,10 @@ static int run_and_gather(ensemble *e, long first, long count, long row, int *ab
 static int reduce_bands(ensemble *e, char *err, size_t errlen)
 {
     int st = TC_OK;
+    size_t words = 0;
     for (int k = 0; k < e->nsc && st == TC_OK; k++)
-        st = tc_bands_reduce(e->local[k], e->global[k], e->comm, err, errlen);
+        st = tc_bands_reduce(e->local[k], e->global[k], e->comm, &words, err, errlen);
+    e->bytes_bands += 4.0 * (double)words;
     return st;
 }
 
@@ -183,6 +185,11 @@ static int run_and_gather(ensemble *e, long first, long count, long row, int *ab
         return TC_OK;
     for (int k = 0; k < e->nsc && st == TC_OK; k++) {
         st = tc_sample_gather(e->local[k], n, e->global[k], row, e->comm, err, errlen);
+    }
+    if (e->rank == 0) { /* the rows that came from other ranks */
+        double row_bytes = sizeof(double) * (TC_M_COUNT * (double)e->m->plant.n_stations +
+                                             TC_P_COUNT * (double)e->m->plant.n_sources);
+        e->bytes_rows += (double)(count - n) * row_bytes * e->nsc;
     }
     e->total = first + count;
     return st;

@@ -26,8 +26,9 @@ typedef struct ensemble {
        holds one round at a time (its bands add up over all); NULL: global keeps every row */
     int (*on_round)(void *user, int scenario, const tc_sample *rows, long first, char *err, size_t errlen);
     void *round_user;
-    long round;                   /* replications per round while streaming */
-    tc_forecast_abandon *abandon; /* or NULL */
+    long round;                     /* replications per round while streaming */
+    double bytes_rows, bytes_bands; /* what rank 0 received from the other ranks (the cost model) */
+    tc_forecast_abandon *abandon;   /* or NULL */
     int abandon_sent;
     /* rank 0's progress report */
     void (*progress)(void *user, const char *scenario, long done, long planned, int ranks);
