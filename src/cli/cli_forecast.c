@@ -176,11 +176,12 @@ typedef struct progress {
 static void show_progress(void *user, const char *scenario, long done, long planned, int ranks)
 {
     progress *p = user;
-    if (scenario != p->scenario || done < p->last) { /* a new scenario, or a new batch */
+    if (!p->scenario || strcmp(scenario, p->scenario) != 0 || done < p->last) { /* a new batch */
         p->scenario = scenario;
         p->t0 = tc_cli_now();
     }
     p->last = done;
+    planned = planned > done ? planned : done; /* rounds split evenly: rank 0's share may gain one a round */
     double el = tc_cli_now() - p->t0, rate = done / (el > 0 ? el : 1e-9);
     fprintf(stderr, "\r  %s: %ld/%ld replications on rank 0 (x%d ranks), %.0f/s, ETA %.1f s   ", scenario,
             done, planned, ranks, rate, (planned - done) / rate);

@@ -79,7 +79,8 @@ int tc_ensemble_init(ensemble *e, const tc_model *m, const tc_job *job, const tc
 static void report_progress(void *user, long done)
 {
     ensemble *e = user;
-    e->progress(e->progress_user, e->progress_scenario, done, e->progress_planned, e->size);
+    e->progress(e->progress_user, e->progress_scenario, e->progress_base + done, e->progress_planned,
+                e->size);
 }
 
 /* Rank 0: has a newer state arrived?  Then tell the workers, with a small eager message. */
@@ -126,6 +127,16 @@ static int reduce_bands(ensemble *e, char *err, size_t errlen)
 
 int tc_ensemble_batch(ensemble *e, long first, long count, int *abandoned, char *err, size_t errlen)
 {
+    long lo, n0; /* progress over the whole batch: rank 0's share of it, for every scenario */
+    tc_share(first, count, e->rank, e->size, e->job->rank0_works, &lo, &n0);
+    e->progress_planned = n0 * e->nsc;
+    e->progress_base = 0;
+    if (e->nsc > 1)
+        snprintf(e->progress_label, sizeof e->progress_label, "baseline + %d scenario%s", e->nsc - 1,
+                 e->nsc > 2 ? "s" : "");
+    else
+        snprintf(e->progress_label, sizeof e->progress_label, "baseline");
+    e->progress_scenario = e->progress_label;
     for (int k = 0; k < e->nsc; k++)
         tc_bands_clear(e->local[k]->bands); /* this batch's alone: the last one's are in global */
     if (!e->on_round) {
@@ -156,11 +167,8 @@ static int run_and_gather(ensemble *e, long first, long count, long row, int *ab
     tc_share(first, count, e->rank, e->size, e->job->rank0_works, &lo, &n);
     for (int k = 0; k < e->nsc && st == TC_OK; k++) {
         tc_ensemble_hooks hooks = {0};
-        if (e->rank == 0 && e->progress) {
-            e->progress_scenario = k ? e->job->scenarios[k - 1] : "baseline";
-            e->progress_planned = n;
+        if (e->rank == 0 && e->progress)
             hooks.progress = report_progress;
-        }
         if (e->abandon)
             hooks.cancel = e->rank == 0 ? rank0_abandons : worker_abandons;
         hooks.user = e;
@@ -169,6 +177,7 @@ static int run_and_gather(ensemble *e, long first, long count, long row, int *ab
             st = tc_ensemble_run(e->m, e->state, e->sc[k], &e->cfg, lo, n, e->job->threads, e->local[k], 0,
                                  &hooks, err, errlen);
         e->local[k]->R = n;
+        e->progress_base += n;
         mine |= hooks.cancelled || e->abandon_sent;
     }
     if (st != TC_OK)

@@ -34,7 +34,9 @@ typedef struct ensemble {
     void (*progress)(void *user, const char *scenario, long done, long planned, int ranks);
     void *progress_user;
     const char *progress_scenario;
-    long progress_planned;
+    long progress_planned; /* rank 0's replications in the whole batch, all scenarios */
+    long progress_base;    /* .. of which done in the batch's earlier rounds and scenarios */
+    char progress_label[64];
 } ensemble;
 
 /* Allocates the samples; TC_ERR_RUNTIME when memory runs out. */
