@@ -372,7 +372,7 @@ tc_status tc_store_close(tc_store *s, int commit, char *err, size_t errlen)
  * runs out of space: the file handle is left half-closed and the library
  * crashes at exit (found by the disk-full fault test).
  */
-static int has_room(const tc_store *s, const tc_scenario_data *d, char *err, size_t errlen)
+static int has_room(const tc_store *s, double need, char *err, size_t errlen)
 {
     struct statvfs fs;
     char dir[4096];
@@ -383,14 +383,13 @@ static int has_room(const tc_store *s, const tc_scenario_data *d, char *err, siz
     else
         strcpy(dir, ".");
     if (statvfs(dir, &fs) != 0)
-        return 1; /* cannot tell: let the write decide */
-    double R = (double)d->sample->R, S = d->sample->S, T = d->sample->T;
-    double need = 8.0 * (R * S * (TC_M_COUNT + 1) + T * S * (TC_NQ + 2) + S * 32) + (1 << 20);
+        return 1;    /* cannot tell: let the write decide */
+    need += 1 << 20; /* a margin for HDF5's own metadata */
     double avail = (double)fs.f_bavail * (double)fs.f_frsize;
     if (avail >= need)
         return 1;
     snprintf(err, errlen,
-             "%s: disk full: %.0f kB free in %s, the epoch needs up to %.0f kB; the file is unchanged",
+             "%s: disk full: %.0f kB free in %s, the epoch needs up to %.0f kB more; the file is unchanged",
              s->path, avail / 1024, dir, need / 1024);
     return 0;
 }
@@ -402,12 +401,17 @@ tc_status tc_store_append_rows(tc_store *s, const char *scenario, const tc_sampl
         snprintf(err, errlen, "%s: no epoch open to append rows to", s->path);
         return TC_ERR_RUNTIME;
     }
+    /* checked before every round: HDF5 1.10 does not survive a write that finds the disk full */
+    double need = 8.0 * (double)rows->R * ((double)rows->S * TC_M_COUNT + (double)rows->P * TC_P_COUNT);
+    if (!has_room(s, need, err, errlen))
+        return TC_ERR_RUNTIME;
     return tc_store_append_rows_(s->epoch_group, scenario, rows, first, s->path, err, errlen);
 }
 
 tc_status tc_store_write_scenario(tc_store *s, const tc_scenario_data *d, char *err, size_t errlen)
 {
-    if (!d->streamed && !has_room(s, d, err, errlen))
+    double R = d->sample ? (double)d->sample->R : 0, S = d->summary->S, T = d->summary->T; /* streamed: in */
+    if (!has_room(s, 8.0 * (R * S * (TC_M_COUNT + 1) + T * S * (TC_NQ + 2) + S * 32), err, errlen))
         return TC_ERR_RUNTIME;
     return tc_store_write_scenario_(s->epoch_group, d, s->path, err, errlen);
 }
