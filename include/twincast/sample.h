@@ -40,6 +40,8 @@ typedef struct tc_sample {
 const char *tc_sample_measure_name(int k);
 const char *tc_sample_product_measure_name(int k);
 tc_sample *tc_sample_create(long cap, int S, int T, int P);
+/* The bytes of one replication's rows (every measure of S stations and P products). */
+double tc_sample_row_bytes(int S, int P);
 /* Makes room for `cap` replications, keeping those held. */
 tc_status tc_sample_reserve(tc_sample *s, long cap);
 void tc_sample_destroy(tc_sample *s);

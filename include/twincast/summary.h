@@ -58,8 +58,5 @@ typedef struct tc_summary {
 /* baseline: the baseline sample for paired differences, or NULL. */
 tc_summary *tc_summary_compute(const tc_sample *s, const tc_sample *baseline, double level);
 void tc_summary_destroy(tc_summary *sum);
-/* True when every station that formed at least twice has an onset-mean
- * interval half-width within rel of its mean. */
-int tc_summary_precise(const tc_summary *sum, double rel);
 
 #endif

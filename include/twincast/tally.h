@@ -23,8 +23,13 @@ void tc_tally_destroy(tc_tally *t);
 /* Rows [0, rows->R) of `rows` are the next replications. */
 tc_status tc_tally_add(tc_tally *t, const tc_sample *rows);
 long tc_tally_replications(const tc_tally *t);
-/* The moments of the onset at station s, among the replications where it formed. */
-const tc_moments *tc_tally_onset_moments(const tc_tally *t, int s);
+/*
+ * --precision: whether every station that formed at least twice has an
+ * onset-mean interval (at `level`) whose half-width is within rel of its
+ * mean; *need grows to the replications that would make the widest so
+ * (the half-width shrinking as 1/sqrt(n)).  From the running moments alone.
+ */
+int tc_tally_precise(const tc_tally *t, double rel, double level, double *need);
 /*
  * The summary (summary.h) of what was added, with paired differences to
  * baseline's onsets (or NULL) and the bands (or NULL: NaN bands) over T

@@ -170,18 +170,7 @@ static int precise_enough(forecast *f, long *next)
     double need = 0;
     int ok = 1;
     for (int k = 0; k < f->e.nsc; k++) /* from the running moments: nothing is recomputed from the rows */
-        for (int s = 0; s < f->m->plant.n_stations; s++) {
-            const tc_moments *mo = tc_tally_onset_moments(f->tally[k], s);
-            if (mo->n < 2)
-                continue;
-            tc_interval ci = tc_t_interval(mo, 0.95); /* the summary's interval, to the bit */
-            double half = 0.5 * (ci.hi - ci.lo), want = f->job.precision * fabs(mo->mean);
-            ok &= half <= want;
-            if (want > 0 && half > want) {
-                double n = f->e.total * (half / want) * (half / want);
-                need = n > need ? n : need;
-            }
-        }
+        ok &= tc_tally_precise(f->tally[k], f->job.precision, 0.95, &need);
     long lo = f->e.total + 50, target = (long)ceil(1.1 * need);
     *next = target < lo ? lo : target;
     if (*next > f->job.replications)
@@ -219,7 +208,7 @@ static int stream_rounds(forecast *f)
     for (int k = 0; f->rank == 0 && k < f->e.nsc; k++)
         if (!(f->tally[k] = tc_tally_create(S, P)))
             return TC_ERR_RUNTIME;
-    long row = (long)sizeof(double) * ((long)TC_M_COUNT * S + (long)TC_P_COUNT * P) * f->e.nsc;
+    long row = (long)tc_sample_row_bytes(S, P) * f->e.nsc;
     f->e.round = f->o->round > 0 ? f->o->round : ROUND_BYTES / row > 64 ? ROUND_BYTES / row : 64;
     f->e.on_round = take_round;
     f->e.round_user = f;
@@ -242,10 +231,6 @@ static int simulate(forecast *f, char *err, size_t errlen)
             f->stop_reason = "fixed";
             if (f->job.precision > 0) {
                 int ok = precise_enough(f, &decision[1]);
-                if (ok < 0) {
-                    snprintf(err, errlen, "out of memory for the statistics");
-                    return TC_ERR_RUNTIME;
-                }
                 f->stop_reason = ok ? "precision reached" : "maximum replications";
                 decision[0] = ok || f->e.total >= f->job.replications;
             }

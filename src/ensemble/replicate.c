@@ -196,9 +196,8 @@ static int run_and_gather(ensemble *e, long first, long count, long row, int *ab
         st = tc_sample_gather(e->local[k], n, e->global[k], row, e->comm, err, errlen);
     }
     if (e->rank == 0) { /* the rows that came from other ranks */
-        double row_bytes = sizeof(double) * (TC_M_COUNT * (double)e->m->plant.n_stations +
-                                             TC_P_COUNT * (double)e->m->plant.n_sources);
-        e->bytes_rows += (double)(count - n) * row_bytes * e->nsc;
+        e->bytes_rows +=
+            (double)(count - n) * e->nsc * tc_sample_row_bytes(e->m->plant.n_stations, e->m->plant.n_sources);
     }
     e->total = first + count;
     return st;

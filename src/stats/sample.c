@@ -21,6 +21,11 @@ const char *tc_sample_product_measure_name(int k)
     return product_names[k];
 }
 
+double tc_sample_row_bytes(int S, int P)
+{
+    return sizeof(double) * ((double)TC_M_COUNT * S + (double)TC_P_COUNT * P);
+}
+
 tc_sample *tc_sample_create(long cap, int S, int T, int P)
 {
     tc_sample *s = calloc(1, sizeof *s);

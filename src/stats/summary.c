@@ -1,5 +1,4 @@
 /* summary.c - statistics of an ensemble held whole: made through its tally (tally.c). */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,17 +29,4 @@ void tc_summary_destroy(tc_summary *sum)
     free(sum->waiting_quantiles);
     free(sum->bottleneck_probability);
     free(sum);
-}
-
-int tc_summary_precise(const tc_summary *sum, double rel)
-{
-    for (int s = 0; s < sum->S; s++) {
-        const tc_station_summary *o = &sum->station[s];
-        if (o->n_formed < 2)
-            continue;
-        double half = 0.5 * (o->onset_hi - o->onset_lo);
-        if (!(half <= rel * fabs(o->onset_mean)))
-            return 0;
-    }
-    return 1;
 }

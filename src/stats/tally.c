@@ -55,9 +55,27 @@ long tc_tally_replications(const tc_tally *t)
     return t->R;
 }
 
-const tc_moments *tc_tally_onset_moments(const tc_tally *t, int s)
+static const tc_moments *onset_moments(const tc_tally *t, int s)
 {
     return &t->station[(size_t)s * W_COUNT + W_ONSET];
+}
+
+int tc_tally_precise(const tc_tally *t, double rel, double level, double *need)
+{
+    int ok = 1;
+    for (int s = 0; s < t->S; s++) {
+        const tc_moments *mo = onset_moments(t, s);
+        if (mo->n < 2)
+            continue;
+        tc_interval ci = tc_t_interval(mo, level); /* the summary's interval, to the bit */
+        double half = 0.5 * (ci.hi - ci.lo), want = rel * fabs(mo->mean);
+        ok &= half <= want;
+        if (want > 0 && half > want) {
+            double n = (double)t->R * (half / want) * (half / want);
+            *need = n > *need ? n : *need;
+        }
+    }
+    return ok;
 }
 
 tc_status tc_tally_add(tc_tally *t, const tc_sample *rows)
@@ -135,7 +153,7 @@ static void onset_stats(const tc_tally *t, const tc_tally *base, int s, double l
     tc_interval w = tc_wilson_interval(n, R, level);
     o->p_form_lo = w.lo;
     o->p_form_hi = w.hi;
-    mean_ci(tc_tally_onset_moments(t, s), level, &o->onset_mean, &o->onset_lo, &o->onset_hi);
+    mean_ci(onset_moments(t, s), level, &o->onset_mean, &o->onset_lo, &o->onset_hi);
     qsort(buf, (size_t)n, sizeof *buf, cmp_double);
     o->onset_q05 = tc_quantile_sorted(buf, (size_t)n, 0.05);
     o->onset_q50 = tc_quantile_sorted(buf, (size_t)n, 0.50);

@@ -402,7 +402,7 @@ tc_status tc_store_append_rows(tc_store *s, const char *scenario, const tc_sampl
         return TC_ERR_RUNTIME;
     }
     /* checked before every round: HDF5 1.10 does not survive a write that finds the disk full */
-    double need = 8.0 * (double)rows->R * ((double)rows->S * TC_M_COUNT + (double)rows->P * TC_P_COUNT);
+    double need = (double)rows->R * tc_sample_row_bytes(rows->S, rows->P);
     if (!has_room(s, need, err, errlen))
         return TC_ERR_RUNTIME;
     return tc_store_append_rows_(s->epoch_group, scenario, rows, first, s->path, err, errlen);
