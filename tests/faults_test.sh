@@ -101,13 +101,17 @@ sys.exit(not (a == b))\""
 # a copy left by a process that is gone, planted in case no kill hit a write
 sh -c 'echo $$' >"$WORK/deadpid"
 touch "$WORK/twin.h5.tmp-$(hostname -s)-$(cat "$WORK/deadpid")"
+# and a half-written epoch file of a dead process, where the next epoch goes
+next=$($PY -c "import h5py; print(1 + max(int(k) for k in h5py.File('$WORK/twin.h5', 'r')['forecasts'] if k != 'latest'))")
+touch "$WORK/twin.h5.epochs/$(printf %03d $((next / 1000)))/$(printf %06d "$next").h5.tmp-$(hostname -s)-$(cat "$WORK/deadpid")"
 # another host's copy, and one of a live process, are not ours to remove
 touch "$WORK/twin.h5.tmp-otherhost-1" "$WORK/twin.h5.tmp-$(hostname -s)-$$"
 "$TC" replay "$MODEL" "$WORK/chunk.00" -n 10 -q -o "$WORK/twin.h5" >"$WORK/sweep.log" 2>&1
-n_removed=$(cat "$WORK"/kill.*.log "$WORK/final.log" "$WORK/sweep.log" | grep -c "removed .*twin.h5.tmp-" || true)
-n_left=$(ls "$WORK" | grep 'twin.h5.tmp-' | grep -vc "otherhost\|-$$\$" || true)
-echo "     temporary copies of killed runs removed by the next run: $n_removed (1 planted), left: $n_left"
-check "after the kills: every temporary copy of a dead process removed" test "$n_left" -eq 0 -a "$n_removed" -ge 1
+n_removed=$(cat "$WORK"/kill.*.log "$WORK/final.log" "$WORK/sweep.log" | grep -c "removed .*\.tmp-" || true)
+n_left=$(find "$WORK" -path '*/twin.h5*' -name '*.tmp-*' | grep -vc "otherhost\|-$$\$" || true)
+echo "     temporary files of killed runs removed by the next run: $n_removed (2 planted), left: $n_left"
+find "$WORK" -path '*/twin.h5*' -name '*.tmp-*' | grep -v "otherhost\|-$$\$" | sed 's/^/     left: /' 
+check "after the kills: every temporary file of a dead process removed" test "$n_left" -eq 0 -a "$n_removed" -ge 2
 check "another host's and a live process's copies kept" \
     test -e "$WORK/twin.h5.tmp-otherhost-1" -a -e "$WORK/twin.h5.tmp-$(hostname -s)-$$"
 

@@ -4,6 +4,7 @@
  * report reader; appending; refusing other models and foreign files; and
  * atomic replacement leaving the previous file intact when aborted.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -244,11 +245,106 @@ static void test_append_and_atomicity(void **s)
     tc_model_destroy(m);
 }
 
+static void skill_row(tc_skill_row *r, int i)
+{
+    memset(r, 0, sizeof *r);
+    r->epoch = i / 2 + 1;
+    r->station = i % 2;
+    snprintf(r->as_of, sizeof r->as_of, "2026-12-01T08:%02d:00Z", i % 60);
+    r->outcome = i % 3 - 1;
+    r->onset = i * 0.25;
+    r->crps = 1.0 / (i + 1);
+    r->members = 10 + i;
+    r->n_leads = 1;
+    r->lead[0] = 200;
+    r->p_within[0] = (i % 7) / 7.0;
+    r->formed_within[0] = i % 2;
+    r->brier[0] = i * 0.001;
+}
+
+/*
+ * A live twin's file: an index linking one file per epoch, its /skill rows
+ * in segments under a view; aborted epochs leave nothing, the rows read back
+ * exactly across a segment's edge and the index's compaction.
+ */
+static void test_epoch_files(void **s)
+{
+    (void)s;
+    tc_model *m = tc_test_model(plant);
+    char dir[] = "/tmp/tc_store_idx.XXXXXX", saved[300], name[400], err[512];
+    assert_non_null(mkdtemp(dir));
+    char keep[256];
+    snprintf(keep, sizeof keep, "%s", path);
+    snprintf(path, sizeof path, "%s/twin.h5", dir);
+    for (int e = 1; e <= 3; e++)
+        assert_int_equal(write_forecast(m, TC_STORE_ATOMIC | TC_STORE_EPOCH_FILES, 1, 10), e);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    H5L_info_t li;
+    assert_true(H5Lget_info(f, "forecasts/000002", &li, H5P_DEFAULT) >= 0);
+    assert_int_equal(li.type, H5L_TYPE_EXTERNAL);
+    H5Fclose(f);
+    snprintf(name, sizeof name, "%s/twin.h5.epochs/000/000003.h5", dir);
+    assert_int_equal(access(name, F_OK), 0);
+    tc_forecast_view *v = NULL;
+    assert_int_equal(tc_store_read(path, 0, NULL, &v, err, sizeof err), TC_OK);
+    assert_int_equal(v->epoch, 3);
+    tc_forecast_view_destroy(v);
+    assert_int_equal(tc_store_read(path, 1, "fast", &v, err, sizeof err), TC_OK);
+    assert_int_equal(v->replications, 10);
+    tc_forecast_view_destroy(v);
+    /* aborted: neither the index nor an epoch file changes */
+    snprintf(saved, sizeof saved, "%s.saved", path);
+    copy(path, saved);
+    assert_int_equal(write_forecast(m, TC_STORE_ATOMIC | TC_STORE_EPOCH_FILES, 0, 10), 4);
+    assert_true(same_bytes(path, saved));
+    snprintf(name, sizeof name, "%s/twin.h5.epochs/000/000004.h5", dir);
+    assert_int_not_equal(access(name, F_OK), 0);
+    /* /skill: 2 rows a session, 1200 rows past the first segment of 1024 and past compaction */
+    enum { ROWS = 1200 };
+    tc_skill_row r[2], *back = NULL;
+    for (int i = 0; i < ROWS; i += 2) {
+        tc_store *st = NULL;
+        skill_row(&r[0], i);
+        skill_row(&r[1], i + 1);
+        assert_int_equal(tc_store_open(path, m, TC_STORE_ATOMIC, &st, err, sizeof err), TC_OK);
+        assert_int_equal(tc_store_append_skill(st, m, r, 2, err, sizeof err), TC_OK);
+        assert_int_equal(tc_store_close(st, 1, err, sizeof err), TC_OK);
+    }
+    int n = 0;
+    assert_int_equal(tc_store_read_skill(path, m, &back, &n, err, sizeof err), TC_OK);
+    assert_int_equal(n, ROWS);
+    for (int i = 0; i < ROWS; i++) {
+        skill_row(&r[0], i);
+        assert_int_equal(back[i].epoch, r[0].epoch);
+        assert_int_equal(back[i].station, r[0].station);
+        assert_string_equal(back[i].as_of, r[0].as_of);
+        assert_int_equal(back[i].outcome, r[0].outcome);
+        assert_true(back[i].onset == r[0].onset && back[i].crps == r[0].crps &&
+                    back[i].brier[0] == r[0].brier[0]);
+        assert_int_equal(back[i].members, r[0].members);
+    }
+    free(back);
+    snprintf(name, sizeof name, "%s/twin.h5.epochs/skill/000001.h5", dir);
+    assert_int_equal(access(name, F_OK), 0);
+    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(H5Aexists(f, "compacted_bytes") > 0); /* compacted at least once, epochs kept */
+    assert_true(H5Lexists(f, "forecasts/000003", H5P_DEFAULT) > 0);
+    H5Fclose(f);
+    assert_int_equal(tc_store_read(path, 2, "baseline", &v, err, sizeof err), TC_OK);
+    tc_forecast_view_destroy(v);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s", keep);
+    tc_model_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout),
         cmocka_unit_test(test_append_and_atomicity),
+        cmocka_unit_test(test_epoch_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

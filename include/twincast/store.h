@@ -80,7 +80,16 @@ typedef struct tc_scenario_data {
     const double *scheduled_servers; /* [T * S] the calendar's mean servers per bin (NULL: not written) */
 } tc_scenario_data;
 
-enum { TC_STORE_ATOMIC = 1 };
+/*
+ * TC_STORE_ATOMIC: work on a copy, renamed into place at a commit; readers
+ * and crashes see the file before or after, never half of it.
+ * TC_STORE_EPOCH_FILES (a new file; an existing one keeps its layout): the
+ * file is an index, each epoch a small file of its own in PATH.epochs/,
+ * linked from /forecasts by an HDF5 external link, so that an epoch's cost
+ * does not grow with the file.  The live twin's choice.  The model passed
+ * to tc_store_open must outlive the store.
+ */
+enum { TC_STORE_ATOMIC = 1, TC_STORE_EPOCH_FILES = 2 };
 
 /*
  * Creates the file, or opens an existing twincast file of the same model

@@ -89,7 +89,8 @@ tc_status tc_live_create(const tc_live_opts *o, MPI_Comm comm, tc_live **out, ch
         }
         if (st == TC_OK && o->forecast.output) { /* fail now, not at the first epoch */
             tc_store *s = NULL;
-            if ((st = tc_store_open(o->forecast.output, lv->m, TC_STORE_ATOMIC, &s, err, errlen)) == TC_OK)
+            if ((st = tc_store_open(o->forecast.output, lv->m, TC_STORE_ATOMIC | TC_STORE_EPOCH_FILES, &s,
+                                    err, errlen)) == TC_OK)
                 tc_store_close(s, 0, NULL, 0);
         }
         if (st == TC_OK && o->forecast.output && !o->no_score)
@@ -301,7 +302,8 @@ static int score_the_rest(tc_live *lv, char *err, size_t errlen)
     if (tc_outcomes_scored(lv->outcomes) == 0)
         return TC_OK;
     tc_store *store = NULL;
-    int st = tc_store_open(lv->o.forecast.output, lv->m, TC_STORE_ATOMIC, &store, err, errlen);
+    int st = tc_store_open(lv->o.forecast.output, lv->m, TC_STORE_ATOMIC | TC_STORE_EPOCH_FILES, &store, err,
+                           errlen);
     if (st == TC_OK)
         st = tc_live_write_skill(lv, store, err, errlen);
     if (store) {

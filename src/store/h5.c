@@ -74,3 +74,19 @@ hid_t tc_h5_group(hid_t loc, const char *name)
     H5Pclose(gcpl);
     return g;
 }
+
+/* A fixed-length string attribute into OUT (empty if absent or too long). */
+void tc_h5_read_str_attr(hid_t obj, const char *name, char *out, size_t n)
+{
+    out[0] = '\0';
+    if (H5Aexists(obj, name) <= 0)
+        return;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = a >= 0 ? H5Aget_type(a) : -1;
+    if (t >= 0 && H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t) && H5Tget_size(t) <= n)
+        H5Aread(a, t, out);
+    out[n - 1] = '\0';
+    if (t >= 0)
+        H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
+}

@@ -1,13 +1,14 @@
 /*
  * store.c - the forecast file's lifecycle: create or open for appending
- * (through a copy in atomic mode), epochs, attributes, commit.  Handles
- * start invalid and close in reverse order; HDF5's own error printing is
- * off and every failure comes back as a message naming the file.
+ * (through a copy in atomic mode), epochs, attributes, commit.  A file
+ * created with TC_STORE_EPOCH_FILES is an index: each epoch is written to
+ * a small file of its own, made durable and renamed into place, then
+ * linked (an HDF5 external link) from the index, whose copy stays small;
+ * so an epoch costs the same at the ten-thousandth as at the tenth.
+ * Handles start invalid and close in reverse order; HDF5's own error
+ * printing is off and every failure comes back as a message naming the file.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,11 +27,33 @@
 struct tc_store {
     hid_t file;
     hid_t epoch_group;
+    hid_t epoch_file; /* epoch files: the open epoch's own file */
     int epoch;
     int flags;
-    char *path; /* the file the user named */
-    char *work; /* the file being written: path itself, or its temporary copy */
+    const tc_model *m;
+    char *path;       /* the file the user named */
+    char *work;       /* the file being written: path itself, or its temporary copy */
+    char *dir;        /* path's folder, with its slash ("" for the working directory) */
+    char *epochs;     /* epoch files: their folder, relative to dir (NULL: one file) */
+    char *epoch_work; /* epoch files: the open epoch's temporary name */
+    char *epoch_done; /* epoch files: the epoch's file, in place but linked only when the index commits */
+    char host[64];
+    int swept; /* this process removed the killed runs' files already */
 };
+
+/*
+ * Whether this process has removed the leftovers of killed runs for PATH
+ * already (they can only predate it); remembers PATH.  Rank 0 alone opens
+ * stores, from one thread.
+ */
+static int swept(const char *path)
+{
+    static char last[4096];
+    if (strcmp(last, path) == 0)
+        return 1;
+    snprintf(last, sizeof last, "%s", path);
+    return 0;
+}
 
 #define CHECK(expr, what)                                                                                    \
     do {                                                                                                     \
@@ -55,39 +78,13 @@ static herr_t find_last_epoch(hid_t g, const char *name, const H5L_info_t *info,
 {
     (void)g;
     int *last = data;
-    if (info->type == H5L_TYPE_HARD && strlen(name) == 6 && strspn(name, "0123456789") == 6) {
+    if ((info->type == H5L_TYPE_HARD || info->type == H5L_TYPE_EXTERNAL) && strlen(name) == 6 &&
+        strspn(name, "0123456789") == 6) {
         int e = (int)strtol(name, NULL, 10);
         if (e > *last)
             *last = e;
     }
     return 0;
-}
-
-/* Byte copy, flushed to disk: the temporary file an append works on. */
-static int copy_file(const char *from, const char *to, char *err, size_t errlen)
-{
-    int in = open(from, O_RDONLY), out = -1;
-    char buf[1 << 16];
-    ssize_t n = 0;
-    if (in < 0 || (out = open(to, O_WRONLY | O_CREAT | O_EXCL, 0644)) < 0) {
-        snprintf(err, errlen, "%s: cannot copy for appending: %s", in < 0 ? from : to, strerror(errno));
-        if (in >= 0)
-            close(in);
-        return -1;
-    }
-    while ((n = read(in, buf, sizeof buf)) > 0)
-        if (write(out, buf, (size_t)n) != n) {
-            n = -1;
-            break;
-        }
-    int bad = n < 0 || fsync(out) != 0;
-    if (bad)
-        snprintf(err, errlen, "%s: cannot copy for appending: %s", to, strerror(errno));
-    close(in);
-    close(out);
-    if (bad)
-        unlink(to);
-    return bad ? -1 : 0;
 }
 
 static tc_status open_existing(tc_store *s, const tc_model *m, char *err, size_t errlen)
@@ -96,7 +93,7 @@ static tc_status open_existing(tc_store *s, const tc_model *m, char *err, size_t
         snprintf(err, errlen, "%s: exists and is not an HDF5 file; refusing to overwrite it", s->path);
         return TC_ERR_INPUT;
     }
-    if ((s->flags & TC_STORE_ATOMIC) && copy_file(s->path, s->work, err, errlen) != 0)
+    if ((s->flags & TC_STORE_ATOMIC) && tc_store_copy_(s->path, s->work, err, errlen) != 0)
         return TC_ERR_INPUT;
     if ((s->file = H5Fopen(s->work, H5F_ACC_RDWR, H5P_DEFAULT)) < 0) {
         snprintf(err, errlen, "%s: cannot open for appending (permissions? open elsewhere?)", s->path);
@@ -106,15 +103,9 @@ static tc_status open_existing(tc_store *s, const tc_model *m, char *err, size_t
         snprintf(err, errlen, "%s: not a twincast forecast file; refusing to modify it", s->path);
         return TC_ERR_INPUT;
     }
-    char mine[65], theirs[65] = "";
+    char mine[65], theirs[65], epochs[256];
     tc_sha256_hex(m->text ? m->text : "", m->text_len, mine);
-    hid_t a = H5Aopen(s->file, "model_sha256", H5P_DEFAULT), t = a >= 0 ? H5Aget_type(a) : -1;
-    if (t >= 0 && H5Tget_class(t) == H5T_STRING && H5Tget_size(t) == sizeof theirs)
-        H5Aread(a, t, theirs);
-    if (t >= 0)
-        H5Tclose(t);
-    if (a >= 0)
-        H5Aclose(a);
+    tc_h5_read_str_attr(s->file, "model_sha256", theirs, sizeof theirs);
     if (strcmp(mine, theirs) != 0) {
         snprintf(err, errlen,
                  "%s: holds forecasts of another model (sha256 %.12s..., this one %.12s...); "
@@ -129,89 +120,86 @@ static tc_status open_existing(tc_store *s, const tc_model *m, char *err, size_t
         return TC_ERR_RUNTIME;
     }
     s->epoch = last;
+    tc_h5_read_str_attr(s->file, "epoch_files", epochs, sizeof epochs);
+    if (epochs[0] && !(s->epochs = strdup(epochs))) {
+        snprintf(err, errlen, "%s: out of memory", s->path);
+        return TC_ERR_RUNTIME;
+    }
+    if (s->epochs && (s->flags & TC_STORE_ATOMIC) && !s->swept) { /* where a killed run's epoch would be */
+        char shard[4096];
+        tc_store_epoch_name_(epochs, last + 1, shard, sizeof shard);
+        size_t n = strlen(s->dir) + strlen(shard) + 8;
+        char *where = malloc(n);
+        if (where) {
+            snprintf(where, n, "%s%.*s", s->dir, (int)(strrchr(shard, '/') - shard), shard);
+            tc_store_remove_stale_(where, NULL, s->host);
+            snprintf(where, n, "%s%s/skill", s->dir, epochs);
+            tc_store_remove_stale_(where, NULL, s->host);
+        }
+        free(where);
+    }
     return TC_OK;
 }
 
-static tc_status create_new(tc_store *s, const tc_model *m, char *err, size_t errlen)
+/* Creation order kept, and a format h5py, xarray and HDF5 1.10 tools all read. */
+hid_t tc_store_create_file_(const char *name, int index)
 {
-    hid_t fcpl = H5I_INVALID_HID, fapl = H5I_INVALID_HID, g = H5I_INVALID_HID;
-    tc_status st = TC_ERR_RUNTIME;
-    char created[32], title[512], sha[65];
-    CHECK(fcpl = H5Pcreate(H5P_FILE_CREATE), "create a property list");
-    CHECK(H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
-          "set creation order");
-    CHECK(fapl = H5Pcreate(H5P_FILE_ACCESS), "create a property list");
-    CHECK(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST), "set format bounds");
-    if ((s->file = H5Fcreate(s->work, H5F_ACC_EXCL, fcpl, fapl)) < 0) {
-        snprintf(err, errlen, "%s: cannot create (does the directory exist and is it writable?)", s->path);
-        st = TC_ERR_INPUT;
-        goto fail;
-    }
-    tc_iso_now(created, sizeof created);
-    snprintf(title, sizeof title, "twincast bottleneck forecasts for plant %s", m->name);
-    tc_sha256_hex(m->text ? m->text : "", m->text_len, sha);
-    CHECK(tc_h5_str_attr(s->file, "Conventions", "CF-1.8"), "write attributes");
-    CHECK(tc_h5_str_attr(s->file, "title", title), "write attributes");
-    CHECK(tc_h5_str_attr(s->file, "twincast_version", TC_VERSION), "write attributes");
-    CHECK(tc_h5_str_attr(s->file, "model_name", m->name), "write attributes");
-    CHECK(tc_h5_str_attr(s->file, "model_sha256", sha), "write attributes");
-    CHECK(tc_h5_str_attr(s->file, "created", created), "write attributes");
-    CHECK(tc_h5_text_dataset(s->file, "model_yaml", m->text ? m->text : ""), "write /model_yaml");
-    CHECK(g = tc_h5_group(s->file, "forecasts"), "create /forecasts");
-    st = TC_OK;
-fail:
-    if (g >= 0)
-        H5Gclose(g);
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS), f = H5I_INVALID_HID;
+    if (fcpl >= 0 && fapl >= 0 &&
+        H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0 &&
+        (!index || H5Pset_file_space_strategy(fcpl, H5F_FSPACE_STRATEGY_FSM_AGGR, 1, 1) >= 0) &&
+        H5Pset_libver_bounds(fapl, index ? H5F_LIBVER_V110 : H5F_LIBVER_V18, H5F_LIBVER_LATEST) >= 0)
+        f = H5Fcreate(name, H5F_ACC_EXCL, fcpl, fapl);
     if (fapl >= 0)
         H5Pclose(fapl);
     if (fcpl >= 0)
         H5Pclose(fcpl);
-    return st;
+    return f;
 }
 
-/* This machine's short name, for temporary files: a pid means nothing on another node. */
-static void host_name(char *out, size_t n)
+/* What every twincast file starts with; an epoch file too, so that it can be read on its own. */
+static herr_t write_root(hid_t f, const tc_model *m, const char *epochs)
 {
-    if (gethostname(out, n) != 0)
-        snprintf(out, n, "localhost");
-    out[n - 1] = '\0';
-    out[strcspn(out, "./")] = '\0';
+    char created[32], title[512], sha[65];
+    hid_t g = H5I_INVALID_HID;
+    tc_iso_now(created, sizeof created);
+    snprintf(title, sizeof title, "twincast bottleneck forecasts for plant %s", m->name);
+    tc_sha256_hex(m->text ? m->text : "", m->text_len, sha);
+    herr_t rc = tc_h5_str_attr(f, "Conventions", "CF-1.8") < 0 || tc_h5_str_attr(f, "title", title) < 0 ||
+                        tc_h5_str_attr(f, "twincast_version", TC_VERSION) < 0 ||
+                        tc_h5_str_attr(f, "model_name", m->name) < 0 ||
+                        tc_h5_str_attr(f, "model_sha256", sha) < 0 ||
+                        tc_h5_str_attr(f, "created", created) < 0 ||
+                        (epochs && tc_h5_str_attr(f, "epoch_files", epochs) < 0) ||
+                        tc_h5_text_dataset(f, "model_yaml", m->text ? m->text : "") < 0 ||
+                        (g = tc_h5_group(f, "forecasts")) < 0
+                    ? -1
+                    : 0;
+    if (g >= 0)
+        H5Gclose(g);
+    return rc;
 }
 
-/*
- * A run killed with SIGKILL (kill -9, Slurm past its grace time, the OOM
- * killer) leaves its PATH.tmp-HOST-PID behind: a full copy of the file.
- * Requeued twins would fill the disk with them, so each opening removes
- * those of this host whose process is gone; another host's are left alone.
- */
-static void remove_stale(const char *path, const char *host)
+static tc_status create_new(tc_store *s, const tc_model *m, char *err, size_t errlen)
 {
-    char prefix[512];
-    const char *slash = strrchr(path, '/');
-    const char *base = slash ? slash + 1 : path;
-    char *dir = slash ? strndup(path, (size_t)(slash - path + 1)) : strdup("./");
-    DIR *d = dir ? opendir(dir) : NULL;
-    size_t np = (size_t)snprintf(prefix, sizeof prefix, "%s.tmp-%s-", base, host);
-    for (struct dirent *e; d && np < sizeof prefix && (e = readdir(d));) {
-        const char *pid = e->d_name + np;
-        if (strncmp(e->d_name, prefix, np) != 0 || !*pid || strspn(pid, "0123456789") != strlen(pid))
-            continue;
-        long p = strtol(pid, NULL, 10);
-        if (p <= 0 || p == (long)getpid() || kill((pid_t)p, 0) == 0 || errno != ESRCH)
-            continue;
-        size_t len = strlen(dir) + strlen(e->d_name) + 1;
-        char *full = malloc(len);
-        if (!full)
-            continue;
-        snprintf(full, len, "%s%s", dir, e->d_name);
-        if (unlink(full) == 0)
-            fprintf(stderr, "twincast: removed %s, left by a run that was killed (process %ld is gone)\n",
-                    full, p);
-        free(full);
+    char epochs[512];
+    if (s->flags & TC_STORE_EPOCH_FILES) {
+        const char *slash = strrchr(s->path, '/');
+        snprintf(epochs, sizeof epochs, "%s.epochs", slash ? slash + 1 : s->path);
+        if (!(s->epochs = strdup(epochs))) {
+            snprintf(err, errlen, "%s: out of memory", s->path);
+            return TC_ERR_RUNTIME;
+        }
     }
-    if (d)
-        closedir(d);
-    free(dir);
+    if ((s->file = tc_store_create_file_(s->work, s->epochs != NULL)) < 0) {
+        snprintf(err, errlen, "%s: cannot create (does the directory exist and is it writable?)", s->path);
+        return TC_ERR_INPUT;
+    }
+    if (write_root(s->file, m, s->epochs) < 0) {
+        snprintf(err, errlen, "%s: HDF5 failed to write attributes", s->path);
+        return TC_ERR_RUNTIME;
+    }
+    return TC_OK;
 }
 
 hid_t tc_store_file_(const tc_store *s)
@@ -224,29 +212,43 @@ const char *tc_store_path_(const tc_store *s)
     return s->path;
 }
 
+const char *tc_store_dir_(const tc_store *s)
+{
+    return s->dir;
+}
+
+const char *tc_store_epochs_(const tc_store *s)
+{
+    return s->epochs;
+}
+
 tc_status tc_store_open(const char *path, const tc_model *m, int flags, tc_store **out, char *err,
                         size_t errlen)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     tc_store *s = calloc(1, sizeof *s);
     size_t n = strlen(path);
-    if (!s || !(s->path = malloc(n + 1)) || !(s->work = malloc(n + 96))) {
-        if (s)
+    const char *slash = strrchr(path, '/');
+    if (!s || !(s->path = strdup(path)) || !(s->work = malloc(n + 96)) ||
+        !(s->dir = strndup(path, slash ? (size_t)(slash - path + 1) : 0))) {
+        if (s) {
             free(s->path);
+            free(s->work);
+        }
         free(s);
         snprintf(err, errlen, "%s: out of memory", path);
         return TC_ERR_RUNTIME;
     }
-    strcpy(s->path, path);
+    s->flags = flags;
+    s->m = m;
+    s->file = s->epoch_group = s->epoch_file = H5I_INVALID_HID;
+    tc_store_host_(s->host, sizeof s->host);
     if (flags & TC_STORE_ATOMIC) {
-        char host[64];
-        host_name(host, sizeof host);
-        remove_stale(path, host);
-        snprintf(s->work, n + 96, "%s.tmp-%s-%ld", path, host, (long)getpid());
+        if (!(s->swept = swept(path))) /* a live twin opens its file at every epoch: once is enough */
+            tc_store_remove_stale_(s->dir[0] ? s->dir : ".", slash ? slash + 1 : path, s->host);
+        snprintf(s->work, n + 96, "%s.tmp-%s-%ld", path, s->host, (long)getpid());
     } else
         strcpy(s->work, path);
-    s->flags = flags;
-    s->file = s->epoch_group = H5I_INVALID_HID;
     tc_status st = access(path, F_OK) == 0 ? open_existing(s, m, err, errlen) : create_new(s, m, err, errlen);
     if (st != TC_OK) {
         tc_store_close(s, 0, NULL, 0);
@@ -254,6 +256,68 @@ tc_status tc_store_open(const char *path, const tc_model *m, int flags, tc_store
     }
     *out = s;
     return TC_OK;
+}
+
+/* The epoch's own file, under a temporary name until it is complete. */
+static tc_status begin_epoch_file(tc_store *s, int epoch, char *err, size_t errlen)
+{
+    char rel[4096];
+    tc_store_epoch_name_(s->epochs, epoch, rel, sizeof rel);
+    size_t n = strlen(s->dir) + strlen(rel) + 96;
+    free(s->epoch_work);
+    if (!(s->epoch_work = malloc(n))) {
+        snprintf(err, errlen, "%s: out of memory", s->path);
+        return TC_ERR_RUNTIME;
+    }
+    snprintf(s->epoch_work, n, "%s%s.tmp-%s-%ld", s->dir, rel, s->host, (long)getpid());
+    if (tc_store_make_dirs_(s->epoch_work, err, errlen) != 0)
+        return TC_ERR_INPUT;
+    if ((s->epoch_file = tc_store_create_file_(s->epoch_work, 0)) < 0 ||
+        write_root(s->epoch_file, s->m, NULL) < 0) {
+        snprintf(err, errlen, "%s: cannot create the epoch's file (is the folder writable?)", s->epoch_work);
+        return TC_ERR_INPUT;
+    }
+    return TC_OK;
+}
+
+/*
+ * The epoch's file made durable and put in place, then linked from the
+ * index: a crash before the index's own commit leaves an unlinked file,
+ * which the next epoch of that number replaces.
+ */
+static tc_status end_epoch_file(tc_store *s, char *err, size_t errlen)
+{
+    char rel[4096], name[32], target[32];
+    tc_store_epoch_name_(s->epochs, s->epoch, rel, sizeof rel);
+    size_t n = strlen(s->dir) + strlen(rel) + 1;
+    char *final = malloc(n);
+    herr_t closed = H5Fclose(s->epoch_file);
+    s->epoch_file = H5I_INVALID_HID;
+    if (final)
+        snprintf(final, n, "%s%s", s->dir, rel);
+    int bad = !final || closed < 0 || tc_store_commit_(s->epoch_work, final) != 0;
+    free(s->epoch_done);
+    s->epoch_done = bad ? NULL : final;
+    if (bad) {
+        free(final);
+        snprintf(err, errlen, "%s: cannot write the epoch's file (disk full?)", s->epoch_work);
+        return TC_ERR_RUNTIME;
+    }
+    snprintf(name, sizeof name, "forecasts/%06d", s->epoch);
+    snprintf(target, sizeof target, "/forecasts/%06d", s->epoch);
+    if (H5Lcreate_external(rel, target, s->file, name, H5P_DEFAULT, H5P_DEFAULT) < 0) {
+        snprintf(err, errlen, "%s: HDF5 failed to link the epoch's file", s->path);
+        return TC_ERR_RUNTIME;
+    }
+    return TC_OK;
+}
+
+/* The epoch complete: its group closed, and with epoch files, its file committed and linked. */
+static tc_status close_epoch(tc_store *s, char *err, size_t errlen)
+{
+    H5Gclose(s->epoch_group);
+    s->epoch_group = H5I_INVALID_HID;
+    return s->epochs ? end_epoch_file(s, err, errlen) : TC_OK;
 }
 
 tc_status tc_store_begin_epoch(tc_store *s, int *epoch, char *err, size_t errlen)
@@ -268,7 +332,9 @@ tc_status tc_store_begin_epoch(tc_store *s, int *epoch, char *err, size_t errlen
         return TC_ERR_RUNTIME;
     }
     snprintf(name, sizeof name, "forecasts/%06d", s->epoch + 1);
-    CHECK(s->epoch_group = tc_h5_group(s->file, name), "create the epoch group");
+    if (s->epochs && begin_epoch_file(s, s->epoch + 1, err, errlen) != TC_OK)
+        return TC_ERR_RUNTIME;
+    CHECK(s->epoch_group = tc_h5_group(s->epochs ? s->epoch_file : s->file, name), "create the epoch group");
     *epoch = ++s->epoch;
     return TC_OK;
 fail:
@@ -315,9 +381,9 @@ tc_status tc_store_end_epoch(tc_store *s, const tc_epoch_info *info, char *err, 
         CHECK(tc_h5_str_attr(g, "trigger", info->trigger && info->trigger[0] ? info->trigger : "interval"),
               "write epoch attributes");
     }
+    if (close_epoch(s, err, errlen) != TC_OK)
+        return TC_ERR_RUNTIME;
     if (info->superseded) {
-        H5Gclose(s->epoch_group);
-        s->epoch_group = H5I_INVALID_HID;
         CHECK(H5Fflush(s->file, H5F_SCOPE_GLOBAL), "flush");
         return TC_OK;
     }
@@ -326,12 +392,29 @@ tc_status tc_store_end_epoch(tc_store *s, const tc_epoch_info *info, char *err, 
     snprintf(target, sizeof target, "/forecasts/%06d", s->epoch);
     CHECK(H5Lcreate_soft(target, s->file, "forecasts/latest", H5P_DEFAULT, H5P_DEFAULT),
           "link /forecasts/latest");
-    H5Gclose(s->epoch_group);
-    s->epoch_group = H5I_INVALID_HID;
     CHECK(H5Fflush(s->file, H5F_SCOPE_GLOBAL), "flush");
     return TC_OK;
 fail:
     return TC_ERR_RUNTIME;
+}
+
+/* An index grown past twice its last compact size (and 256 kB) written afresh beside it, as WORK.c. */
+static int compact(tc_store *s)
+{
+    hsize_t size = 0;
+    long long last = tc_store_compacted_(s->file);
+    if (H5Fget_filesize(s->file, &size) < 0 || (double)size <= 2.0 * (double)last + (1 << 18))
+        return 0;
+    size_t n = strlen(s->work) + 3;
+    char *work2 = malloc(n), why[256] = "";
+    if (!work2)
+        return 0;
+    snprintf(work2, n, "%s.c", s->work);
+    int ok = tc_store_compact_(s->file, s->epochs, s->m, work2, why, sizeof why) == 0;
+    if (!ok) /* the file as it is stays good, only bigger */
+        unlink(work2);
+    free(work2);
+    return ok;
 }
 
 tc_status tc_store_close(tc_store *s, int commit, char *err, size_t errlen)
@@ -341,27 +424,44 @@ tc_status tc_store_close(tc_store *s, int commit, char *err, size_t errlen)
     tc_status st = TC_OK;
     if (s->epoch_group >= 0)
         H5Gclose(s->epoch_group);
+    if (s->epoch_file >= 0) { /* an epoch that failed: its file never existed */
+        H5Fclose(s->epoch_file);
+        unlink(s->epoch_work);
+    }
+    int compacted = commit && s->file >= 0 && s->epochs && (s->flags & TC_STORE_ATOMIC) && compact(s);
     if (s->file >= 0 && H5Fclose(s->file) < 0) {
         if (err)
             snprintf(err, errlen, "%s: HDF5 failed to close the file (disk full?)", s->path);
         st = TC_ERR_RUNTIME;
     }
     int atomic = s->flags & TC_STORE_ATOMIC;
+    if (compacted) { /* the compact copy replaces the work file, or is dropped */
+        size_t n = strlen(s->work) + 3;
+        char *work2 = malloc(n);
+        if (work2)
+            snprintf(work2, n, "%s.c", s->work);
+        if (work2 && (st != TC_OK || rename(work2, s->work) != 0))
+            unlink(work2);
+        free(work2);
+    }
     if (st == TC_OK && commit && atomic) {
-        int fd = open(s->work, O_RDONLY);
-        int bad = fd < 0 || fsync(fd) != 0;
-        if (fd >= 0)
-            close(fd);
-        if (bad || rename(s->work, s->path) != 0) {
+        if (tc_store_commit_(s->work, s->path) != 0) {
             if (err)
                 snprintf(err, errlen, "%s: cannot put the new file in place: %s", s->path, strerror(errno));
             st = TC_ERR_RUNTIME;
         }
     }
-    if (atomic && (st != TC_OK || !commit))
+    if (atomic && (st != TC_OK || !commit)) {
         unlink(s->work); /* the previous file stays as it was */
+        if (s->epoch_done)
+            unlink(s->epoch_done);
+    }
     free(s->path);
     free(s->work);
+    free(s->dir);
+    free(s->epochs);
+    free(s->epoch_work);
+    free(s->epoch_done);
     free(s);
     return st;
 }

@@ -9,21 +9,6 @@
 #include "store_internal.h"
 #include "twincast/store.h"
 
-static void get_str_attr(hid_t obj, const char *name, char *out, size_t n)
-{
-    out[0] = '\0';
-    if (H5Aexists(obj, name) <= 0)
-        return;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = a >= 0 ? H5Aget_type(a) : -1;
-    if (t >= 0 && H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t) && H5Tget_size(t) <= n)
-        H5Aread(a, t, out);
-    out[n - 1] = '\0';
-    if (t >= 0)
-        H5Tclose(t);
-    if (a >= 0)
-        H5Aclose(a);
-}
-
 static void get_num_attr(hid_t obj, const char *name, hid_t type, void *out)
 {
     if (H5Aexists(obj, name) <= 0)
@@ -192,12 +177,12 @@ tc_status tc_store_read(const char *path, int epoch, const char *scenario, tc_fo
         snprintf(err, errlen, "%s: no epoch %06d", path, v->epoch);
         goto fail;
     }
-    get_str_attr(f, "model_name", v->model_name, sizeof v->model_name);
-    get_str_attr(eg, "as_of", v->as_of, sizeof v->as_of);
+    tc_h5_read_str_attr(f, "model_name", v->model_name, sizeof v->model_name);
+    tc_h5_read_str_attr(eg, "as_of", v->as_of, sizeof v->as_of);
     if (H5Aexists(eg, "timezone") > 0)
-        get_str_attr(eg, "timezone", v->timezone, sizeof v->timezone);
-    get_str_attr(eg, "time_unit", v->time_unit, sizeof v->time_unit);
-    get_str_attr(eg, "stop_reason", v->stop_reason, sizeof v->stop_reason);
+        tc_h5_read_str_attr(eg, "timezone", v->timezone, sizeof v->timezone);
+    tc_h5_read_str_attr(eg, "time_unit", v->time_unit, sizeof v->time_unit);
+    tc_h5_read_str_attr(eg, "stop_reason", v->stop_reason, sizeof v->stop_reason);
     get_num_attr(eg, "horizon", H5T_NATIVE_DOUBLE, &v->horizon);
     get_num_attr(eg, "wall_seconds", H5T_NATIVE_DOUBLE, &v->wall_seconds);
     get_num_attr(eg, "precision", H5T_NATIVE_DOUBLE, &v->precision);
