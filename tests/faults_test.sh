@@ -12,7 +12,7 @@ TC=$B/twincast
 WORK=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$WORK"' EXIT
+trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"' EXIT
 MODEL=$IN/factory.yaml
 
 # -- a worker rank dies mid-epoch: the job fails loudly, the file is untouched
@@ -111,6 +111,7 @@ n_removed=$(cat "$WORK"/kill.*.log "$WORK/final.log" "$WORK/sweep.log" | grep -c
 n_left=$(find "$WORK" -path '*/twin.h5*' -name '*.tmp-*' | grep -vc "otherhost\|-$$\$" || true)
 echo "     temporary files of killed runs removed by the next run: $n_removed (2 planted), left: $n_left"
 find "$WORK" -path '*/twin.h5*' -name '*.tmp-*' | grep -v "otherhost\|-$$\$" | sed 's/^/     left: /' 
+[ "$n_left" -eq 0 ] || { tail -5 "$WORK/sweep.log" "$WORK/final.log"; ls -la "$WORK"/twin.h5.epochs/000 | tail -5; } | sed 's/^/     | /' 
 check "after the kills: every temporary file of a dead process removed" test "$n_left" -eq 0 -a "$n_removed" -ge 2
 check "another host's and a live process's copies kept" \
     test -e "$WORK/twin.h5.tmp-otherhost-1" -a -e "$WORK/twin.h5.tmp-$(hostname -s)-$$"

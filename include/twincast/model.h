@@ -144,6 +144,41 @@ typedef struct tc_calibration_spec {
     int uncertainty;     /* each replication draws its parameters from the posteriors */
 } tc_calibration_spec;
 
+/* What `decide` ranks responses by (the model's `objective:`): a weighted sum, lower is better. */
+typedef enum tc_obj_measure {
+    TC_OBJ_MEAN_WAITING,
+    TC_OBJ_MAX_WAITING,
+    TC_OBJ_UTILISATION,
+    TC_OBJ_THROUGHPUT, /* a station's; without one, the products' completed jobs per time unit */
+    TC_OBJ_BLOCKED,
+    TC_OBJ_STARVED,
+    TC_OBJ_AVAILABILITY,
+    TC_OBJ_BOTTLENECK_SHARE,
+    TC_OBJ_SETUP,
+    TC_OBJ_PLANNED_DOWN,
+    TC_OBJ_ONSET,     /* a station's bottleneck onset; never formed counts as the horizon */
+    TC_OBJ_COMPLETED, /* jobs completed, of a product or of all */
+    TC_OBJ_SCRAPPED,
+    TC_OBJ_COUNT
+} tc_obj_measure;
+
+typedef struct tc_objective_term {
+    tc_obj_measure measure;
+    int station; /* or -1 */
+    int product; /* source index, or -1: all products */
+    double weight;
+} tc_objective_term;
+
+typedef struct tc_objective {
+    int n_terms;
+    tc_objective_term *terms;
+    double *cost;      /* [n_responses]: a fixed cost per response, in objective units (0: none) */
+    double delta;      /* the indifference zone `decide` uses without --delta (0: none given) */
+    double confidence; /* the probability of correct selection without --confidence (0: none given) */
+} tc_objective;
+
+const char *tc_obj_measure_name(tc_obj_measure k);
+
 typedef struct tc_model {
     char *name;
     char *path;
@@ -168,6 +203,9 @@ typedef struct tc_model {
     tc_param *params;
     int n_scenarios;
     tc_scenario *scenarios;
+    int n_responses;
+    tc_scenario *responses;  /* candidate actions for `decide`, each like a scenario (owned) */
+    tc_objective *objective; /* what "best" means for `decide`; NULL if none (owned) */
     int n_owned;
     void **owned; /* empirical tables and names, freed with the model */
 } tc_model;
@@ -186,6 +224,7 @@ int tc_model_station_index(const tc_model *m, const char *name);
 int tc_model_source_index(const tc_model *m, const char *name);
 int tc_model_param_find(const tc_model *m, const char *path);
 int tc_model_scenario_index(const tc_model *m, const char *name);
+int tc_model_response_index(const tc_model *m, const char *name);
 /* The first step of a product's route that visits the station (an index within the route), or -1. */
 int tc_model_route_step(const tc_model *m, int source, int station);
 /* The first product (source) whose route visits the station, or -1. */

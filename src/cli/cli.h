@@ -13,6 +13,7 @@ int tc_cmd_serve(int argc, char **argv);
 int tc_cmd_merge(int argc, char **argv);
 int tc_cmd_emulate(int argc, char **argv);
 int tc_cmd_score(int argc, char **argv);
+int tc_cmd_decide(int argc, char **argv);
 
 /* Prints "twincast: msg: arg" and a hint; returns TC_ERR_INPUT. */
 int tc_cli_usage_error(const char *cmd, const char *msg, const char *arg);

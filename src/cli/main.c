@@ -23,6 +23,7 @@ static const char usage_main[] =
     "  merge OUT.h5 IN.h5...  combine per-scenario forecasts (a Slurm array) into one\n"
     "  emulate TRUTH.yaml    a true plant's telemetry as an event log, to test a twin\n"
     "  score OUT.h5          how good the twin's forecasts were, against what happened\n"
+    "  decide MODEL.yaml     which response to a breakdown is best, with a stated guarantee\n"
     "\n"
     "  twincast COMMAND --help   options of a command\n"
     "  twincast --version        version\n"
@@ -57,6 +58,8 @@ int main(int argc, char **argv)
         return tc_cmd_emulate(argc - 1, argv + 1);
     if (!strcmp(argv[1], "score"))
         return tc_cmd_score(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "decide"))
+        return tc_cmd_decide(argc - 1, argv + 1);
     fprintf(stderr, "twincast: unknown command '%s'\n%s", argv[1], usage_main);
     return TC_ERR_INPUT;
 }

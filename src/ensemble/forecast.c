@@ -153,17 +153,6 @@ static int prepare(forecast *f, char *err, size_t errlen)
     return st;
 }
 
-/* Other ranks: the same model and state, from the broadcast texts. */
-static int receive(forecast *f, char *err, size_t errlen)
-{
-    tc_job *j = &f->job;
-    int st = tc_model_load_string(j->model_text, j->model_origin, &f->m, err, errlen);
-    if (st == TC_OK && j->state_text)
-        st = tc_state_parse_json(f->m, j->state_text, strlen(j->state_text), j->state_origin, &f->state, err,
-                                 errlen);
-    return st;
-}
-
 /* Rank 0, with --precision: done yet?  If not, how many replications in all next. */
 static int precise_enough(forecast *f, long *next)
 {
@@ -370,7 +359,7 @@ tc_status tc_forecast_run(const tc_forecast_opts *o, MPI_Comm comm, tc_forecast_
     if (st == TC_OK) {
         int mine = tc_job_broadcast(&f.job, comm, err, errlen);
         if (mine == TC_OK && f.rank != 0)
-            mine = receive(&f, err, errlen);
+            mine = tc_job_load(&f.job, &f.m, &f.state, err, errlen);
         if (mine == TC_OK && tc_ensemble_init(&f.e, f.m, &f.job, f.state, comm) != TC_OK) {
             snprintf(err, errlen, "out of memory");
             mine = TC_ERR_RUNTIME;

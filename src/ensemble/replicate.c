@@ -41,6 +41,15 @@ void tc_ensemble_free(ensemble *e)
     tc_timetable_destroy(e->timetable);
 }
 
+int tc_job_load(const tc_job *j, tc_model **m, tc_state **state, char *err, size_t errlen)
+{
+    int st = tc_model_load_string(j->model_text, j->model_origin, m, err, errlen);
+    if (st == TC_OK && j->state_text)
+        st = tc_state_parse_json(*m, j->state_text, strlen(j->state_text), j->state_origin, state, err,
+                                 errlen);
+    return st;
+}
+
 int tc_ensemble_init(ensemble *e, const tc_model *m, const tc_job *job, const tc_state *state, MPI_Comm comm)
 {
     memset(e, 0, sizeof *e);

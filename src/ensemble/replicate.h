@@ -39,6 +39,8 @@ typedef struct ensemble {
     char progress_label[64];
 } ensemble;
 
+/* Other ranks: the model and state of a broadcast job, from its texts. */
+int tc_job_load(const tc_job *j, tc_model **m, tc_state **state, char *err, size_t errlen);
 /* Allocates the samples; TC_ERR_RUNTIME when memory runs out. */
 int tc_ensemble_init(ensemble *e, const tc_model *m, const tc_job *job, const tc_state *state, MPI_Comm comm);
 void tc_ensemble_free(ensemble *e);

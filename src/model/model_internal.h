@@ -20,4 +20,8 @@ void *tc_model_own_(tc_loader *L, size_t size);
 int tc_model_calendar_parse_(tc_loader *L, tc_node *root);
 /* The `calibration:` block, once stations and sources are read; -1 after an error in L->d. */
 int tc_model_calibration_parse_(tc_loader *L, tc_node *root);
+/* One timed change of a scenario or response ({at, set, value} | {at, up} | {at, down}). */
+int tc_model_parse_change_(tc_loader *L, tc_node *c, const char *what, tc_plant *scratch, tc_change *out);
+/* `responses:` and `objective:`, once the registry is built; -1 after an error in L->d. */
+int tc_model_decision_parse_(tc_loader *L, tc_node *root);
 #endif

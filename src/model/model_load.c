@@ -609,7 +609,7 @@ static int cmp_change(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int parse_change(loader *L, tc_node *c, const char *what, tc_plant *scratch, tc_change *out)
+int tc_model_parse_change_(loader *L, tc_node *c, const char *what, tc_plant *scratch, tc_change *out)
 {
     static const char *const keys[] = {"at", "set", "value", "up", "down", NULL};
     if (tc_doc_expect_mapping(&L->d, c, c, what) || tc_doc_check_keys(&L->d, c, what, keys))
@@ -697,7 +697,7 @@ static int parse_scenarios(loader *L, tc_node *n, tc_node *at)
         }
         strcpy(sc->name, name);
         for (int j = 0; rc == 0 && j < nc; j++)
-            rc = parse_change(L, tc_node_item(v, j), what, &scratch, &sc->changes[sc->n_changes++]);
+            rc = tc_model_parse_change_(L, tc_node_item(v, j), what, &scratch, &sc->changes[sc->n_changes++]);
         qsort(sc->changes, (size_t)sc->n_changes, sizeof *sc->changes, cmp_change);
     }
     tc_plant_release(&scratch);
@@ -736,7 +736,8 @@ static int parse_root(loader *L, tc_node *root)
 {
     static const char *const keys[] = {"name",      "time_unit", "horizon",     "replications", "seed",
                                        "bin_width", "timezone",  "start",       "calendars",    "stations",
-                                       "sources",   "scenarios", "maintenance", "calibration",  NULL};
+                                       "sources",   "scenarios", "maintenance", "calibration",  "responses",
+                                       "objective", NULL};
     tc_model *m = L->m;
     if (!root || !tc_doc_is(root, TC_NODE_MAPPING))
         return tc_doc_fail(&L->d, root, "a model must be a mapping with stations and sources");
@@ -796,6 +797,8 @@ static int parse_root(loader *L, tc_node *root)
     if (tc_model_build_registry_(m) != 0)
         return tc_doc_fail(&L->d, root, "out of memory");
     if ((n = tc_doc_find(root, "scenarios", &k1)) && parse_scenarios(L, n, k1))
+        return -1;
+    if (tc_model_decision_parse_(L, root))
         return -1;
     return 0;
 }

@@ -1,0 +1,419 @@
+/*
+ * decide.c - the decision job (decide.h): rank 0 reads and checks the
+ * model, its responses and objective, and the options; the job is
+ * broadcast as a forecast's is; then batches of replication indices run
+ * on every rank for the responses still in the race, their objective
+ * values go to rank 0 in replication order, and the KN procedure
+ * (select.h) eliminates, one stage at a time, until one is left.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "replicate.h"
+#include "twincast/clock.h"
+#include "twincast/decide.h"
+#include "twincast/json_quote.h"
+#include "twincast/select.h"
+#include "twincast/stats.h"
+
+typedef struct decide {
+    const tc_decide_opts *o;
+    MPI_Comm comm;
+    int rank, size;
+    tc_model *m;
+    tc_state *state;
+    tc_job job;
+    ensemble e;
+    tc_run_cfg cfg; /* the job's, with one time bin: decide reads no per-bin figure */
+    int k;          /* responses compared */
+    int idx[TC_DECIDE_MAX_RESPONSES];
+    double delta, confidence;
+    long n0, max_n;
+    /* rank 0 */
+    tc_kn *kn;
+    tc_moments *mom; /* [k]: each response's objective over the observations KN used */
+} decide;
+
+void tc_decide_opts_default(tc_decide_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    tc_forecast_opts_default(&o->forecast);
+    o->delta = o->confidence = NAN;
+}
+
+/* Rank 0: the responses, the objective and the procedure's settings, checked before any work. */
+static int check(decide *d, char *err, size_t errlen)
+{
+    const tc_decide_opts *o = d->o;
+    const tc_model *m = d->m;
+    if (m->n_responses < 2 || !m->objective) {
+        snprintf(err, errlen, "%s: decide needs the model's 'responses' (two or more) and its 'objective'",
+                 o->forecast.model);
+        return TC_ERR_INPUT;
+    }
+    d->k = o->n_responses ? o->n_responses : m->n_responses;
+    if (d->k < 2 || d->k > TC_DECIDE_MAX_RESPONSES) {
+        snprintf(err, errlen, "--responses: give 2 to %d responses", TC_DECIDE_MAX_RESPONSES);
+        return TC_ERR_INPUT;
+    }
+    for (int i = 0; i < d->k; i++) {
+        d->idx[i] = o->n_responses ? tc_model_response_index(m, o->responses[i]) : i;
+        if (d->idx[i] < 0) {
+            snprintf(err, errlen, "--responses: unknown response '%s' (%s has:", o->responses[i],
+                     o->forecast.model);
+            for (int r = 0; r < m->n_responses; r++)
+                snprintf(err + strlen(err), errlen - strlen(err), " %s", m->responses[r].name);
+            snprintf(err + strlen(err), errlen - strlen(err), ")");
+            return TC_ERR_INPUT;
+        }
+        for (int j = 0; j < i; j++)
+            if (d->idx[j] == d->idx[i]) {
+                snprintf(err, errlen, "--responses: '%s' is given twice", o->responses[i]);
+                return TC_ERR_INPUT;
+            }
+    }
+    d->delta = isnan(o->delta) ? m->objective->delta : o->delta;
+    d->confidence = !isnan(o->confidence)          ? o->confidence
+                    : m->objective->confidence > 0 ? m->objective->confidence
+                                                   : 0.95;
+    d->n0 = o->n0 ? o->n0 : 20;
+    d->max_n = o->max_replications ? o->max_replications : 100000;
+    if (isnan(o->delta) && !(d->delta > 0))
+        snprintf(err, errlen,
+                 "--delta: give the indifference zone, the smallest difference in the objective worth "
+                 "acting on (or the objective's 'delta' in the model)");
+    else if (!(d->delta > 0))
+        snprintf(err, errlen, "--delta must be > 0, got %g", d->delta);
+    else if (!(d->confidence > 0.5 && d->confidence < 1))
+        snprintf(err, errlen, "--confidence must be in (0.5, 1), got %g", d->confidence);
+    else if (d->n0 < 5)
+        snprintf(err, errlen, "--n0 must be at least 5 (the first stage estimates the variances), got %ld",
+                 d->n0);
+    else if (d->max_n < d->n0)
+        snprintf(err, errlen, "--max-replications must be at least --n0 (%ld), got %ld", d->n0, d->max_n);
+    else
+        return TC_OK;
+    return TC_ERR_INPUT;
+}
+
+static int prepare(decide *d, char *err, size_t errlen)
+{
+    const tc_forecast_opts *o = &d->o->forecast;
+    char *state_text = NULL;
+    int st = tc_model_load(o->model, &d->m, err, errlen);
+    if (st == TC_OK)
+        st = check(d, err, errlen);
+    if (st == TC_OK && o->state)
+        st = tc_state_load_json(d->m, o->state, &d->state, &state_text, err, errlen);
+    d->job.state_text = state_text;
+    if (st == TC_OK && o->state && !(d->job.state_origin = strdup(o->state))) {
+        snprintf(err, errlen, "out of memory");
+        st = TC_ERR_RUNTIME;
+    }
+    if (st == TC_OK)
+        st = tc_forecast_prepare_job(o, d->m, d->size, &d->job, err, errlen);
+    return st;
+}
+
+static void share_settings(decide *d)
+{
+    double x[2] = {d->delta, d->confidence};
+    long n[2] = {d->n0, d->max_n};
+    MPI_Bcast(&d->k, 1, MPI_INT, 0, d->comm);
+    MPI_Bcast(d->idx, d->k, MPI_INT, 0, d->comm);
+    MPI_Bcast(x, 2, MPI_DOUBLE, 0, d->comm);
+    MPI_Bcast(n, 2, MPI_LONG, 0, d->comm);
+    d->delta = x[0], d->confidence = x[1], d->n0 = n[0], d->max_n = n[1];
+}
+
+/* A term's value in row r of a response's sample. */
+static double term_value(const tc_objective_term *t, const tc_sample *s, long r, double horizon)
+{
+    static const int station_measure[TC_OBJ_COUNT] = {[TC_OBJ_MEAN_WAITING] = TC_M_MEAN_WAITING,
+                                                      [TC_OBJ_MAX_WAITING] = TC_M_MAX_WAITING,
+                                                      [TC_OBJ_UTILISATION] = TC_M_UTILISATION,
+                                                      [TC_OBJ_THROUGHPUT] = TC_M_THROUGHPUT,
+                                                      [TC_OBJ_BLOCKED] = TC_M_BLOCKED,
+                                                      [TC_OBJ_STARVED] = TC_M_STARVED,
+                                                      [TC_OBJ_AVAILABILITY] = TC_M_AVAILABILITY,
+                                                      [TC_OBJ_BOTTLENECK_SHARE] = TC_M_BOTTLENECK_SHARE,
+                                                      [TC_OBJ_SETUP] = TC_M_SETUP,
+                                                      [TC_OBJ_PLANNED_DOWN] = TC_M_PLANNED_DOWN,
+                                                      [TC_OBJ_ONSET] = TC_M_ONSET};
+    if (t->station >= 0) {
+        double v = s->m[station_measure[t->measure]][r * s->S + t->station];
+        return t->measure == TC_OBJ_ONSET && isnan(v) ? horizon : v; /* never formed: the horizon */
+    }
+    int k = t->measure == TC_OBJ_SCRAPPED ? TC_P_SCRAPPED : TC_P_COMPLETED;
+    double sum = 0;
+    for (int p = 0; p < s->P; p++)
+        if (t->product < 0 || t->product == p)
+            sum += s->p[k][r * s->P + p];
+    return t->measure == TC_OBJ_THROUGHPUT ? sum / horizon : sum;
+}
+
+static double objective(const decide *d, int i, const tc_sample *s, long r)
+{
+    const tc_objective *ob = d->m->objective;
+    double v = ob->cost[d->idx[i]];
+    for (int t = 0; t < ob->n_terms; t++)
+        v += ob->terms[t].weight * term_value(&ob->terms[t], s, r, d->cfg.horizon);
+    return v;
+}
+
+/* This rank's share of replications [first, first + count) of the responses alive: values[row][k]. */
+static int run_share(decide *d, const char *alive, long first, long count, double *values, long *rows,
+                     char *err, size_t errlen)
+{
+    long lo = count * d->rank / d->size, hi = count * (d->rank + 1) / d->size;
+    *rows = hi - lo;
+    int st = TC_OK, S = d->m->plant.n_stations, P = d->m->plant.n_sources;
+    for (long r = 0; r < *rows * d->k; r++)
+        values[r] = NAN;
+    for (int i = 0; st == TC_OK && i<d->k && * rows> 0; i++) {
+        if (!alive[i])
+            continue;
+        tc_sample *s = tc_sample_create(*rows, S, 1, P);
+        if (!s) {
+            snprintf(err, errlen, "out of memory");
+            return TC_ERR_RUNTIME;
+        }
+        st = tc_ensemble_run(d->m, d->state, &d->m->responses[d->idx[i]], &d->cfg, first + lo, *rows,
+                             d->job.threads, s, 0, NULL, err, errlen);
+        for (long r = 0; st == TC_OK && r < *rows; r++)
+            values[r * d->k + i] = objective(d, i, s, r);
+        tc_sample_destroy(s);
+    }
+    return st;
+}
+
+/* Rank 0: the batch's stages into the procedure, in replication order, until it is done. */
+static void feed(decide *d, const double *values, long count)
+{
+    for (long r = 0; r < count && !tc_kn_done(d->kn); r++) {
+        const double *x = values + r * d->k;
+        for (int i = 0; i < d->k; i++)
+            if (tc_kn_alive(d->kn, i))
+                tc_moments_add(&d->mom[i], x[i]);
+        tc_kn_add(d->kn, x);
+    }
+}
+
+/* Every rank: batches until the procedure is done.  Returns the agreed status. */
+static int race(decide *d, tc_decide_result *res, char *err, size_t errlen)
+{
+    long first = 0, cap = d->n0 > 64 ? d->n0 : 64;
+    char alive[TC_DECIDE_MAX_RESPONSES];
+    double *values = NULL, *all = NULL;
+    int *counts = calloc((size_t)d->size, sizeof *counts), *displs = calloc((size_t)d->size, sizeof *displs);
+    int st = counts && displs ? TC_OK : TC_ERR_RUNTIME;
+    for (int i = 0; i < d->k; i++)
+        alive[i] = 1;
+    for (int done = 0; !done && st == TC_OK;) {
+        /* rank 0 sizes the batch: the first stage, then about a quarter more each time */
+        long count = first == 0                                  ? d->n0
+                     : first / 4 > 2L * d->size * d->job.threads ? first / 4
+                                                                 : 2L * d->size * d->job.threads;
+        if (count > d->max_n - first)
+            count = d->max_n - first;
+        MPI_Bcast(&count, 1, MPI_LONG, 0, d->comm);
+        MPI_Bcast(alive, d->k, MPI_CHAR, 0, d->comm);
+        if (count > cap || !values) {
+            cap = count > cap ? count : cap;
+            free(values);
+            free(all);
+            values = malloc(sizeof *values * (size_t)(cap * d->k + 1));
+            all = d->rank == 0 ? malloc(sizeof *all * (size_t)(cap * d->k + 1)) : NULL;
+        }
+        long rows = 0;
+        int mine = values && (d->rank != 0 || all)
+                       ? run_share(d, alive, first, count, values, &rows, err, errlen)
+                       : TC_ERR_RUNTIME;
+        if (mine != TC_OK && d->rank != 0)
+            tc_rank_error(d->rank, err, errlen, err);
+        if ((st = tc_every_rank(mine, d->comm)) != TC_OK)
+            break;
+        for (int r = 0; r < d->size; r++) {
+            counts[r] = (int)((count * (r + 1) / d->size - count * r / d->size) * d->k);
+            displs[r] = (int)(count * r / d->size * d->k);
+        }
+        MPI_Gatherv(values, (int)(rows * d->k), MPI_DOUBLE, all, counts, displs, MPI_DOUBLE, 0, d->comm);
+        if (d->rank == 0) {
+            for (int i = 0; i < d->k; i++)
+                res->replications_run += alive[i] ? count : 0;
+            feed(d, all, count);
+            for (int i = 0; i < d->k; i++)
+                alive[i] = (char)tc_kn_alive(d->kn, i);
+            done = tc_kn_done(d->kn);
+        }
+        first += count;
+        MPI_Bcast(&done, 1, MPI_INT, 0, d->comm);
+    }
+    free(values);
+    free(all);
+    free(counts);
+    free(displs);
+    return st;
+}
+
+static void conclude(decide *d, tc_decide_result *res)
+{
+    const tc_kn *kn = d->kn;
+    res->n = d->k;
+    res->selected = tc_kn_selected(kn, &res->guaranteed);
+    res->delta = d->delta;
+    res->confidence = d->confidence;
+    res->n0 = d->n0;
+    res->stages = tc_kn_stage(kn);
+    res->kn_h2 = tc_kn_h2(kn);
+    res->rinott_h = tc_rinott_h(d->k, (int)d->n0, d->confidence);
+    res->horizon = d->cfg.horizon;
+    snprintf(res->time_unit, sizeof res->time_unit, "%s", tc_time_unit_name(d->m->unit));
+    if (d->state && d->state->as_of[0])
+        snprintf(res->as_of, sizeof res->as_of, "%s", d->state->as_of);
+    else
+        tc_iso_format(d->job.start, res->as_of, sizeof res->as_of);
+    for (int i = 0; i < d->k; i++) {
+        tc_decide_choice *c = &res->choice[i];
+        snprintf(c->name, sizeof c->name, "%s", d->m->responses[d->idx[i]].name);
+        c->replications = tc_kn_count(kn, i);
+        c->eliminated_at = tc_kn_eliminated_at(kn, i);
+        c->mean = d->mom[i].mean;
+        tc_interval ci = tc_t_interval(&d->mom[i], d->confidence);
+        c->lo = ci.lo, c->hi = ci.hi;
+        tc_kn_mcb(kn, i, &c->mcb_lo, &c->mcb_hi);
+        double s2 = tc_kn_first_variance(kn, i),
+               need = ceil(res->rinott_h * res->rinott_h * s2 / (d->delta * d->delta));
+        res->rinott += need > (double)d->n0 ? need : (double)d->n0;
+    }
+}
+
+tc_status tc_decide_run(const tc_decide_opts *o, MPI_Comm comm, tc_decide_result *res, char *err,
+                        size_t errlen)
+{
+    decide d = {.o = o, .comm = comm};
+    double t0 = MPI_Wtime();
+    memset(res, 0, sizeof *res);
+    err[0] = '\0';
+    MPI_Comm_rank(comm, &d.rank);
+    MPI_Comm_size(comm, &d.size);
+    int st = d.rank == 0 ? prepare(&d, err, errlen) : TC_OK;
+    MPI_Bcast(&st, 1, MPI_INT, 0, comm);
+    if (st == TC_OK) {
+        share_settings(&d);
+        int mine = tc_job_broadcast(&d.job, comm, err, errlen);
+        if (mine == TC_OK && d.rank != 0)
+            mine = tc_job_load(&d.job, &d.m, &d.state, err, errlen);
+        if (mine == TC_OK && tc_ensemble_init(&d.e, d.m, &d.job, d.state, comm) != TC_OK) {
+            snprintf(err, errlen, "out of memory");
+            mine = TC_ERR_RUNTIME;
+        }
+        if (mine == TC_OK && d.rank == 0 &&
+            (!(d.kn = tc_kn_create(d.k, (int)d.n0, d.delta, d.confidence, d.max_n)) ||
+             !(d.mom = calloc((size_t)d.k, sizeof *d.mom)) ||
+             !(res->choice = calloc((size_t)d.k, sizeof *res->choice)))) {
+            snprintf(err, errlen, "out of memory");
+            mine = TC_ERR_RUNTIME;
+        }
+        if (mine != TC_OK && d.rank != 0)
+            tc_rank_error(d.rank, err, errlen, err);
+        st = tc_every_rank(mine, comm);
+    }
+    if (st == TC_OK) {
+        d.cfg = d.e.cfg;
+        d.cfg.bin_width = d.cfg.horizon;
+        for (int i = 0; d.rank == 0 && i < d.k; i++)
+            tc_moments_init(&d.mom[i]);
+        st = race(&d, res, err, errlen);
+    }
+    if (st == TC_OK && d.rank == 0)
+        conclude(&d, res);
+    res->ranks = d.size;
+    res->threads = d.job.threads;
+    res->seconds = MPI_Wtime() - t0;
+    tc_kn_destroy(d.kn);
+    free(d.mom);
+    tc_ensemble_free(&d.e);
+    tc_state_destroy(d.state);
+    tc_model_destroy(d.m);
+    tc_job_clear(&d.job);
+    return st;
+}
+
+void tc_decide_result_clear(tc_decide_result *res)
+{
+    free(res->choice);
+    memset(res, 0, sizeof *res);
+}
+
+static void quoted(FILE *f, const char *s)
+{
+    char q[512];
+    tc_json_quote(q, sizeof q, s);
+    fputs(q, f);
+}
+
+static void number(FILE *f, double x)
+{
+    if (isfinite(x))
+        fprintf(f, "%.6g", x);
+    else
+        fputs("null", f);
+}
+
+static void pair(FILE *f, double a, double b)
+{
+    fputc('[', f);
+    number(f, a);
+    fputs(", ", f);
+    number(f, b);
+    fputc(']', f);
+}
+
+/* "response": NAME, "objective": MEAN, "ci": [LO, HI] */
+static void head(FILE *f, const tc_decide_choice *c)
+{
+    fputs("\"response\": ", f);
+    quoted(f, c->name);
+    fputs(", \"objective\": ", f);
+    number(f, c->mean);
+    fputs(", \"ci\": ", f);
+    pair(f, c->lo, c->hi);
+}
+
+char *tc_decide_json(const tc_decide_result *r)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    long used = 0;
+    for (int i = 0; i < r->n; i++)
+        used += r->choice[i].replications;
+    fputc('{', f);
+    head(f, &r->choice[r->selected]);
+    fprintf(f,
+            ", \"pcs\": %.6g, \"delta\": %.6g, \"guaranteed\": %s, \"as_of\": \"%s\", \"replications\": %ld, "
+            "\"rinott_replications\": %.0f, \"alternatives\": [",
+            r->confidence, r->delta, r->guaranteed ? "true" : "false", r->as_of, used, r->rinott);
+    for (int i = 0; i < r->n; i++) {
+        const tc_decide_choice *c = &r->choice[i];
+        fputs(i ? ", {" : "{", f);
+        head(f, c);
+        fprintf(f, ", \"replications\": %ld, \"eliminated_at\": ", c->replications);
+        if (c->eliminated_at)
+            fprintf(f, "%ld", c->eliminated_at);
+        else
+            fputs("null", f);
+        fputs(", \"mcb\": ", f);
+        pair(f, c->mcb_lo, c->mcb_hi);
+        fputc('}', f);
+    }
+    /* last: the only figure that depends on the split (the batches run past the last decision) */
+    fprintf(f, "], \"replications_run\": %ld}", r->replications_run);
+    fclose(f);
+    return buf;
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# decide_test.sh - `twincast decide` end to end, under a real mpirun: the
+# story (B down in the factory: the model's four responses ranked, the
+# recommendation with its guarantee, as a table and as JSON), bit-identical
+# decisions for any split of ranks and threads, the cap without a
+# guarantee, and bad input (exit 2, naming the field).  The procedure's
+# statistical guarantee itself is tested in test_select.
+# Usage: decide_test.sh TWINCAST MPIEXEC INPUTS_DIR
+set -u
+TC=$1
+MPIEXEC=$2
+IN=$3
+WORK=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
+trap 'rm -rf "$WORK"' EXIT
+
+ARGS=(decide "$IN/factory.yaml" --state "$IN/state_b_down.json" --delta 2 --seed 7)
+
+check "the story: a table"          run 0 "$TC" "${ARGS[@]}" --threads 2
+check "  names the best response"   has "best response: "
+check "  with its guarantee"        has "chosen with probability >= 0.95 if it is at least 2 better"
+check "  against Rinott"            has "Rinott's two-stage procedure would need about"
+sed 's/^/     | /' "$WORK/out" | head -12
+
+check "the story: JSON, 1 rank x 1 thread" bash -c "'$TC' ${ARGS[*]} --threads 1 --format json >'$WORK/d1.json' 2>/dev/null"
+check "  the recommendation object" $PY -c "
+import json, sys
+r = json.load(open('$WORK/d1.json'))
+names = [a['response'] for a in r['alternatives']]
+best = [a for a in r['alternatives'] if a['response'] == r['response']][0]
+ok = names == ['do_nothing', 'overtime_C', 'expedite_B', 'slow_release', 'overtime_and_expedite'] and r['pcs'] == 0.95 and r['delta'] == 2
+ok = ok and r['guaranteed'] and r['ci'][0] <= r['objective'] <= r['ci'][1] and best['eliminated_at'] is None
+ok = ok and all(a['eliminated_at'] is not None for a in r['alternatives'] if a is not best)
+ok = ok and r['replications'] == sum(a['replications'] for a in r['alternatives']) < r['rinott_replications']
+ok = ok and best['mcb'][1] == 0 and all(a['mcb'][0] == 0 for a in r['alternatives'] if a is not best)
+print('     %s, objective %.2f [%.2f, %.2f]; %d replications used vs Rinott %d' % (r['response'], r['objective'],
+      r['ci'][0], r['ci'][1], r['replications'], r['rinott_replications']))
+sys.exit(not ok)"
+same_decision() {  # same_decision A.json B.json: identical but for replications_run
+    diff <(sed 's/, "replications_run": [0-9]*//' "$1") <(sed 's/, "replications_run": [0-9]*//' "$2") >/dev/null
+}
+check "mpirun -np 3 x 1 thread"     bash -c "'$MPIEXEC' -n 3 '$TC' ${ARGS[*]} --threads 1 --format json >'$WORK/d3.json' 2>/dev/null"
+check "mpirun -np 2 x 2 threads"    bash -c "'$MPIEXEC' -n 2 --bind-to none '$TC' ${ARGS[*]} --threads 2 --format json >'$WORK/d4.json' 2>/dev/null"
+check "  the same decision, 3x1"    same_decision "$WORK/d1.json" "$WORK/d3.json"
+check "  the same decision, 2x2"    same_decision "$WORK/d1.json" "$WORK/d4.json"
+check "two responses only"          run 0 "$TC" "${ARGS[@]}" --responses do_nothing,overtime_C --format json
+check "  just those two"            $PY -c "
+import json, sys; r = json.loads([l for l in open('$WORK/out') if l.startswith('{')][0])
+sys.exit(not [a['response'] for a in r['alternatives']] == ['do_nothing', 'overtime_C'])"
+check "the cap: no guarantee"       run 0 "$TC" "${ARGS[@]}" --delta 0.001 --max-replications 30
+check "  says so"                   has "no guarantee: --max-replications reached"
+
+# bad input: exit 2, naming the field
+check "unknown response"            run 2 "$TC" "${ARGS[@]}" --responses do_nothing,overtime_D
+check "  names it"                  has "unknown response 'overtime_D'"
+check "delta 0"                     run 2 "$TC" "${ARGS[@]}" --delta 0
+check "  names it"                  has "\-\-delta must be > 0"
+check "delta negative"              run 2 "$TC" "${ARGS[@]}" --delta -1
+check "confidence 0.5"              run 2 "$TC" "${ARGS[@]}" --confidence 0.5
+check "  names it"                  has "\-\-confidence must be in (0.5, 1)"
+check "confidence 1"                run 2 "$TC" "${ARGS[@]}" --confidence 1
+check "n0 4"                        run 2 "$TC" "${ARGS[@]}" --n0 4
+check "  names it"                  has "\-\-n0 must be from 5"
+check "no delta anywhere"           run 2 "$TC" decide "$IN/factory.yaml"
+check "  asks for it"               has "\-\-delta: give the indifference zone"
+check "a model without responses"   run 2 "$TC" decide "$IN/line5.yaml" --delta 1
+check "  says so"                   has "decide needs the model's 'responses'"
+bad_model() {  # bad_model NAME YAML-FRAGMENT EXPECTED-TEXT: the factory's objective replaced
+    sed '/^objective:/,$d' "$IN/factory.yaml" >"$WORK/$1.yaml"
+    printf '%s\n' "$2" >>"$WORK/$1.yaml"
+    check "model: $1"               run 2 "$TC" decide "$WORK/$1.yaml" --delta 1
+    check "  names it"              has "$3"
+}
+bad_model measure "objective: {terms: [{measure: speed, station: C}]}" "measure.yaml:[0-9]*:[0-9]*: objective term 1: unknown measure 'speed'"
+bad_model station "objective: {terms: [{measure: mean_waiting, station: Q}]}" "objective term 1: unknown station 'Q'"
+bad_model product "objective: {terms: [{measure: completed, product: gadgets}]}" "objective term 1: unknown product 'gadgets'"
+bad_model no_station "objective: {terms: [{measure: onset}]}" "objective term 1: 'onset' needs a 'station'"
+bad_model cost "objective: {terms: [{measure: onset, station: C}], cost: {overtime_D: 3}}" "cost: unknown response 'overtime_D'"
+bad_model delta "objective: {terms: [{measure: onset, station: C}], delta: -2}" "'delta' must be > 0"
+
+finish decide_test
