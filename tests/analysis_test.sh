@@ -26,7 +26,7 @@ print('     $1: %.1f%% ink, %d colours' % (100 * ink, colours))
 sys.exit(not (ink > 0.02 and colours > 50))"
 }
 
-for s in fan_chart onset_ecdf scenario_compare epochs summary_page skill; do
+for s in fan_chart onset_ecdf scenario_compare epochs summary_page skill decisions; do
     check "$s --help" bash -c "$PY '$A/$s.py' --help | grep -q usage"
 done
 check "fan chart"           $PY "$A/fan_chart.py" "$WORK/f.h5" -o "$WORK/fan.png"
@@ -39,6 +39,10 @@ check "epochs of a twin"    $PY "$A/epochs.py" "$WORK/r.h5" -o "$WORK/epochs.png
 check "epochs drawn"        not_blank "$WORK/epochs.png"
 check "summary page"        $PY "$A/summary_page.py" "$WORK/f.h5" -o "$WORK/summary.png"
 check "summary drawn"       not_blank "$WORK/summary.png"
+"$TC" decide "$ROOT/inputs/factory.yaml" --state "$ROOT/inputs/state_b_down.json" --delta 2 -o "$WORK/d.h5" \
+    >/dev/null 2>&1
+check "decisions: MCB intervals" $PY "$A/decisions.py" "$WORK/d.h5" -o "$WORK/decisions.png"
+check "decisions drawn"     not_blank "$WORK/decisions.png"
 check "summary as PDF"      $PY "$A/summary_page.py" "$WORK/f.h5" -o "$WORK/summary.pdf"
 check "PDF written"         bash -c "head -c 5 '$WORK/summary.pdf' | grep -q '%PDF'"
 # a plant on its calendar: the fan chart over the local clock, closed and reduced shifts shaded

@@ -50,6 +50,34 @@ sys.exit(not [a['response'] for a in r['alternatives']] == ['do_nothing', 'overt
 check "the cap: no guarantee"       run 0 "$TC" "${ARGS[@]}" --delta 0.001 --max-replications 30
 check "  says so"                   has "no guarantee: --max-replications reached"
 
+# kept in the file: /decisions/NNNNNN, read back by report, h5py and xarray
+check "decide -o"                   bash -c "'$TC' ${ARGS[*]} --threads 1 --format json -o '$WORK/dec.h5' >'$WORK/o.json' 2>/dev/null"
+check "  the same decision as without -o" same_decision "$WORK/d1.json" "$WORK/o.json"
+check "report --decisions --format json: what decide printed" \
+    bash -c "'$TC' report '$WORK/dec.h5' --decisions --format json | cmp -s - '$WORK/o.json'"
+check "report --decisions: the table" run 0 "$TC" report "$WORK/dec.h5" --decisions
+check "  numbered"                  has "decision 000001"
+check "  ranked"                    has "best response: "
+check "a second decision appends"   bash -c "'$TC' ${ARGS[*]} --threads 1 -o '$WORK/dec.h5' >/dev/null 2>&1"
+check "  numbered 2"                bash -c "'$TC' report '$WORK/dec.h5' --decisions | grep -q 'decision 000002'"
+check "the file: each mean is that of the objective values the procedure used" $PY -c "
+import h5py, numpy as np, sys
+import xarray as xr
+g = h5py.File('$WORK/dec.h5', 'r')['decisions/000001']
+obj, mean, reps = g['objective'][()], g['mean'][()], g['replications'][()]
+used = (~np.isnan(obj)).sum(axis=0)
+ok = np.array_equal(used, reps) and np.allclose(np.nanmean(obj, axis=0), mean, rtol=0, atol=1e-9)
+names = [n.decode() for n in g['response'][()]]
+alive = [i for i in range(len(names)) if g['eliminated_at'][i] == 0]
+ok = ok and obj.shape == (g.attrs['stages'], 5) and alive == [int(np.argmin(mean))]
+ok = ok and g.attrs['selected'].decode() == names[alive[0]]
+d = xr.open_dataset('$WORK/dec.h5', group='decisions/000001', engine='h5netcdf')
+ok = ok and d.objective.dims == ('stage', 'response') and list(d.response.values)[0] == 'do_nothing'
+print('     objective %s, replications %s' % (obj.shape, list(reps)))
+sys.exit(not ok)"
+check "report --decisions without any" run 2 "$TC" report "$WORK/d1.json" --decisions
+check "report --decisions, a forecast file" bash -c "'$TC' forecast '$IN/line5.yaml' -n 10 -q -o '$WORK/f.h5' >/dev/null 2>&1 && '$TC' report '$WORK/f.h5' --decisions 2>&1 | grep -q 'no decisions (twincast decide -o writes them)'"
+
 # bad input: exit 2, naming the field
 check "unknown response"            run 2 "$TC" "${ARGS[@]}" --responses do_nothing,overtime_D
 check "  names it"                  has "unknown response 'overtime_D'"

@@ -36,30 +36,9 @@ typedef struct tc_decide_opts {
 
 void tc_decide_opts_default(tc_decide_opts *o);
 
-typedef struct tc_decide_choice {
-    char name[64];
-    long replications;     /* used by the procedure (its observations) */
-    long eliminated_at;    /* the stage at which it was eliminated; 0: it survived */
-    double mean, lo, hi;   /* the objective's mean and its confidence interval (Student t, the same level) */
-    double mcb_lo, mcb_hi; /* MCB: theta_i - min of the others, lower is better */
-} tc_decide_choice;
-
-typedef struct tc_decide_result {
-    int n;                    /* responses compared */
-    tc_decide_choice *choice; /* [n], in the order given */
-    int selected;             /* index into choice */
-    int guaranteed;           /* 0: stopped at --max-replications with several left, no guarantee */
-    double delta, confidence;
-    long n0, stages;       /* first stage; stages fed (the largest replication count) */
-    long replications_run; /* every replication simulated, past the last decision included */
-    double rinott;         /* what Rinott's two-stage procedure would need for the same guarantee */
-    double rinott_h, kn_h2;
-    double horizon;
-    char time_unit[8];
-    char as_of[64]; /* the start (the state's as_of, --start, or the model's start) */
-    int ranks, threads;
-    double seconds;
-} tc_decide_result;
+/* The decision (store.h keeps it in the file as /decisions/NNNNNN). */
+typedef tc_decision_choice tc_decide_choice;
+typedef tc_decision tc_decide_result;
 
 /*
  * Every rank of comm: the decision the options describe.  On rank 0, *res
@@ -68,7 +47,6 @@ typedef struct tc_decide_result {
  */
 tc_status tc_decide_run(const tc_decide_opts *o, MPI_Comm comm, tc_decide_result *res, char *err,
                         size_t errlen);
-void tc_decide_result_clear(tc_decide_result *res);
 /* The recommendation as a JSON object (malloc'd), as `decide --format json` prints it. */
 char *tc_decide_json(const tc_decide_result *res);
 

@@ -184,4 +184,44 @@ tc_status tc_store_append_skill(tc_store *s, const tc_model *m, const tc_skill_r
 tc_status tc_store_read_skill(const char *path, const tc_model *m, tc_skill_row **rows, int *n, char *err,
                               size_t errlen);
 
+/*
+ * A decision of `decide` (decide.h) as the file keeps it, /decisions/NNNNNN:
+ * every response's figures along a `response` dimension, and the objective
+ * value of every stage the procedure used along `stage` (NaN once a
+ * response is eliminated).
+ */
+typedef struct tc_decision_choice {
+    char name[64];
+    long replications;     /* used by the procedure (its observations) */
+    long eliminated_at;    /* the stage at which it was eliminated; 0: it survived */
+    double mean, lo, hi;   /* the objective's mean and its confidence interval (Student t, the same level) */
+    double mcb_lo, mcb_hi; /* MCB: theta_i - min of the others, lower is better */
+} tc_decision_choice;
+
+typedef struct tc_decision {
+    int n;                      /* responses compared */
+    tc_decision_choice *choice; /* [n], in the order given */
+    int selected;               /* index into choice */
+    int guaranteed;             /* 0: stopped at --max-replications with several left, no guarantee */
+    double delta, confidence;
+    long n0, stages;       /* first stage; stages fed (the largest replication count) */
+    long replications_run; /* every replication simulated, past the last decision included */
+    double rinott;         /* what Rinott's two-stage procedure would need for the same guarantee */
+    double rinott_h, kn_h2;
+    double horizon;
+    char time_unit[8];
+    char as_of[64]; /* the start (the state's as_of, --start, or the model's start) */
+    unsigned int seed;
+    int ranks, threads;
+    double seconds;
+    double *objective; /* [stages * n]: each stage's values, NaN once eliminated (NULL: not kept) */
+} tc_decision;
+
+/* Appends the decision as /decisions/NNNNNN (the next number); *number receives it. */
+tc_status tc_store_write_decision(tc_store *s, const tc_decision *d, int *number, char *err, size_t errlen);
+/* Reads /decisions/NNNNNN (number 0: the latest) into *d (objective included); *number receives it. */
+tc_status tc_store_read_decision(const char *path, int number, tc_decision *d, int *got, char *err,
+                                 size_t errlen);
+void tc_decision_clear(tc_decision *d);
+
 #endif

@@ -23,5 +23,7 @@ double tc_cli_now(void);
 void tc_cli_print_table(FILE *f, const tc_forecast_view *v);
 void tc_cli_print_json(FILE *f, const tc_forecast_view *v);
 void tc_cli_print_csv(FILE *f, const tc_forecast_view *v);
+/* A decision (decide, report --decisions) as a table (cli_decide.c). */
+void tc_cli_print_decision(FILE *f, const tc_decision *d);
 
 #endif

@@ -16,7 +16,7 @@
 static const char usage[] =
     "usage: twincast decide MODEL.yaml [--state STATE.json] [--responses A,B,...] [--delta D]\n"
     "                       [--confidence C] [--n0 N] [--max-replications N] [--horizon DUR]\n"
-    "                       [--start ISO] [--seed S] [--threads T] [--format table|json]\n"
+    "                       [--start ISO] [--seed S] [--threads T] [--format table|json] [-o OUT.h5]\n"
     "       mpirun -np P twincast decide ...   |   srun twincast decide ...\n"
     "\n"
     "Which of the model's responses (candidate actions, `responses:`) is best by its\n"
@@ -40,6 +40,8 @@ static const char usage[] =
     "                        the survivors are reported and no guarantee holds\n"
     "  --horizon DUR, --start ISO, --seed S, --threads T   as for forecast\n"
     "  --format table|json   json: the recommendation object on stdout\n"
+    "  -o OUT.h5             also keep it in the file as /decisions/NNNNNN (with every\n"
+    "                        stage's objective values); `twincast report OUT.h5 --decisions`\n"
     "\n"
     "exit status: 0 ok, 1 run-time failure, 2 bad usage or bad input\n";
 
@@ -78,6 +80,7 @@ static int parse(tc_decide_opts *o, int *json, int argc, char **argv, int rank)
                                              {"seed", required_argument, 0, O_SEED},
                                              {"threads", required_argument, 0, O_THR},
                                              {"format", required_argument, 0, O_FORMAT},
+                                             {"output", required_argument, 0, 'o'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     const char *bad = NULL, *arg = NULL;
@@ -87,7 +90,7 @@ static int parse(tc_decide_opts *o, int *json, int argc, char **argv, int rank)
     *json = 0;
     optind = 1;
     opterr = rank == 0;
-    while (!bad && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while (!bad && (c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
         arg = optarg;
         switch (c) {
         case O_STATE: o->forecast.state = optarg; break;
@@ -125,6 +128,7 @@ static int parse(tc_decide_opts *o, int *json, int argc, char **argv, int rank)
             else if (strcmp(optarg, "table") != 0)
                 bad = "--format must be table or json";
             break;
+        case 'o': o->forecast.output = optarg; break;
         case 'h':
             if (rank == 0)
                 fputs(usage, stdout);
@@ -140,7 +144,7 @@ static int parse(tc_decide_opts *o, int *json, int argc, char **argv, int rank)
     return TC_OK;
 }
 
-static void print_table(FILE *f, const tc_decide_result *r)
+void tc_cli_print_decision(FILE *f, const tc_decision *r)
 {
     const tc_decide_choice *b = &r->choice[r->selected];
     fprintf(f, "decision as of %s (objective: lower is better; horizon %g %s)\n\n", r->as_of, r->horizon,
@@ -190,7 +194,7 @@ int tc_cmd_decide(int argc, char **argv)
         if (json && text)
             printf("%s\n", text);
         else
-            print_table(stdout, &r);
+            tc_cli_print_decision(stdout, &r);
         free(text);
         fprintf(
             stderr,
@@ -200,7 +204,7 @@ int tc_cmd_decide(int argc, char **argv)
     } else if (st != TC_OK && (rank == 0 || err[0])) {
         fprintf(stderr, "twincast: %s\n", err[0] ? err : "out of memory");
     }
-    tc_decide_result_clear(&r);
+    tc_decision_clear(&r);
     MPI_Finalize();
     return st;
 }

@@ -5,10 +5,11 @@
 #include <string.h>
 
 #include "cli.h"
+#include "twincast/decide.h"
 
 static const char usage[] =
     "usage: twincast report OUT.h5 [--epoch N] [--scenario NAME] [--format table|json|csv]\n"
-    "                       [--calibration]\n"
+    "                       [--calibration | --decisions]\n"
     "\n"
     "Prints the per-station summary of a forecast epoch (default: the latest) for\n"
     "every scenario (or one): P(bottleneck forms within the horizon) with its Wilson\n"
@@ -20,9 +21,35 @@ static const char usage[] =
     "  --format F         table (default), json (one object), csv (one row per station)\n"
     "  --calibration      what the twin had learnt of its parameters at that epoch: the\n"
     "                     prior, the estimate and its 95% interval, observations, resets\n"
+    "  --decisions        the decision `twincast decide -o` kept (--epoch: its number under\n"
+    "                     /decisions, default the latest): the ranking and the recommendation\n"
     "  -h, --help         this text\n"
     "\n"
     "exit status: 0 ok, 1 run-time failure, 2 bad usage or bad input\n";
+
+/* A decision of /decisions, as decide printed it. */
+static int print_decision(const char *path, int number, int json)
+{
+    char err[1024];
+    tc_decision d;
+    int got = 0;
+    tc_status st = tc_store_read_decision(path, number, &d, &got, err, sizeof err);
+    if (st != TC_OK) {
+        fprintf(stderr, "twincast: %s\n", err);
+        return st;
+    }
+    char *text = json ? tc_decide_json(&d) : NULL;
+    if (text) {
+        printf("%s\n", text);
+    } else {
+        printf("%s, decision %06d (%d rank%s x %d thread%s, %.3f s)\n", path, got, d.ranks,
+               d.ranks == 1 ? "" : "s", d.threads, d.threads == 1 ? "" : "s", d.seconds);
+        tc_cli_print_decision(stdout, &d);
+    }
+    free(text);
+    tc_decision_clear(&d);
+    return TC_OK;
+}
 
 /* The epoch's calibration table. */
 static int print_calibration(const char *path, int epoch)
@@ -51,13 +78,16 @@ static int print_calibration(const char *path, int epoch)
 
 int tc_cmd_report(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"epoch", required_argument, 0, 'e'},  {"scenario", required_argument, 0, 's'},
-        {"format", required_argument, 0, 'f'}, {"calibration", no_argument, 0, 'c'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"epoch", required_argument, 0, 'e'},
+                                             {"scenario", required_argument, 0, 's'},
+                                             {"format", required_argument, 0, 'f'},
+                                             {"calibration", no_argument, 0, 'c'},
+                                             {"decisions", no_argument, 0, 'd'},
+                                             {"help", no_argument, 0, 'h'},
+                                             {0, 0, 0, 0}};
     long epoch = 0;
     const char *scenario = NULL, *format = "table";
-    int c, calibration = 0;
+    int c, calibration = 0, decisions = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
@@ -72,14 +102,19 @@ int tc_cmd_report(int argc, char **argv)
             format = optarg;
             break;
         case 'c': calibration = 1; break;
+        case 'd': decisions = 1; break;
         case 'h': fputs(usage, stdout); return TC_OK;
         default: return tc_cli_usage_error("report", "bad option", NULL);
         }
     }
     if (optind != argc - 1)
         return tc_cli_usage_error("report", optind >= argc ? "missing OUT.h5" : "one file only", NULL);
+    if (calibration && decisions)
+        return tc_cli_usage_error("report", "give --calibration or --decisions, not both", NULL);
     if (calibration)
         return print_calibration(argv[optind], (int)epoch);
+    if (decisions)
+        return print_decision(argv[optind], (int)epoch, !strcmp(format, "json"));
     char err[1024];
     tc_forecast_view *v = NULL;
     tc_status st = tc_store_read(argv[optind], (int)epoch, scenario, &v, err, sizeof err);

@@ -34,6 +34,9 @@ typedef struct decide {
     /* rank 0 */
     tc_kn *kn;
     tc_moments *mom; /* [k]: each response's objective over the observations KN used */
+    double *fed;     /* [stages][k]: every stage's values as KN saw them (NaN once eliminated) */
+    long fed_cap;
+    tc_store *store; /* -o, opened before any work */
 } decide;
 
 void tc_decide_opts_default(tc_decide_opts *o)
@@ -114,6 +117,9 @@ static int prepare(decide *d, char *err, size_t errlen)
     }
     if (st == TC_OK)
         st = tc_forecast_prepare_job(o, d->m, d->size, &d->job, err, errlen);
+    /* last: the output, so that an unwritable path fails before any work */
+    if (st == TC_OK && o->output)
+        st = tc_store_open(o->output, d->m, TC_STORE_ATOMIC, &d->store, err, errlen);
     return st;
 }
 
@@ -190,15 +196,28 @@ static int run_share(decide *d, const char *alive, long first, long count, doubl
 }
 
 /* Rank 0: the batch's stages into the procedure, in replication order, until it is done. */
-static void feed(decide *d, const double *values, long count)
+static int feed(decide *d, const double *values, long count)
 {
-    for (long r = 0; r < count && !tc_kn_done(d->kn); r++) {
+    long stage = tc_kn_stage(d->kn);
+    if (stage + count > d->fed_cap) {
+        long cap = 2 * (stage + count);
+        double *nf = realloc(d->fed, sizeof *nf * (size_t)(cap * d->k));
+        if (!nf)
+            return TC_ERR_RUNTIME;
+        d->fed = nf;
+        d->fed_cap = cap;
+    }
+    for (long r = 0; r < count && !tc_kn_done(d->kn); r++, stage++) {
         const double *x = values + r * d->k;
-        for (int i = 0; i < d->k; i++)
-            if (tc_kn_alive(d->kn, i))
+        for (int i = 0; i < d->k; i++) {
+            int alive = tc_kn_alive(d->kn, i);
+            if (alive)
                 tc_moments_add(&d->mom[i], x[i]);
+            d->fed[stage * d->k + i] = alive ? x[i] : NAN;
+        }
         tc_kn_add(d->kn, x);
     }
+    return TC_OK;
 }
 
 /* Every rank: batches until the procedure is done.  Returns the agreed status. */
@@ -243,13 +262,18 @@ static int race(decide *d, tc_decide_result *res, char *err, size_t errlen)
         if (d->rank == 0) {
             for (int i = 0; i < d->k; i++)
                 res->replications_run += alive[i] ? count : 0;
-            feed(d, all, count);
+            if (feed(d, all, count) != TC_OK) {
+                snprintf(err, errlen, "out of memory");
+                done = -1;
+            }
             for (int i = 0; i < d->k; i++)
                 alive[i] = (char)tc_kn_alive(d->kn, i);
-            done = tc_kn_done(d->kn);
+            done = done < 0 ? -1 : tc_kn_done(d->kn);
         }
         first += count;
         MPI_Bcast(&done, 1, MPI_INT, 0, d->comm);
+        if (done < 0)
+            st = TC_ERR_RUNTIME;
     }
     free(values);
     free(all);
@@ -270,6 +294,9 @@ static void conclude(decide *d, tc_decide_result *res)
     res->kn_h2 = tc_kn_h2(kn);
     res->rinott_h = tc_rinott_h(d->k, (int)d->n0, d->confidence);
     res->horizon = d->cfg.horizon;
+    res->seed = d->job.seed;
+    res->objective = d->fed; /* the result owns them now */
+    d->fed = NULL;
     snprintf(res->time_unit, sizeof res->time_unit, "%s", tc_time_unit_name(d->m->unit));
     if (d->state && d->state->as_of[0])
         snprintf(res->as_of, sizeof res->as_of, "%s", d->state->as_of);
@@ -333,6 +360,16 @@ tc_status tc_decide_run(const tc_decide_opts *o, MPI_Comm comm, tc_decide_result
     res->ranks = d.size;
     res->threads = d.job.threads;
     res->seconds = MPI_Wtime() - t0;
+    if (st == TC_OK && d.store) {
+        int number = 0;
+        st = tc_store_write_decision(d.store, res, &number, err, errlen);
+        if (tc_store_close(d.store, st == TC_OK, err[0] ? NULL : err, errlen) != TC_OK && st == TC_OK)
+            st = TC_ERR_RUNTIME;
+        d.store = NULL;
+    }
+    tc_store_close(d.store, 0, NULL, 0);
+    MPI_Bcast(&st, 1, MPI_INT, 0, comm); /* the file's fate too */
+    free(d.fed);
     tc_kn_destroy(d.kn);
     free(d.mom);
     tc_ensemble_free(&d.e);
@@ -340,12 +377,6 @@ tc_status tc_decide_run(const tc_decide_opts *o, MPI_Comm comm, tc_decide_result
     tc_model_destroy(d.m);
     tc_job_clear(&d.job);
     return st;
-}
-
-void tc_decide_result_clear(tc_decide_result *res)
-{
-    free(res->choice);
-    memset(res, 0, sizeof *res);
 }
 
 static void quoted(FILE *f, const char *s)

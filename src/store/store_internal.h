@@ -11,6 +11,11 @@ herr_t tc_h5_str_attr(hid_t obj, const char *name, const char *value);
 herr_t tc_h5_scalar_attr(hid_t obj, const char *name, hid_t type, const void *value);
 void tc_h5_read_str_attr(hid_t obj, const char *name, char *out, size_t n);
 herr_t tc_h5_text_dataset(hid_t loc, const char *name, const char *text);
+/* A dimension scale (the coordinate variable of a netCDF dimension), open; and a chunked,
+ * shuffled and deflated float64 array attached to its scales (store_scenario.c). */
+hid_t tc_h5_scale(hid_t g, const char *name, hid_t type, hsize_t n, const void *data, const char *units);
+herr_t tc_h5_array(hid_t g, const char *name, const double *v, int rank, const hsize_t *dims,
+                   const hid_t *scales, const char *units, const char *comment);
 /* A group whose links keep their creation order (netCDF-4 readers want it). */
 hid_t tc_h5_group(hid_t loc, const char *name);
 

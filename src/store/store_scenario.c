@@ -14,7 +14,7 @@
 #include "twincast/store.h"
 
 /* A dimension scale: the coordinate variable of a netCDF dimension. */
-static hid_t make_scale(hid_t g, const char *name, hid_t type, hsize_t n, const void *data, const char *units)
+hid_t tc_h5_scale(hid_t g, const char *name, hid_t type, hsize_t n, const void *data, const char *units)
 {
     hid_t space = H5Screate_simple(1, &n, NULL), ds = H5I_INVALID_HID;
     if (space < 0)
@@ -45,8 +45,8 @@ static herr_t write_band_bounds(hid_t g, double rank_error, double resolution)
 }
 
 /* A chunked, shuffled and deflated float64 array with its dimension scales. */
-static herr_t write_array(hid_t g, const char *name, const double *v, int rank, const hsize_t *dims,
-                          const hid_t *scales, const char *units, const char *comment)
+herr_t tc_h5_array(hid_t g, const char *name, const double *v, int rank, const hsize_t *dims,
+                   const hid_t *scales, const char *units, const char *comment)
 {
     hsize_t chunk[3];
     hid_t space = H5I_INVALID_HID, dcpl = H5I_INVALID_HID, ds = H5I_INVALID_HID;
@@ -248,7 +248,7 @@ static herr_t replication_array(hid_t g, const char *name, const double *rows, h
     if (realization < 0)
         return 0;
     if (rows)
-        return write_array(g, name, rows, 2, dims, scales, units, comment);
+        return tc_h5_array(g, name, rows, 2, dims, scales, units, comment);
     hid_t ds = H5Dopen2(g, name, H5P_DEFAULT);
     herr_t rc =
         ds >= 0 && H5DSattach_scale(ds, realization, 0) >= 0 && H5DSattach_scale(ds, scale, 1) >= 0 ? 0 : -1;
@@ -262,7 +262,7 @@ static const char *write_products(hid_t g, const tc_scenario_data *d, hid_t str,
 {
     const tc_sample *smp = d->sample;
     hsize_t R = smp ? (hsize_t)smp->R : (hsize_t)d->streamed, P = (hsize_t)d->summary->P;
-    hid_t scale = make_scale(g, "product", str, P, d->products, NULL);
+    hid_t scale = tc_h5_scale(g, "product", str, P, d->products, NULL);
     const char *what = NULL;
     if (scale < 0)
         return "write the product scale";
@@ -331,10 +331,10 @@ tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d,
     if ((str = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_size(str, H5T_VARIABLE) < 0 ||
         H5Tset_cset(str, H5T_CSET_UTF8) < 0)
         goto fail;
-    if ((kept && (sc[0] = make_scale(g, "realization", H5T_NATIVE_LLONG, R, reals, NULL)) < 0) ||
-        (sc[1] = make_scale(g, "station", str, S, d->stations, NULL)) < 0 ||
-        (sc[2] = make_scale(g, "time", H5T_NATIVE_DOUBLE, T, d->time, d->time_units)) < 0 ||
-        (sc[3] = make_scale(g, "quantile", H5T_NATIVE_DOUBLE, Q, tc_quantile_levels, "1")) < 0)
+    if ((kept && (sc[0] = tc_h5_scale(g, "realization", H5T_NATIVE_LLONG, R, reals, NULL)) < 0) ||
+        (sc[1] = tc_h5_scale(g, "station", str, S, d->stations, NULL)) < 0 ||
+        (sc[2] = tc_h5_scale(g, "time", H5T_NATIVE_DOUBLE, T, d->time, d->time_units)) < 0 ||
+        (sc[3] = tc_h5_scale(g, "quantile", H5T_NATIVE_DOUBLE, Q, tc_quantile_levels, "1")) < 0)
         goto fail;
     for (int k = 0; k < TC_M_COUNT; k++) {
         what = tc_sample_measure_name(k);
@@ -345,7 +345,7 @@ tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d,
     hsize_t dq[3] = {T, S, Q}, db[2] = {T, S};
     hid_t sq[3] = {sc[2], sc[1], sc[3]}, sb[2] = {sc[2], sc[1]};
     what = "write waiting_quantiles";
-    if (write_array(
+    if (tc_h5_array(
             g, "waiting_quantiles", d->summary->waiting_quantiles, 3, dq, sq, "1",
             "quantiles over replications of the time-average number waiting in each time bin, read from "
             "histograms (attributes: resolution, the relative width of a cell; rank_error_bound, the largest "
@@ -353,12 +353,12 @@ tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d,
         write_band_bounds(g, d->summary->waiting_rank_error, d->summary->waiting_resolution) < 0)
         goto fail;
     what = "write bottleneck_probability";
-    if (write_array(g, "bottleneck_probability", d->summary->bottleneck_probability, 2, db, sb, "1",
+    if (tc_h5_array(g, "bottleneck_probability", d->summary->bottleneck_probability, 2, db, sb, "1",
                     "probability that the station is the momentary bottleneck, per time bin") < 0)
         goto fail;
     what = "write scheduled_servers";
     if (d->scheduled_servers &&
-        write_array(
+        tc_h5_array(
             g, "scheduled_servers", d->scheduled_servers, 2, db, sb, "1",
             "the calendar's mean servers per time bin (schedule and breaks; 0 in planned maintenance)") < 0)
         goto fail;
