@@ -25,3 +25,5 @@ bash "$root/tests/bench/scale_bench.sh" "$build/twincast" "$root/inputs" 100000
 bash "$root/tests/bench/big_plant.sh" "$build/twincast" "$build/tests/bench" "$root/inputs" 200
 bash "$root/tests/bench/serve_bench.sh" "$build" "$root/inputs"
 bash "$root/tests/bench/twin_file_bench.sh" "$build/twincast" "$root/inputs" 2000
+bash "$root/tests/bench/decide_bench.sh" "$build/twincast" "$root/inputs"
+DELTA=0.5 bash "$root/tests/bench/decide_bench.sh" "$build/twincast" "$root/inputs"

@@ -11,7 +11,6 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_integration.h>
-#include <gsl/gsl_randist.h>
 
 #include "twincast/select.h"
 
@@ -211,16 +210,22 @@ void tc_kn_mcb(const tc_kn *kn, int i, double *lo, double *hi)
 
 typedef struct rinott {
     double h, nu, y;
+    double log_norm; /* log of the chi-square density's constant, once: lgamma per point dominated */
     int k;
     gsl_integration_workspace *inner_ws;
 } rinott;
+
+static double chisq_pdf(const rinott *r, double x)
+{
+    return exp((r->nu / 2 - 1) * log(x) - x / 2 - r->log_norm);
+}
 
 static double inner_integrand(double x, void *p)
 {
     const rinott *r = p;
     if (x <= 0)
         return 0;
-    return gsl_cdf_ugaussian_P(r->h / sqrt(r->nu * (1 / x + 1 / r->y))) * gsl_ran_chisq_pdf(x, r->nu);
+    return gsl_cdf_ugaussian_P(r->h / sqrt(r->nu * (1 / x + 1 / r->y))) * chisq_pdf(r, x);
 }
 
 static double outer_integrand(double y, void *p)
@@ -231,8 +236,8 @@ static double outer_integrand(double y, void *p)
     r->y = y;
     gsl_function f = {inner_integrand, r};
     double inner = 0, abserr = 0;
-    gsl_integration_qagiu(&f, 0, 1e-12, 1e-10, 1000, r->inner_ws, &inner, &abserr);
-    return pow(inner, r->k - 1) * gsl_ran_chisq_pdf(y, r->nu);
+    gsl_integration_qagiu(&f, 0, 1e-11, 1e-9, 1000, r->inner_ws, &inner, &abserr);
+    return pow(inner, r->k - 1) * chisq_pdf(r, y);
 }
 
 static double rinott_pcs(rinott *r, gsl_integration_workspace *ws, double h)
@@ -240,7 +245,7 @@ static double rinott_pcs(rinott *r, gsl_integration_workspace *ws, double h)
     r->h = h;
     gsl_function f = {outer_integrand, r};
     double v = NAN, abserr = 0;
-    if (gsl_integration_qagiu(&f, 0, 1e-12, 1e-10, 1000, ws, &v, &abserr) != GSL_SUCCESS)
+    if (gsl_integration_qagiu(&f, 0, 1e-10, 1e-8, 1000, ws, &v, &abserr) != GSL_SUCCESS)
         return NAN;
     return v;
 }
@@ -251,13 +256,14 @@ double tc_rinott_h(int k, int n0, double confidence)
         return NAN;
     gsl_error_handler_t *old = gsl_set_error_handler_off();
     rinott r = {.nu = n0 - 1, .k = k, .inner_ws = gsl_integration_workspace_alloc(1000)};
+    r.log_norm = r.nu / 2 * log(2.0) + lgamma(r.nu / 2);
     gsl_integration_workspace *ws = gsl_integration_workspace_alloc(1000);
     double lo = 0, hi = 1, h = NAN;
     if (ws && r.inner_ws) {
         while (hi < 64 && rinott_pcs(&r, ws, hi) < confidence) /* the PCS grows with h */
             hi *= 2;
         int failed = hi >= 64;
-        for (int it = 0; it < 60 && !failed; it++) {
+        for (int it = 0; hi - lo > 1e-7 && !failed; it++) { /* h to 7 digits, far below its use */
             double mid = 0.5 * (lo + hi), p = rinott_pcs(&r, ws, mid);
             failed = isnan(p);
             if (p < confidence)
