@@ -26,10 +26,13 @@ mpirun -np 2 --bind-to none "$root/.build/release/twincast" forecast "$root/inpu
     --threads 1 -o "$out"
 echo "== twincast report $out --scenario baseline" >&2
 "$root/.build/release/twincast" report "$out" --scenario baseline
+echo "== so what do we do? twincast decide: the model's five responses ranked (KN, 0.95, delta 2)" >&2
+mpirun -np 2 --bind-to none "$root/.build/release/twincast" decide "$root/inputs/factory.yaml" \
+    --state "$root/inputs/state_b_down.json" --delta 2 --threads 1 -o "$out"
 # the live path: a Kafka protocol peer in-process (librdkafka's mock cluster), the
 # morning's events replayed into it 200x faster than they happened, serve re-forecasting
 twin=${out%.h5}-twin.h5
-rm -f "$twin"
+rm -rf "$twin" "$twin.epochs" # a live twin's file is an index beside its epochs' folder
 echo "== twincast serve: the events of 08:00-08:42 through Kafka (mock cluster), re-forecast live" >&2
 "$root/.build/release/twincast" serve "$root/inputs/factory.yaml" --brokers mock \
     --replay "$root/inputs/events/b_breakdown.jsonl" --speed 200 --debounce 200ms --interval 1s \
@@ -42,7 +45,7 @@ for e in $(seq 1 999); do
 done
 # products and routing: three products, a rush priority, changeovers, a batch oven, rework and scrap
 shop=${out%.h5}-plant.h5
-rm -f "$shop" "${out%.h5}-plant-replay.h5"
+rm -rf "$shop" "${out%.h5}-plant-replay.h5" "${out%.h5}-plant-replay.h5.epochs"
 echo "== a job shop with three products at 08:00 (inputs/plant_state.json: the press mid-changeover," >&2
 echo "   the welder down, a batch in the oven): what if the press changed over in 3 min?" >&2
 "$root/.build/release/twincast" forecast "$root/inputs/plant.yaml" --state "$root/inputs/plant_state.json" \
