@@ -78,6 +78,27 @@ sys.exit(not ok)"
 check "report --decisions without any" run 2 "$TC" report "$WORK/d1.json" --decisions
 check "report --decisions, a forecast file" bash -c "'$TC' forecast '$IN/line5.yaml' -n 10 -q -o '$WORK/f.h5' >/dev/null 2>&1 && '$TC' report '$WORK/f.h5' --decisions 2>&1 | grep -q 'no decisions (twincast decide -o writes them)'"
 
+# the live twin: replay --decide, one decision per completed epoch, in the message and the file
+EV=$IN/events/b_breakdown.jsonl
+check "replay --decide"             bash -c "'$TC' replay '$IN/factory.yaml' '$EV' -n 100 --threads 1 --decide --delta 2 -o '$WORK/twin.h5' >'$WORK/m1.jsonl' 2>/dev/null"
+check "  each message's recommendation is its epoch's decision in the file" $PY - "$TC" "$WORK" <<'PY'
+import json, subprocess, sys
+tc, work = sys.argv[1], sys.argv[2]
+msgs = [json.loads(l) for l in open(work + "/m1.jsonl")]
+ok = len(msgs) > 3
+for m in msgs:
+    out = subprocess.run([tc, "report", work + "/twin.h5", "--decisions", "--epoch", str(m["epoch"]), "--format", "json"],
+                         capture_output=True, text=True)
+    ok = ok and out.returncode == 0 and json.loads(out.stdout) == m["recommendation"]
+picks = [m["recommendation"]["response"] for m in msgs]
+print("     %d epochs; recommended: %s" % (len(msgs), ", ".join(picks)))
+sys.exit(not ok)
+PY
+check "replay --decide, mpirun -np 2" bash -c "'$MPIEXEC' -n 2 --bind-to none '$TC' replay '$IN/factory.yaml' '$EV' -n 100 --threads 1 --decide --delta 2 >'$WORK/m2.jsonl' 2>/dev/null"
+check "  the same messages but for replications_run" same_decision "$WORK/m1.jsonl" "$WORK/m2.jsonl"
+check "replay --decide on a model without responses" run 2 "$TC" replay "$IN/line5.yaml" "$EV" --decide --delta 1
+check "  says so"                   has "deciding needs the model's 'responses'"
+
 # bad input: exit 2, naming the field
 check "unknown response"            run 2 "$TC" "${ARGS[@]}" --responses do_nothing,overtime_D
 check "  names it"                  has "unknown response 'overtime_D'"
@@ -92,7 +113,7 @@ check "  names it"                  has "\-\-n0 must be from 5"
 check "no delta anywhere"           run 2 "$TC" decide "$IN/factory.yaml"
 check "  asks for it"               has "\-\-delta: give the indifference zone"
 check "a model without responses"   run 2 "$TC" decide "$IN/line5.yaml" --delta 1
-check "  says so"                   has "decide needs the model's 'responses'"
+check "  says so"                   has "deciding needs the model's 'responses'"
 bad_model() {  # bad_model NAME YAML-FRAGMENT EXPECTED-TEXT: the factory's objective replaced
     sed '/^objective:/,$d' "$IN/factory.yaml" >"$WORK/$1.yaml"
     printf '%s\n' "$2" >>"$WORK/$1.yaml"

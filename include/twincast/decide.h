@@ -36,6 +36,18 @@ typedef struct tc_decide_opts {
 
 void tc_decide_opts_default(tc_decide_opts *o);
 
+/* What a decision compares and how, checked (tc_decide_plan_make); the same on every rank. */
+typedef struct tc_decide_plan {
+    int k;                            /* responses compared */
+    int idx[TC_DECIDE_MAX_RESPONSES]; /* their indices in the model */
+    double delta, confidence;
+    long n0, max_replications;
+} tc_decide_plan;
+
+/* Rank 0: the plan the options give for a loaded model; TC_ERR_INPUT naming the option or key. */
+tc_status tc_decide_plan_make(const tc_decide_opts *o, const tc_model *m, tc_decide_plan *p, char *err,
+                              size_t errlen);
+
 /* The decision (store.h keeps it in the file as /decisions/NNNNNN). */
 typedef tc_decision_choice tc_decide_choice;
 typedef tc_decision tc_decide_result;
@@ -47,6 +59,12 @@ typedef tc_decision tc_decide_result;
  */
 tc_status tc_decide_run(const tc_decide_opts *o, MPI_Comm comm, tc_decide_result *res, char *err,
                         size_t errlen);
+/*
+ * Every rank: the decision for a job every rank holds (its model loaded,
+ * the state in the job's text: the live twin's epoch), with the plan.
+ */
+tc_status tc_decide_job(const tc_model *m, const tc_job *job, const tc_decide_plan *plan, MPI_Comm comm,
+                        tc_decision *res, char *err, size_t errlen);
 /* The recommendation as a JSON object (malloc'd), as `decide --format json` prints it. */
 char *tc_decide_json(const tc_decide_result *res);
 

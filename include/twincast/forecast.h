@@ -124,6 +124,7 @@ typedef struct tc_epoch_data {
     double started;                /* MPI_Wtime() when the run began: wall_seconds then counts to the
                                       end of the write; NAN: info's wall_seconds as given */
     const tc_timetable *timetable; /* the run's calendar (scheduled_servers), or NULL */
+    const tc_decision *decision;   /* the epoch's decision (serve --decide): /decisions/<epoch>; or NULL */
 } tc_epoch_data;
 
 /* Summaries of n scenarios' samples (paired differences to samples[0]). */

@@ -25,20 +25,24 @@
 
 #include <mpi.h>
 
+#include "twincast/decide.h"
 #include "twincast/forecast.h"
 #include "twincast/ingest.h"
 #include "twincast/twin.h"
 
 typedef struct tc_live_opts {
-    tc_forecast_opts forecast; /* model, output, horizon, scenarios, count, seed, threads */
-    double debounce, interval; /* seconds (of the clock in use) */
-    int on_shift_change;       /* also re-forecast at each of the calendar's changes (shifts, breaks,
-                                  maintenance), as of that time, even if no event arrived */
-    double idle;               /* < 0: run until the source ends; else stop after this long
-                                  without a message once all is forecast (wall clock) */
-    int quiet;                 /* no progress lines on stderr */
-    int no_score;              /* do not score forecasts against outcomes (/skill) */
-    const char *score_leads;   /* "30min,1h": Brier scores also within these leads (the horizon always) */
+    tc_forecast_opts forecast;    /* model, output, horizon, scenarios, count, seed, threads */
+    double debounce, interval;    /* seconds (of the clock in use) */
+    int on_shift_change;          /* also re-forecast at each of the calendar's changes (shifts, breaks,
+                                     maintenance), as of that time, even if no event arrived */
+    double idle;                  /* < 0: run until the source ends; else stop after this long
+                                     without a message once all is forecast (wall clock) */
+    int quiet;                    /* no progress lines on stderr */
+    int no_score;                 /* do not score forecasts against outcomes (/skill) */
+    const char *score_leads;      /* "30min,1h": Brier scores also within these leads (the horizon always) */
+    const tc_decide_opts *decide; /* after each completed epoch, decide among the model's responses from
+                                     the same state (decide.h): the message's `recommendation` and the
+                                     file's /decisions/<epoch>; NULL: no decisions */
 } tc_live_opts;
 
 void tc_live_opts_default(tc_live_opts *o);

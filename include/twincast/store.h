@@ -217,7 +217,12 @@ typedef struct tc_decision {
     double *objective; /* [stages * n]: each stage's values, NaN once eliminated (NULL: not kept) */
 } tc_decision;
 
-/* Appends the decision as /decisions/NNNNNN (the next number); *number receives it. */
+/*
+ * Writes the decision as /decisions/NNNNNN: number *number if it is above 0
+ * (the live twin's: its epoch's), else the next one, which *number
+ * receives.  In an index file with an epoch open, it goes into the
+ * epoch's own file, linked from the index when the epoch ends.
+ */
 tc_status tc_store_write_decision(tc_store *s, const tc_decision *d, int *number, char *err, size_t errlen);
 /* Reads /decisions/NNNNNN (number 0: the latest) into *d (objective included); *number receives it. */
 tc_status tc_store_read_decision(const char *path, int number, tc_decision *d, int *got, char *err,

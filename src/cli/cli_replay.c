@@ -17,7 +17,7 @@ static const char usage[] =
     "usage: twincast replay MODEL.yaml EVENTS.jsonl [-n N] [--horizon DUR] [--seed S]\n"
     "                       [--threads T] [--scenario NAME]... [--debounce DUR]\n"
     "                       [--interval DUR] [--on-shift-change] [-o OUT.h5] [-q]\n"
-    "                       [--score-leads DUR,...] [--no-score]\n"
+    "                       [--score-leads DUR,...] [--no-score] [--decide [--delta D]]\n"
     "\n"
     "Feeds a recorded event log (one JSON event per line) through the live twin's\n"
     "switchboard and re-forecasts as `serve` would: after a significant event (down, up,\n"
@@ -34,6 +34,9 @@ static const char usage[] =
     "                   (/skill; see `twincast score`): Brier scores of an onset within\n"
     "                   the horizon and within these leads (e.g. 30min,1h)\n"
     "  --no-score       do not score the forecasts\n"
+    "  --decide         after each forecast, rank the model's responses (twincast decide):\n"
+    "                   the message's recommendation, the file's /decisions/<epoch>;\n"
+    "                   --delta D and --confidence C as for decide\n"
     "  (other options as for `twincast forecast`)\n"
     "\n"
     "exit status: 0 ok, 1 run-time failure, 2 bad usage or bad input\n";

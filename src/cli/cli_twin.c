@@ -1,13 +1,27 @@
 /* cli_twin.c - the options `serve` and `replay` share. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli.h"
 #include "cli_twin.h"
+
+/* --decide's settings: one set per process, as one twin runs per process. */
+static tc_decide_opts *decide_opts(void)
+{
+    static tc_decide_opts d;
+    static int set;
+    if (!set) {
+        tc_decide_opts_default(&d);
+        set = 1;
+    }
+    return &d;
+}
 
 int tc_cli_twin_opt(tc_live_opts *o, int c, const char *arg, const char **bad)
 {
     tc_forecast_opts *f = &o->forecast;
     long v;
+    char *end;
     switch (c) {
     case 'n':
         if (tc_cli_parse_long(arg, 1, 100000000, &f->replications))
@@ -50,6 +64,17 @@ int tc_cli_twin_opt(tc_live_opts *o, int c, const char *arg, const char **bad)
     case 307: o->on_shift_change = 1; return 1;
     case 308: o->score_leads = arg; return 1;
     case 309: o->no_score = 1; return 1;
+    case 310: o->decide = decide_opts(); return 1;
+    case 311:
+        decide_opts()->delta = strtod(arg, &end);
+        if (*end || end == arg || !(decide_opts()->delta > 0))
+            *bad = "--delta must be > 0";
+        return 1;
+    case 312:
+        decide_opts()->confidence = strtod(arg, &end);
+        if (*end || end == arg || !(decide_opts()->confidence > 0.5 && decide_opts()->confidence < 1))
+            *bad = "--confidence must be in (0.5, 1)";
+        return 1;
     default: return 0;
     }
 }

@@ -21,8 +21,10 @@ int tc_cli_twin_opt(tc_live_opts *o, int c, const char *arg, const char **bad);
         {"threads", required_argument, 0, 303}, {"scenario", required_argument, 0, 304},                     \
         {"debounce", required_argument, 0, 305}, {"interval", required_argument, 0, 306},                    \
         {"on-shift-change", no_argument, 0, 307}, {"score-leads", required_argument, 0, 308},                \
+        {"no-score", no_argument, 0, 309}, {"decide", no_argument, 0, 310},                                  \
+        {"delta", required_argument, 0, 311},                                                                \
     {                                                                                                        \
-        "no-score", no_argument, 0, 309                                                                      \
+        "confidence", required_argument, 0, 312                                                              \
     }
 /* What replay and serve print at the end: events applied, skipped by reason. */
 long tc_cli_twin_skipped(const tc_twin_counters *k);

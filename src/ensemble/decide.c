@@ -19,24 +19,20 @@
 #include "twincast/stats.h"
 
 typedef struct decide {
-    const tc_decide_opts *o;
     MPI_Comm comm;
     int rank, size;
-    tc_model *m;
-    tc_state *state;
-    tc_job job;
+    const tc_model *m;
+    const tc_job *job;
+    tc_state *state; /* parsed from the job's text */
     ensemble e;
     tc_run_cfg cfg; /* the job's, with one time bin: decide reads no per-bin figure */
-    int k;          /* responses compared */
-    int idx[TC_DECIDE_MAX_RESPONSES];
-    double delta, confidence;
-    long n0, max_n;
+    tc_decide_plan p;
+    int k; /* p.k */
     /* rank 0 */
     tc_kn *kn;
     tc_moments *mom; /* [k]: each response's objective over the observations KN used */
     double *fed;     /* [stages][k]: every stage's values as KN saw them (NaN once eliminated) */
     long fed_cap;
-    tc_store *store; /* -o, opened before any work */
 } decide;
 
 void tc_decide_opts_default(tc_decide_opts *o)
@@ -47,13 +43,13 @@ void tc_decide_opts_default(tc_decide_opts *o)
 }
 
 /* Rank 0: the responses, the objective and the procedure's settings, checked before any work. */
-static int check(decide *d, char *err, size_t errlen)
+tc_status tc_decide_plan_make(const tc_decide_opts *o, const tc_model *m, tc_decide_plan *d, char *err,
+                              size_t errlen)
 {
-    const tc_decide_opts *o = d->o;
-    const tc_model *m = d->m;
+    memset(d, 0, sizeof *d);
     if (m->n_responses < 2 || !m->objective) {
-        snprintf(err, errlen, "%s: decide needs the model's 'responses' (two or more) and its 'objective'",
-                 o->forecast.model);
+        snprintf(err, errlen, "%s: deciding needs the model's 'responses' (two or more) and its 'objective'",
+                 m->path ? m->path : m->name);
         return TC_ERR_INPUT;
     }
     d->k = o->n_responses ? o->n_responses : m->n_responses;
@@ -65,7 +61,7 @@ static int check(decide *d, char *err, size_t errlen)
         d->idx[i] = o->n_responses ? tc_model_response_index(m, o->responses[i]) : i;
         if (d->idx[i] < 0) {
             snprintf(err, errlen, "--responses: unknown response '%s' (%s has:", o->responses[i],
-                     o->forecast.model);
+                     m->path ? m->path : m->name);
             for (int r = 0; r < m->n_responses; r++)
                 snprintf(err + strlen(err), errlen - strlen(err), " %s", m->responses[r].name);
             snprintf(err + strlen(err), errlen - strlen(err), ")");
@@ -82,7 +78,7 @@ static int check(decide *d, char *err, size_t errlen)
                     : m->objective->confidence > 0 ? m->objective->confidence
                                                    : 0.95;
     d->n0 = o->n0 ? o->n0 : 20;
-    d->max_n = o->max_replications ? o->max_replications : 100000;
+    d->max_replications = o->max_replications ? o->max_replications : 100000;
     if (isnan(o->delta) && !(d->delta > 0))
         snprintf(err, errlen,
                  "--delta: give the indifference zone, the smallest difference in the objective worth "
@@ -94,22 +90,35 @@ static int check(decide *d, char *err, size_t errlen)
     else if (d->n0 < 5)
         snprintf(err, errlen, "--n0 must be at least 5 (the first stage estimates the variances), got %ld",
                  d->n0);
-    else if (d->max_n < d->n0)
-        snprintf(err, errlen, "--max-replications must be at least --n0 (%ld), got %ld", d->n0, d->max_n);
+    else if (d->max_replications < d->n0)
+        snprintf(err, errlen, "--max-replications must be at least --n0 (%ld), got %ld", d->n0,
+                 d->max_replications);
     else
         return TC_OK;
     return TC_ERR_INPUT;
 }
 
-static int prepare(decide *d, char *err, size_t errlen)
+/* What tc_decide_run holds besides the job: rank 0 reads and checks it all before any work. */
+typedef struct standalone {
+    const tc_decide_opts *o;
+    int size;
+    tc_model *m;
+    tc_job job;
+    tc_decide_plan plan;
+    tc_store *store; /* -o, opened before any work */
+} standalone;
+
+static int prepare(standalone *d, char *err, size_t errlen)
 {
     const tc_forecast_opts *o = &d->o->forecast;
     char *state_text = NULL;
+    tc_state *state = NULL; /* checked here; every rank parses the job's text */
     int st = tc_model_load(o->model, &d->m, err, errlen);
     if (st == TC_OK)
-        st = check(d, err, errlen);
+        st = tc_decide_plan_make(d->o, d->m, &d->plan, err, errlen);
     if (st == TC_OK && o->state)
-        st = tc_state_load_json(d->m, o->state, &d->state, &state_text, err, errlen);
+        st = tc_state_load_json(d->m, o->state, &state, &state_text, err, errlen);
+    tc_state_destroy(state);
     d->job.state_text = state_text;
     if (st == TC_OK && o->state && !(d->job.state_origin = strdup(o->state))) {
         snprintf(err, errlen, "out of memory");
@@ -121,17 +130,6 @@ static int prepare(decide *d, char *err, size_t errlen)
     if (st == TC_OK && o->output)
         st = tc_store_open(o->output, d->m, TC_STORE_ATOMIC, &d->store, err, errlen);
     return st;
-}
-
-static void share_settings(decide *d)
-{
-    double x[2] = {d->delta, d->confidence};
-    long n[2] = {d->n0, d->max_n};
-    MPI_Bcast(&d->k, 1, MPI_INT, 0, d->comm);
-    MPI_Bcast(d->idx, d->k, MPI_INT, 0, d->comm);
-    MPI_Bcast(x, 2, MPI_DOUBLE, 0, d->comm);
-    MPI_Bcast(n, 2, MPI_LONG, 0, d->comm);
-    d->delta = x[0], d->confidence = x[1], d->n0 = n[0], d->max_n = n[1];
 }
 
 /* A term's value in row r of a response's sample. */
@@ -163,7 +161,7 @@ static double term_value(const tc_objective_term *t, const tc_sample *s, long r,
 static double objective(const decide *d, int i, const tc_sample *s, long r)
 {
     const tc_objective *ob = d->m->objective;
-    double v = ob->cost[d->idx[i]];
+    double v = ob->cost[d->p.idx[i]];
     for (int t = 0; t < ob->n_terms; t++)
         v += ob->terms[t].weight * term_value(&ob->terms[t], s, r, d->cfg.horizon);
     return v;
@@ -186,8 +184,8 @@ static int run_share(decide *d, const char *alive, long first, long count, doubl
             snprintf(err, errlen, "out of memory");
             return TC_ERR_RUNTIME;
         }
-        st = tc_ensemble_run(d->m, d->state, &d->m->responses[d->idx[i]], &d->cfg, first + lo, *rows,
-                             d->job.threads, s, 0, NULL, err, errlen);
+        st = tc_ensemble_run(d->m, d->state, &d->m->responses[d->p.idx[i]], &d->cfg, first + lo, *rows,
+                             d->job->threads, s, 0, NULL, err, errlen);
         for (long r = 0; st == TC_OK && r < *rows; r++)
             values[r * d->k + i] = objective(d, i, s, r);
         tc_sample_destroy(s);
@@ -199,6 +197,8 @@ static int run_share(decide *d, const char *alive, long first, long count, doubl
 static int feed(decide *d, const double *values, long count)
 {
     long stage = tc_kn_stage(d->kn);
+    if (!values)
+        return TC_ERR_RUNTIME;
     if (stage + count > d->fed_cap) {
         long cap = 2 * (stage + count);
         double *nf = realloc(d->fed, sizeof *nf * (size_t)(cap * d->k));
@@ -223,7 +223,7 @@ static int feed(decide *d, const double *values, long count)
 /* Every rank: batches until the procedure is done.  Returns the agreed status. */
 static int race(decide *d, tc_decide_result *res, char *err, size_t errlen)
 {
-    long first = 0, cap = d->n0 > 64 ? d->n0 : 64;
+    long first = 0, cap = d->p.n0 > 64 ? d->p.n0 : 64;
     char alive[TC_DECIDE_MAX_RESPONSES];
     double *values = NULL, *all = NULL;
     int *counts = calloc((size_t)d->size, sizeof *counts), *displs = calloc((size_t)d->size, sizeof *displs);
@@ -232,11 +232,11 @@ static int race(decide *d, tc_decide_result *res, char *err, size_t errlen)
         alive[i] = 1;
     for (int done = 0; !done && st == TC_OK;) {
         /* rank 0 sizes the batch: the first stage, then about a quarter more each time */
-        long count = first == 0                                  ? d->n0
-                     : first / 4 > 2L * d->size * d->job.threads ? first / 4
-                                                                 : 2L * d->size * d->job.threads;
-        if (count > d->max_n - first)
-            count = d->max_n - first;
+        long count = first == 0                                   ? d->p.n0
+                     : first / 4 > 2L * d->size * d->job->threads ? first / 4
+                                                                  : 2L * d->size * d->job->threads;
+        if (count > d->p.max_replications - first)
+            count = d->p.max_replications - first;
         MPI_Bcast(&count, 1, MPI_LONG, 0, d->comm);
         MPI_Bcast(alive, d->k, MPI_CHAR, 0, d->comm);
         if (count > cap || !values) {
@@ -287,67 +287,63 @@ static void conclude(decide *d, tc_decide_result *res)
     const tc_kn *kn = d->kn;
     res->n = d->k;
     res->selected = tc_kn_selected(kn, &res->guaranteed);
-    res->delta = d->delta;
-    res->confidence = d->confidence;
-    res->n0 = d->n0;
+    res->delta = d->p.delta;
+    res->confidence = d->p.confidence;
+    res->n0 = d->p.n0;
     res->stages = tc_kn_stage(kn);
     res->kn_h2 = tc_kn_h2(kn);
-    res->rinott_h = tc_rinott_h(d->k, (int)d->n0, d->confidence);
+    res->rinott_h = tc_rinott_h(d->k, (int)d->p.n0, d->p.confidence);
     res->horizon = d->cfg.horizon;
-    res->seed = d->job.seed;
+    res->seed = d->job->seed;
     res->objective = d->fed; /* the result owns them now */
     d->fed = NULL;
     snprintf(res->time_unit, sizeof res->time_unit, "%s", tc_time_unit_name(d->m->unit));
     if (d->state && d->state->as_of[0])
         snprintf(res->as_of, sizeof res->as_of, "%s", d->state->as_of);
     else
-        tc_iso_format(d->job.start, res->as_of, sizeof res->as_of);
+        tc_iso_format(d->job->start, res->as_of, sizeof res->as_of);
     for (int i = 0; i < d->k; i++) {
         tc_decide_choice *c = &res->choice[i];
-        snprintf(c->name, sizeof c->name, "%s", d->m->responses[d->idx[i]].name);
+        snprintf(c->name, sizeof c->name, "%s", d->m->responses[d->p.idx[i]].name);
         c->replications = tc_kn_count(kn, i);
         c->eliminated_at = tc_kn_eliminated_at(kn, i);
         c->mean = d->mom[i].mean;
-        tc_interval ci = tc_t_interval(&d->mom[i], d->confidence);
+        tc_interval ci = tc_t_interval(&d->mom[i], d->p.confidence);
         c->lo = ci.lo, c->hi = ci.hi;
         tc_kn_mcb(kn, i, &c->mcb_lo, &c->mcb_hi);
         double s2 = tc_kn_first_variance(kn, i),
-               need = ceil(res->rinott_h * res->rinott_h * s2 / (d->delta * d->delta));
-        res->rinott += need > (double)d->n0 ? need : (double)d->n0;
+               need = ceil(res->rinott_h * res->rinott_h * s2 / (d->p.delta * d->p.delta));
+        res->rinott += need > (double)d->p.n0 ? need : (double)d->p.n0;
     }
 }
 
-tc_status tc_decide_run(const tc_decide_opts *o, MPI_Comm comm, tc_decide_result *res, char *err,
-                        size_t errlen)
+tc_status tc_decide_job(const tc_model *m, const tc_job *job, const tc_decide_plan *plan, MPI_Comm comm,
+                        tc_decision *res, char *err, size_t errlen)
 {
-    decide d = {.o = o, .comm = comm};
+    decide d = {.comm = comm, .m = m, .job = job, .p = *plan, .k = plan->k};
     double t0 = MPI_Wtime();
     memset(res, 0, sizeof *res);
     err[0] = '\0';
     MPI_Comm_rank(comm, &d.rank);
     MPI_Comm_size(comm, &d.size);
-    int st = d.rank == 0 ? prepare(&d, err, errlen) : TC_OK;
-    MPI_Bcast(&st, 1, MPI_INT, 0, comm);
-    if (st == TC_OK) {
-        share_settings(&d);
-        int mine = tc_job_broadcast(&d.job, comm, err, errlen);
-        if (mine == TC_OK && d.rank != 0)
-            mine = tc_job_load(&d.job, &d.m, &d.state, err, errlen);
-        if (mine == TC_OK && tc_ensemble_init(&d.e, d.m, &d.job, d.state, comm) != TC_OK) {
-            snprintf(err, errlen, "out of memory");
-            mine = TC_ERR_RUNTIME;
-        }
-        if (mine == TC_OK && d.rank == 0 &&
-            (!(d.kn = tc_kn_create(d.k, (int)d.n0, d.delta, d.confidence, d.max_n)) ||
-             !(d.mom = calloc((size_t)d.k, sizeof *d.mom)) ||
-             !(res->choice = calloc((size_t)d.k, sizeof *res->choice)))) {
-            snprintf(err, errlen, "out of memory");
-            mine = TC_ERR_RUNTIME;
-        }
-        if (mine != TC_OK && d.rank != 0)
-            tc_rank_error(d.rank, err, errlen, err);
-        st = tc_every_rank(mine, comm);
+    int mine = TC_OK;
+    if (job->state_text)
+        mine = tc_state_parse_json(m, job->state_text, strlen(job->state_text), "the state", &d.state, err,
+                                   errlen);
+    if (mine == TC_OK && tc_ensemble_init(&d.e, m, job, d.state, comm) != TC_OK) {
+        snprintf(err, errlen, "out of memory");
+        mine = TC_ERR_RUNTIME;
     }
+    if (mine == TC_OK && d.rank == 0 &&
+        (!(d.kn = tc_kn_create(d.k, (int)d.p.n0, d.p.delta, d.p.confidence, d.p.max_replications)) ||
+         !(d.mom = calloc((size_t)d.k, sizeof *d.mom)) ||
+         !(res->choice = calloc((size_t)d.k, sizeof *res->choice)))) {
+        snprintf(err, errlen, "out of memory");
+        mine = TC_ERR_RUNTIME;
+    }
+    if (mine != TC_OK && d.rank != 0)
+        tc_rank_error(d.rank, err, errlen, err);
+    int st = tc_every_rank(mine, comm);
     if (st == TC_OK) {
         d.cfg = d.e.cfg;
         d.cfg.bin_width = d.cfg.horizon;
@@ -358,7 +354,38 @@ tc_status tc_decide_run(const tc_decide_opts *o, MPI_Comm comm, tc_decide_result
     if (st == TC_OK && d.rank == 0)
         conclude(&d, res);
     res->ranks = d.size;
-    res->threads = d.job.threads;
+    res->threads = job->threads;
+    res->seconds = MPI_Wtime() - t0;
+    free(d.fed);
+    tc_kn_destroy(d.kn);
+    free(d.mom);
+    tc_ensemble_free(&d.e);
+    tc_state_destroy(d.state);
+    return st;
+}
+
+tc_status tc_decide_run(const tc_decide_opts *o, MPI_Comm comm, tc_decision *res, char *err, size_t errlen)
+{
+    standalone d = {.o = o};
+    int rank;
+    double t0 = MPI_Wtime();
+    memset(res, 0, sizeof *res);
+    err[0] = '\0';
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &d.size);
+    int st = rank == 0 ? prepare(&d, err, errlen) : TC_OK;
+    MPI_Bcast(&st, 1, MPI_INT, 0, comm);
+    if (st == TC_OK) {
+        MPI_Bcast(&d.plan, (int)sizeof d.plan, MPI_BYTE, 0, comm); /* plain numbers, the same machine type */
+        int mine = tc_job_broadcast(&d.job, comm, err, errlen);
+        if (mine == TC_OK && rank != 0)
+            mine = tc_model_load_string(d.job.model_text, d.job.model_origin, &d.m, err, errlen);
+        if (mine != TC_OK && rank != 0)
+            tc_rank_error(rank, err, errlen, err);
+        st = tc_every_rank(mine, comm);
+    }
+    if (st == TC_OK)
+        st = tc_decide_job(d.m, &d.job, &d.plan, comm, res, err, errlen);
     res->seconds = MPI_Wtime() - t0;
     if (st == TC_OK && d.store) {
         int number = 0;
@@ -369,11 +396,6 @@ tc_status tc_decide_run(const tc_decide_opts *o, MPI_Comm comm, tc_decide_result
     }
     tc_store_close(d.store, 0, NULL, 0);
     MPI_Bcast(&st, 1, MPI_INT, 0, comm); /* the file's fate too */
-    free(d.fed);
-    tc_kn_destroy(d.kn);
-    free(d.mom);
-    tc_ensemble_free(&d.e);
-    tc_state_destroy(d.state);
     tc_model_destroy(d.m);
     tc_job_clear(&d.job);
     return st;

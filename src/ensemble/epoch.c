@@ -103,6 +103,10 @@ tc_status tc_forecast_write_epoch(tc_store *store, const tc_epoch_data *d, const
     }
     if (!isnan(d->started))
         done.wall_seconds = MPI_Wtime() - d->started;
+    if (st == TC_OK && d->decision) { /* numbered as its epoch */
+        int number = *epoch;
+        st = tc_store_write_decision(store, d->decision, &number, err, errlen);
+    }
     if (st == TC_OK)
         st = tc_store_end_epoch(store, &done, err, errlen);
 done:

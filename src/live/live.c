@@ -95,8 +95,12 @@ tc_status tc_live_create(const tc_live_opts *o, MPI_Comm comm, tc_live **out, ch
         }
         if (st == TC_OK && o->forecast.output && !o->no_score)
             st = watch_outcomes(lv, err, errlen);
+        if (st == TC_OK && o->decide)
+            st = tc_decide_plan_make(o->decide, lv->m, &lv->plan, err, errlen);
     }
     MPI_Bcast(&st, 1, MPI_INT, 0, comm);
+    if (st == TC_OK && o->decide) /* plain numbers: every rank runs the same binary */
+        MPI_Bcast(&lv->plan, (int)sizeof lv->plan, MPI_BYTE, 0, comm);
     if (st == TC_OK && rank != 0) {
         tc_job model_only = {0};
         /* the workers get the model once, then one state per epoch */

@@ -18,8 +18,24 @@
 enum { CMD_STOP = 0, CMD_RUN = 1 };
 
 /* The forecast message: what an operator's dashboard reads. */
+/* The message with `"recommendation": {...}` (decide.h's object) as its last member, if decided. */
+static char *with_recommendation(char *b, const tc_decision *decision)
+{
+    char *rec = b && decision && decision->choice ? tc_decide_json(decision) : NULL;
+    if (!rec)
+        return b;
+    size_t n = strlen(b), need = n + strlen(rec) + 32;
+    char *grown = realloc(b, need);
+    if (grown) {
+        b = grown;
+        snprintf(b + n - 1, need - n + 1, ", \"recommendation\": %s}", rec); /* over the closing brace */
+    }
+    free(rec);
+    return b;
+}
+
 static char *forecast_message(const tc_live *lv, int epoch, const char *as_of, const char *offsets,
-                              const tc_summary *sum)
+                              const tc_summary *sum, const tc_decision *decision)
 {
     /* The model's name is free text; station names are letters, digits, '_' and '-'. */
     size_t qn = tc_json_quote(NULL, 0, lv->m->name);
@@ -81,13 +97,13 @@ static char *forecast_message(const tc_live *lv, int epoch, const char *as_of, c
                     b[n++] = cal[i];
             snprintf(b + n, cap - n, "}");
             free(model);
-            return b;
+            return with_recommendation(b, decision);
         }
     }
     if (n < cap)
         snprintf(b + n, cap - n, "]}");
     free(model);
-    return b;
+    return with_recommendation(b, decision);
 }
 
 static char *counters_json(const tc_twin_counters *c, long transport_errors)
@@ -131,7 +147,8 @@ static int watch(tc_live *lv, int epoch, const char *as_of, double start, const 
 
 /* Rank 0: the epoch into the file (a superseded one as a record without data), and its message. */
 static int write_epoch(tc_live *lv, int abandoned, tc_sample **samples, double started, const char *as_of,
-                       const char *offsets, char **message, char *err, size_t errlen)
+                       const char *offsets, const tc_decision *decision, char **message, char *err,
+                       size_t errlen)
 {
     char trigger[640], events[512], iso[40];
     tc_twin_take_triggers(lv->twin, events, sizeof events);
@@ -171,7 +188,8 @@ static int write_epoch(tc_live *lv, int abandoned, tc_sample **samples, double s
                            .summary = sums,
                            .bin_width = lv->job.bin_width,
                            .started = started,
-                           .timetable = tt};
+                           .timetable = tt,
+                           .decision = abandoned ? NULL : decision};
         tc_epoch_info info = {.as_of = as_of,
                               .horizon = lv->job.horizon,
                               .time_unit = tc_time_unit_name(lv->m->unit),
@@ -203,7 +221,8 @@ static int write_epoch(tc_live *lv, int abandoned, tc_sample **samples, double s
         snprintf(err, errlen, "out of memory");
         st = TC_ERR_RUNTIME;
     }
-    if (st == TC_OK && !abandoned && !(*message = forecast_message(lv, epoch, as_of, offsets, sums[0]))) {
+    if (st == TC_OK && !abandoned &&
+        !(*message = forecast_message(lv, epoch, as_of, offsets, sums[0], decision))) {
         snprintf(err, errlen, "out of memory");
         st = TC_ERR_RUNTIME;
     }
@@ -233,10 +252,14 @@ static int run_epoch(tc_live *lv, int epoch, const char *as_of, const char *offs
     double t0 = MPI_Wtime();
     tc_forecast_abandon ab = {source_newer, lv, epoch};
     st = tc_forecast_replicate(lv->m, &lv->job, lv->comm, &ab, samples, &abandoned, err, errlen);
+    tc_decision decision = {0};
+    if (st == TC_OK && !abandoned && lv->o.decide) /* every rank: the same state, the responses raced */
+        st = tc_decide_job(lv->m, &lv->job, &lv->plan, lv->comm, &decision, err, errlen);
     if (st == TC_OK && lv->rank == 0) {
         char *message = NULL;
         double tw = MPI_Wtime();
-        st = write_epoch(lv, abandoned, samples, t0, as_of, offsets, &message, err, errlen);
+        st = write_epoch(lv, abandoned, samples, t0, as_of, offsets, lv->o.decide ? &decision : NULL,
+                         &message, err, errlen);
         tw = MPI_Wtime() - tw;
         if (st == TC_OK && abandoned) {
             lv->epochs_superseded++;
@@ -262,6 +285,7 @@ static int run_epoch(tc_live *lv, int epoch, const char *as_of, const char *offs
     for (int k = 0; k < nsc; k++)
         tc_sample_destroy(samples[k]);
     free(samples);
+    tc_decision_clear(&decision);
     return st;
 }
 

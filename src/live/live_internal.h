@@ -22,6 +22,7 @@ struct tc_live {
     double shift_due;      /* --on-shift-change: the calendar's next change (epoch s); NAN: none */
     double fire_at;        /* an epoch fired for a change: as of then (NAN: the twin's time) */
     tc_outcomes *outcomes; /* rank 0, with an output file: forecasts watched for their outcome */
+    tc_decide_plan plan;   /* o.decide: what each epoch decides among, and how (every rank) */
 };
 
 /* Rank 0: the scores known so far into the open file (live_epoch.c). */

@@ -38,7 +38,8 @@ struct tc_store {
     char *epoch_work; /* epoch files: the open epoch's temporary name */
     char *epoch_done; /* epoch files: the epoch's file, in place but linked only when the index commits */
     char host[64];
-    int swept; /* this process removed the killed runs' files already */
+    int swept;    /* this process removed the killed runs' files already */
+    int decision; /* epoch files: the open epoch's file holds /decisions/<this number> (0: none) */
 };
 
 /*
@@ -222,6 +223,17 @@ const char *tc_store_epochs_(const tc_store *s)
     return s->epochs;
 }
 
+hid_t tc_store_decision_file_(const tc_store *s)
+{
+    return s->epochs && s->epoch_file >= 0 ? s->epoch_file : s->file;
+}
+
+void tc_store_decided_(tc_store *s, int number)
+{
+    if (s->epochs && s->epoch_file >= 0)
+        s->decision = number;
+}
+
 tc_status tc_store_open(const char *path, const tc_model *m, int flags, tc_store **out, char *err,
                         size_t errlen)
 {
@@ -308,6 +320,21 @@ static tc_status end_epoch_file(tc_store *s, char *err, size_t errlen)
     if (H5Lcreate_external(rel, target, s->file, name, H5P_DEFAULT, H5P_DEFAULT) < 0) {
         snprintf(err, errlen, "%s: HDF5 failed to link the epoch's file", s->path);
         return TC_ERR_RUNTIME;
+    }
+    if (s->decision > 0) { /* its decision, kept in the epoch's file too */
+        hid_t g = H5Lexists(s->file, "decisions", H5P_DEFAULT) > 0
+                      ? H5Gopen2(s->file, "decisions", H5P_DEFAULT)
+                      : tc_h5_group(s->file, "decisions");
+        snprintf(name, sizeof name, "%06d", s->decision);
+        snprintf(target, sizeof target, "/decisions/%06d", s->decision);
+        int unlinked = g < 0 || H5Lcreate_external(rel, target, g, name, H5P_DEFAULT, H5P_DEFAULT) < 0;
+        if (g >= 0)
+            H5Gclose(g);
+        s->decision = 0;
+        if (unlinked) {
+            snprintf(err, errlen, "%s: HDF5 failed to link the epoch's decision", s->path);
+            return TC_ERR_RUNTIME;
+        }
     }
     return TC_OK;
 }

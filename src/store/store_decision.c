@@ -102,22 +102,36 @@ static herr_t write_attrs(hid_t g, const tc_decision *d)
                : 0;
 }
 
-/* The next free /decisions/NNNNNN. */
-static int next_number(hid_t f)
+static herr_t highest(hid_t g, const char *name, const H5L_info_t *info, void *data)
 {
-    char name[32];
-    int e = 1;
-    for (; e < 999999; e++) {
-        snprintf(name, sizeof name, "decisions/%06d", e);
-        if (H5Lexists(f, name, H5P_DEFAULT) <= 0)
-            break;
-    }
-    return e;
+    (void)g, (void)info;
+    int *last = data;
+    if (strlen(name) == 6 && strspn(name, "0123456789") == 6 && (int)strtol(name, NULL, 10) > *last)
+        *last = (int)strtol(name, NULL, 10);
+    return 0;
+}
+
+/* The highest /decisions/NNNNNN (0: none); the live twin's follow its epochs, with gaps. */
+static int last_number(hid_t f)
+{
+    int last = 0;
+    if (H5Lexists(f, "decisions", H5P_DEFAULT) > 0)
+        H5Literate_by_name(f, "decisions", H5_INDEX_NAME, H5_ITER_NATIVE, NULL, highest, &last, H5P_DEFAULT);
+    return last;
 }
 
 tc_status tc_store_write_decision(tc_store *s, const tc_decision *d, int *number, char *err, size_t errlen)
 {
-    hid_t f = tc_store_file_(s), top = H5I_INVALID_HID, g = H5I_INVALID_HID, str = H5I_INVALID_HID;
+    if (*number <= 0)
+        *number = last_number(tc_store_file_(s)) + 1;
+    char exists[32];
+    snprintf(exists, sizeof exists, "decisions/%06d", *number);
+    if (H5Lexists(tc_store_file_(s), "decisions", H5P_DEFAULT) > 0 &&
+        H5Lexists(tc_store_file_(s), exists, H5P_DEFAULT) > 0) {
+        snprintf(err, errlen, "%s: /%s exists already", tc_store_path_(s), exists);
+        return TC_ERR_RUNTIME;
+    }
+    hid_t f = tc_store_decision_file_(s), top = H5I_INVALID_HID, g = H5I_INVALID_HID, str = H5I_INVALID_HID;
     hid_t scales[2] = {H5I_INVALID_HID, H5I_INVALID_HID};
     const char **names = calloc((size_t)d->n + 1, sizeof *names);
     long long *stage = calloc((size_t)d->stages + 1, sizeof *stage);
@@ -127,7 +141,6 @@ tc_status tc_store_write_decision(tc_store *s, const tc_decision *d, int *number
         names[i] = d->choice[i].name;
     for (long r = 0; !bad && r < d->stages; r++)
         stage[r] = r + 1;
-    *number = next_number(f);
     snprintf(name, sizeof name, "%06d", *number);
     hsize_t dims[2] = {(hsize_t)d->stages, (hsize_t)d->n};
     bad = bad ||
@@ -156,6 +169,8 @@ tc_status tc_store_write_decision(tc_store *s, const tc_decision *d, int *number
     free(stage);
     if (bad)
         snprintf(err, errlen, "%s: HDF5 failed to write /decisions/%s", tc_store_path_(s), name);
+    else
+        tc_store_decided_(s, *number);
     return bad ? TC_ERR_RUNTIME : TC_OK;
 }
 
@@ -239,7 +254,7 @@ tc_status tc_store_read_decision(const char *path, int number, tc_decision *d, i
         snprintf(err, errlen, "%s: cannot open as an HDF5 file", path);
         return TC_ERR_INPUT;
     }
-    *got = number > 0 ? number : next_number(f) - 1;
+    *got = number > 0 ? number : last_number(f);
     snprintf(name, sizeof name, "decisions/%06d", *got);
     if (*got <= 0 || H5Lexists(f, "decisions", H5P_DEFAULT) <= 0 || H5Lexists(f, name, H5P_DEFAULT) <= 0 ||
         (g = H5Gopen2(f, name, H5P_DEFAULT)) < 0) {

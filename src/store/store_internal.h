@@ -34,6 +34,10 @@ const char *tc_store_path_(const tc_store *s);
  * folder's name relative to it (NULL: a single file). */
 const char *tc_store_dir_(const tc_store *s);
 const char *tc_store_epochs_(const tc_store *s);
+/* Where a decision goes: the open epoch's own file in an index, else the file; and, once
+ * written there, that the index must link /decisions/NUMBER when the epoch ends. */
+hid_t tc_store_decision_file_(const tc_store *s);
+void tc_store_decided_(tc_store *s, int number);
 /* A new file in twincast's format (index: with its free space tracked across openings). */
 hid_t tc_store_create_file_(const char *name, int index);
 /* The /skill table (store_skill.c) and an index file's view of its segments (store_skill_view.c). */

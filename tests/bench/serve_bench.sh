@@ -24,6 +24,16 @@ PIDS+=($!)
 sleep 1
 "$B/tests/latency_bench" "$BS" 3 >/dev/null          # warm-up: the group join takes seconds
 "$B/tests/latency_bench" "$BS" 15
+# the same with --decide: the message waits for the five responses' race (issue 16)
+kill "${PIDS[-1]}" 2>/dev/null
+wait "${PIDS[-1]}" 2>/dev/null
+"$B/twincast" serve "$IN/factory.yaml" --brokers "$BS" --kafka-config "$WORK/k.conf" -n 1000 --threads 2 \
+    --debounce 0ms --interval 1h --decide --delta 2 --group decide -q >"$WORK/serve2.log" 2>&1 &
+PIDS+=($!)
+sleep 1
+echo "serve --decide (1000 replications, then the five responses of inputs/factory.yaml raced, delta 2):"
+"$B/tests/latency_bench" "$BS" 3 >/dev/null
+"$B/tests/latency_bench" "$BS" 15
 
 # memory: 1,000,000 events through serve (paced: the mock keeps only 5 MB per partition)
 "$B/tests/ingest_bench" --generate "$WORK/million.jsonl" 1000000
