@@ -96,6 +96,15 @@ sys.exit(not ok)
 PY
 check "replay --decide, mpirun -np 2" bash -c "'$MPIEXEC' -n 2 --bind-to none '$TC' replay '$IN/factory.yaml' '$EV' -n 100 --threads 1 --decide --delta 2 >'$WORK/m2.jsonl' 2>/dev/null"
 check "  the same messages but for replications_run" same_decision "$WORK/m1.jsonl" "$WORK/m2.jsonl"
+check "serve --decide (mock cluster)" bash -c "'$TC' serve '$IN/factory.yaml' --brokers mock --replay '$EV' --speed 200 --debounce 200ms --interval 1s -n 100 --threads 1 --exit-when-idle 4s --decide --delta 2 -q -o '$WORK/served.h5' >/dev/null 2>&1"
+check "  a decision for every completed epoch" $PY -c "
+import h5py, sys
+f = h5py.File('$WORK/served.h5', 'r')
+done = [k for k in f['forecasts'] if k != 'latest' and f['forecasts'][k].attrs['status'].decode() == 'completed']
+dec = sorted(f['decisions'])
+print('     %d epochs completed, decisions %s' % (len(done), ', '.join(dec)))
+sys.exit(not (done and dec == sorted(done) and all(f['decisions'][k].attrs['guaranteed'] in (0, 1) for k in dec)))"
+check "  report --decisions reads the latest" bash -c "'$TC' report '$WORK/served.h5' --decisions | grep -q 'best response'"
 check "replay --decide on a model without responses" run 2 "$TC" replay "$IN/line5.yaml" "$EV" --decide --delta 1
 check "  says so"                   has "deciding needs the model's 'responses'"
 
