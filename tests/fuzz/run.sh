@@ -10,7 +10,7 @@ secs=${1:-60}
 out=${FUZZ_BUILD:-$root/.build/fuzz}
 mkdir -p "$out/generated/twincast"
 sed 's/@PROJECT_VERSION@/fuzz/' "$root/include/twincast/version.h.in" >"$out/generated/twincast/version.h"
-src=(model/duration model/clock model/dist model/model model/model_load model/doc model/doc_value model/state model/calendar model/model_calendar model/timetable model/model_calibration stats/posterior
+src=(model/duration model/clock model/dist model/model model/model_load model/doc model/doc_value model/state model/calendar model/model_calendar model/timetable model/model_calibration model/model_decision stats/posterior
      model/state_json model/json_quote live/event live/twin live/twin_line live/twin_snapshot live/calibration)
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_POSIX_C_SOURCE=200809L -DTC_ASSERTIONS=1
        -I"$root/include" -I"$out/generated" $(pkg-config --cflags yaml-0.1 gsl))
