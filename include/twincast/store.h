@@ -85,8 +85,8 @@ typedef struct tc_scenario_data {
  * and crashes see the file before or after, never half of it.
  * TC_STORE_EPOCH_FILES (a new file; an existing one keeps its layout): the
  * file is an index, each epoch a small file of its own in PATH.epochs/,
- * linked from /forecasts by an HDF5 external link, so that an epoch's cost
- * does not grow with the file.  The live twin's choice.  The model passed
+ * linked from /forecasts by an HDF5 external link, so that an epoch copies
+ * only the index's links, not the earlier epochs.  The live twin's choice.  The model passed
  * to tc_store_open must outlive the store.
  */
 enum { TC_STORE_ATOMIC = 1, TC_STORE_EPOCH_FILES = 2 };

@@ -3,8 +3,8 @@
  * (through a copy in atomic mode), epochs, attributes, commit.  A file
  * created with TC_STORE_EPOCH_FILES is an index: each epoch is written to
  * a small file of its own, made durable and renamed into place, then
- * linked (an HDF5 external link) from the index, whose copy stays small;
- * so an epoch costs the same at the ten-thousandth as at the tenth.
+ * linked (an HDF5 external link) from the index, whose copy stays small
+ * (its links, about 140 bytes an epoch, are all that still grows).
  * Handles start invalid and close in reverse order; HDF5's own error
  * printing is off and every failure comes back as a message naming the file.
  */
