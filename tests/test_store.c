@@ -326,9 +326,38 @@ static void test_epoch_files(void **s)
     free(back);
     snprintf(name, sizeof name, "%s/twin.h5.epochs/skill/000001.h5", dir);
     assert_int_equal(access(name, F_OK), 0);
+    /* the full segments' view, lost (or an index older than it): built again, every row still there */
+    snprintf(name, sizeof name, "%s/twin.h5.epochs/skill/full.h5", dir);
+    assert_int_equal(unlink(name), 0);
+    skill_row(&r[0], ROWS);
+    tc_store *st = NULL;
+    assert_int_equal(tc_store_open(path, m, TC_STORE_ATOMIC, &st, err, sizeof err), TC_OK);
+    assert_int_equal(tc_store_append_skill(st, m, r, 1, err, sizeof err), TC_OK);
+    assert_int_equal(tc_store_close(st, 1, err, sizeof err), TC_OK);
+    assert_int_equal(access(name, F_OK), 0);
+    assert_int_equal(tc_store_read_skill(path, m, &back, &n, err, sizeof err), TC_OK);
+    assert_int_equal(n, ROWS + 1);
+    assert_int_equal(back[ROWS].epoch, r[0].epoch);
+    skill_row(&r[1], 1023); /* the last row of the first segment, now read through full.h5 */
+    assert_true(back[1023].epoch == r[1].epoch && back[1023].crps == r[1].crps);
+    free(back);
+    /* the newest epoch's attribute, stale (an older twincast appended): the epochs are listed instead */
+    f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    int stale = 1;
+    hid_t a = H5Aopen(f, "last_epoch", H5P_DEFAULT);
+    assert_true(a >= 0 && H5Awrite(a, H5T_NATIVE_INT, &stale) >= 0);
+    H5Aclose(a);
+    H5Fclose(f);
+    assert_int_equal(write_forecast(m, TC_STORE_ATOMIC | TC_STORE_EPOCH_FILES, 1, 10), 4);
+    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    a = H5Aopen(f, "last_epoch", H5P_DEFAULT);
+    assert_true(a >= 0 && H5Aread(a, H5T_NATIVE_INT, &stale) >= 0);
+    assert_int_equal(stale, 4);
+    H5Aclose(a);
+    H5Fclose(f);
     f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(H5Aexists(f, "compacted_bytes") > 0); /* compacted at least once, epochs kept */
-    assert_true(H5Lexists(f, "forecasts/000003", H5P_DEFAULT) > 0);
+    assert_true(H5Lexists(f, "forecasts/000004", H5P_DEFAULT) > 0);
     H5Fclose(f);
     assert_int_equal(tc_store_read(path, 2, "baseline", &v, err, sizeof err), TC_OK);
     tc_forecast_view_destroy(v);

@@ -20,6 +20,9 @@
 #include <nettle/sha2.h>
 
 #include "store_internal.h"
+
+/* An index file's newest epoch (root attribute, int). */
+#define LAST_EPOCH "last_epoch"
 #include "twincast/clock.h"
 #include "twincast/store.h"
 #include "twincast/version.h"
@@ -88,6 +91,32 @@ static herr_t find_last_epoch(hid_t g, const char *name, const H5L_info_t *info,
     return 0;
 }
 
+/*
+ * An index's newest epoch, from its root attribute: listing /forecasts
+ * would cost time in proportion to the epochs.  Trusted only if that epoch
+ * exists and the next does not (a file an older twincast appended to).
+ */
+static int known_last_epoch(hid_t f, int *last)
+{
+    char name[32];
+    int e = -1;
+    hid_t a = H5Aexists(f, LAST_EPOCH) > 0 ? H5Aopen(f, LAST_EPOCH, H5P_DEFAULT) : -1;
+    if (a < 0)
+        return -1;
+    herr_t rc = H5Aread(a, H5T_NATIVE_INT, &e);
+    H5Aclose(a);
+    if (rc < 0 || e < 1 || e > 999999)
+        return -1;
+    snprintf(name, sizeof name, "forecasts/%06d", e);
+    if (H5Lexists(f, name, H5P_DEFAULT) <= 0)
+        return -1;
+    snprintf(name, sizeof name, "forecasts/%06d", e + 1);
+    if (H5Lexists(f, name, H5P_DEFAULT) != 0)
+        return -1;
+    *last = e;
+    return 0;
+}
+
 static tc_status open_existing(tc_store *s, const tc_model *m, char *err, size_t errlen)
 {
     if (H5Fis_hdf5(s->path) <= 0) {
@@ -115,7 +144,8 @@ static tc_status open_existing(tc_store *s, const tc_model *m, char *err, size_t
         return TC_ERR_INPUT;
     }
     int last = 0;
-    if (H5Literate_by_name(s->file, "forecasts", H5_INDEX_NAME, H5_ITER_NATIVE, NULL, find_last_epoch, &last,
+    if (known_last_epoch(s->file, &last) != 0 &&
+        H5Literate_by_name(s->file, "forecasts", H5_INDEX_NAME, H5_ITER_NATIVE, NULL, find_last_epoch, &last,
                            H5P_DEFAULT) < 0) {
         snprintf(err, errlen, "%s: HDF5 failed to list /forecasts", s->path);
         return TC_ERR_RUNTIME;
@@ -317,7 +347,8 @@ static tc_status end_epoch_file(tc_store *s, char *err, size_t errlen)
     }
     snprintf(name, sizeof name, "forecasts/%06d", s->epoch);
     snprintf(target, sizeof target, "/forecasts/%06d", s->epoch);
-    if (H5Lcreate_external(rel, target, s->file, name, H5P_DEFAULT, H5P_DEFAULT) < 0) {
+    if (H5Lcreate_external(rel, target, s->file, name, H5P_DEFAULT, H5P_DEFAULT) < 0 ||
+        tc_h5_scalar_attr(s->file, LAST_EPOCH, H5T_NATIVE_INT, &s->epoch) < 0) {
         snprintf(err, errlen, "%s: HDF5 failed to link the epoch's file", s->path);
         return TC_ERR_RUNTIME;
     }
@@ -437,7 +468,7 @@ static int compact(tc_store *s)
     if (!work2)
         return 0;
     snprintf(work2, n, "%s.c", s->work);
-    int ok = tc_store_compact_(s->file, s->epochs, s->m, work2, why, sizeof why) == 0;
+    int ok = tc_store_compact_(s->file, s->dir, s->epochs, s->m, work2, why, sizeof why) == 0;
     if (!ok) /* the file as it is stays good, only bigger */
         unlink(work2);
     free(work2);

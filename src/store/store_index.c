@@ -70,8 +70,8 @@ static int read_leads(hid_t f, tc_skill_row *r0)
     return ok ? 0 : -1;
 }
 
-int tc_store_compact_(hid_t f, const char *epochs, const tc_model *m, const char *work2, char *why,
-                      size_t whylen)
+int tc_store_compact_(hid_t f, const char *dir, const char *epochs, const tc_model *m, const char *work2,
+                      char *why, size_t whylen)
 {
     hid_t g = tc_store_create_file_(work2, 1);
     tc_skill_row r0;
@@ -80,8 +80,8 @@ int tc_store_compact_(hid_t f, const char *epochs, const tc_model *m, const char
     int bad = g < 0 || H5Aiterate2(f, H5_INDEX_CRT_ORDER, H5_ITER_INC, NULL, copy_attr, &g) < 0 ||
               H5Ocopy(f, "model_yaml", g, "model_yaml", H5P_DEFAULT, H5P_DEFAULT) < 0 ||
               H5Ocopy(f, "forecasts", g, "forecasts", H5P_DEFAULT, H5P_DEFAULT) < 0 ||
-              (rows > 0 &&
-               (read_leads(f, &r0) != 0 || tc_skill_view_build_(g, epochs, m, &r0, rows, why, whylen) != 0));
+              (rows > 0 && (read_leads(f, &r0) != 0 ||
+                            tc_skill_view_build_(g, dir, epochs, m, &r0, rows, 0, why, whylen) != 0));
     if (g >= 0 && H5Fclose(g) < 0)
         bad = 1;
     struct stat st;

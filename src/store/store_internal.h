@@ -49,14 +49,14 @@ hid_t tc_skill_column_view_(hid_t g, int i, const tc_model *m, hid_t str, hid_t 
                             hid_t vdcpl, hsize_t rows);
 int tc_skill_append_(hid_t file, const tc_model *m, const tc_skill_row *rows, int n, long long at,
                      long long base, char *why, size_t whylen);
-int tc_skill_view_build_(hid_t f, const char *epochs, const tc_model *m, const tc_skill_row *r0,
-                         hsize_t total, char *why, size_t whylen);
+int tc_skill_view_build_(hid_t f, const char *dir, const char *epochs, const tc_model *m,
+                         const tc_skill_row *r0, hsize_t total, int refull, char *why, size_t whylen);
 hsize_t tc_skill_view_rows_(hid_t f);
 /* The index file written afresh into WORK2 when it has grown past twice its last compact size
  * (store_index.c). */
 long long tc_store_compacted_(hid_t f);
-int tc_store_compact_(hid_t f, const char *epochs, const tc_model *m, const char *work2, char *why,
-                      size_t whylen);
+int tc_store_compact_(hid_t f, const char *dir, const char *epochs, const tc_model *m, const char *work2,
+                      char *why, size_t whylen);
 tc_status tc_skill_append_segments_(tc_store *s, const tc_model *m, const tc_skill_row *rows, int n,
                                     char *err, size_t errlen);
 /* The files behind a store (store_files.c). */

@@ -1,14 +1,16 @@
 /*
  * store_skill_view.c - the /skill table of an index file (TC_STORE_EPOCH_FILES).
  * Its rows live in segment files of SEGMENT rows, BASE.epochs/skill/NNNNNN.h5,
- * each a /skill table of its own; the index's /skill is a view of them, HDF5
- * virtual datasets rebuilt at each append, so that the index stays small and
- * an epoch's cost does not grow with the rows scored before it.  A segment
- * grows by copy and rename until it is full, then never changes.  The view
- * maps only the rows its index committed: a reader of an older index, or a
- * crash between a segment's rename and the index's, sees what it saw before.
- * (Each rebuild leaves some 600 bytes HDF5 does not reuse: the index is
- * compacted now and then, store_index.c.)
+ * each a /skill table of its own; a segment grows by copy and rename until
+ * it is full, then never changes.  BASE.epochs/skill/full.h5 is a view of
+ * the full segments, rebuilt when one more fills; the index's /skill is a
+ * view of full.h5 and the last segment, HDF5 virtual datasets rebuilt at
+ * each append.  So the index stays small and an epoch's cost does not grow
+ * with the rows scored before it (two mappings a column, not one a
+ * segment).  The view maps only the rows its index committed: a reader of
+ * an older index, or a crash between a segment's rename and the index's,
+ * sees what it saw before.  (Each rebuild leaves some 600 bytes HDF5 does
+ * not reuse: the index is compacted now and then, store_index.c.)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +23,7 @@
 
 enum { SEGMENT = 1024 };
 
-/* Segment k's file, relative to the index's folder; '%' doubled for H5Pset_virtual. */
+/* Segment k's file (k < 0: full.h5), relative to the index's folder; '%' doubled for H5Pset_virtual. */
 static void segment_name(const char *epochs, long long k, int for_hdf5, char *out, size_t n)
 {
     size_t o = 0;
@@ -30,7 +32,10 @@ static void segment_name(const char *epochs, long long k, int for_hdf5, char *ou
             out[o++] = '%';
         out[o++] = *p;
     }
-    snprintf(out + o, n - o, "/skill/%06lld.h5", k);
+    if (k < 0)
+        snprintf(out + o, n - o, "/skill/full.h5");
+    else
+        snprintf(out + o, n - o, "/skill/%06lld.h5", k);
 }
 
 hsize_t tc_skill_view_rows_(hid_t f)
@@ -72,19 +77,24 @@ static int write_segment(tc_store *s, const tc_model *m, long long k, hsize_t at
     return 0;
 }
 
-/* A virtual dataset's mappings: rows [j SEGMENT, ...) from dataset `name` of segment j. */
-static hid_t view_dcpl(const char *epochs, const char *name, hsize_t total, int rank, hsize_t nl)
+/* Rows [first, first + rows) of a view, rows [0, rows) of dataset /skill/NAME in `file`. */
+struct source {
+    char file[4096];
+    hsize_t first, rows;
+};
+
+/* A virtual dataset's mappings, one per source. */
+static hid_t view_dcpl(const struct source *src, int n_src, const char *name, hsize_t total, int rank,
+                       hsize_t nl)
 {
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    char file[4096], dset[96];
+    char dset[96];
     snprintf(dset, sizeof dset, "/skill/%s", name);
-    for (hsize_t j = 0; dcpl >= 0 && j * SEGMENT < total; j++) {
-        hsize_t rows = total - j * SEGMENT < SEGMENT ? total - j * SEGMENT : SEGMENT;
-        hsize_t vdims[2] = {total, nl}, start[2] = {j * SEGMENT, 0}, count[2] = {rows, nl};
+    for (int j = 0; dcpl >= 0 && j < n_src; j++) {
+        hsize_t vdims[2] = {total, nl}, start[2] = {src[j].first, 0}, count[2] = {src[j].rows, nl};
         hid_t vs = H5Screate_simple(rank, vdims, NULL), ss = H5Screate_simple(rank, count, NULL);
-        segment_name(epochs, (long long)j, 1, file, sizeof file);
         int bad = vs < 0 || ss < 0 || H5Sselect_hyperslab(vs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-                  H5Pset_virtual(dcpl, vs, file, dset, ss) < 0;
+                  H5Pset_virtual(dcpl, vs, src[j].file, dset, ss) < 0;
         if (ss >= 0)
             H5Sclose(ss);
         if (vs >= 0)
@@ -97,12 +107,12 @@ static hid_t view_dcpl(const char *epochs, const char *name, hsize_t total, int 
     return dcpl;
 }
 
-/* F's /skill (an index file's), replaced by a view of `total` rows of the segments in EPOCHS. */
-int tc_skill_view_build_(hid_t f, const char *epochs, const tc_model *m, const tc_skill_row *r0,
-                         hsize_t total, char *why, size_t whylen)
+/* F's /skill, replaced by a view of `total` rows mapped from SRC. */
+static int build_view(hid_t f, const struct source *src, int n_src, const tc_model *m, const tc_skill_row *r0,
+                      hsize_t total, char *why, size_t whylen)
 {
     hid_t str = H5Tcopy(H5T_C_S1), score = H5I_INVALID_HID, lead = H5I_INVALID_HID, g = H5I_INVALID_HID,
-          dcpl = view_dcpl(epochs, "score", total, 1, 1);
+          dcpl = view_dcpl(src, n_src, "score", total, 1, 1);
     int bad = str < 0 || dcpl < 0 || H5Tset_size(str, H5T_VARIABLE) < 0 ||
               H5Tset_cset(str, H5T_CSET_UTF8) < 0 ||
               (H5Lexists(f, "skill", H5P_DEFAULT) > 0 && H5Ldelete(f, "skill", H5P_DEFAULT) < 0) ||
@@ -112,7 +122,7 @@ int tc_skill_view_build_(hid_t f, const char *epochs, const tc_model *m, const t
     const char *name;
     int per_lead = 0;
     for (int i = 0; !bad && (name = tc_skill_column_(i, &per_lead)); i++) {
-        hid_t cd = view_dcpl(epochs, name, total, per_lead ? 2 : 1, per_lead ? (hsize_t)r0->n_leads : 1),
+        hid_t cd = view_dcpl(src, n_src, name, total, per_lead ? 2 : 1, per_lead ? (hsize_t)r0->n_leads : 1),
               ds = cd >= 0 ? tc_skill_column_view_(g, i, m, str, score, lead, cd, total) : -1;
         bad = ds < 0;
         if (ds >= 0)
@@ -128,12 +138,74 @@ int tc_skill_view_build_(hid_t f, const char *epochs, const tc_model *m, const t
     return bad ? -1 : 0;
 }
 
+/*
+ * EPOCHS/skill/full.h5: a view of the first `full` segments, which never
+ * change, rebuilt (through a copy renamed into place) when one more fills.
+ * The index maps it whole, so that its own view has two mappings however
+ * many segments there are.  Its sources are named relative to its folder.
+ */
+static int build_full(const char *dir, const char *epochs, const tc_model *m, const tc_skill_row *r0,
+                      long long full, char *why, size_t whylen)
+{
+    char final[8192], work[8300], host[64];
+    struct source *src = calloc((size_t)full, sizeof *src);
+    if (!src) {
+        snprintf(why, whylen, "out of memory");
+        return -1;
+    }
+    for (long long j = 0; j < full; j++) {
+        snprintf(src[j].file, sizeof src[j].file, "%06lld.h5", j);
+        src[j].first = (hsize_t)j * SEGMENT;
+        src[j].rows = SEGMENT;
+    }
+    tc_store_host_(host, sizeof host);
+    snprintf(final, sizeof final, "%s%s/skill/full.h5", dir, epochs);
+    snprintf(work, sizeof work, "%s.tmp-%s-%ld", final, host, (long)getpid());
+    hid_t f = tc_store_create_file_(work, 0);
+    int bad = f < 0 || build_view(f, src, (int)full, m, r0, (hsize_t)full * SEGMENT, why, whylen) != 0;
+    if (f >= 0 && H5Fclose(f) < 0)
+        bad = 1;
+    free(src);
+    if (bad || tc_store_commit_(work, final) != 0) {
+        unlink(work);
+        if (!bad)
+            snprintf(why, whylen, "cannot put %.300s in place", final);
+        return -1;
+    }
+    return 0;
+}
+
+/* F's /skill (an index file's), replaced by a view of `total` rows: full.h5's, then the last segment's. */
+int tc_skill_view_build_(hid_t f, const char *dir, const char *epochs, const tc_model *m,
+                         const tc_skill_row *r0, hsize_t total, int refull, char *why, size_t whylen)
+{
+    struct source src[2];
+    long long full = (long long)(total / SEGMENT);
+    int n = 0;
+    char path[8192];
+    snprintf(path, sizeof path, "%s%s/skill/full.h5", dir, epochs);
+    if (full > 0 && (refull || access(path, F_OK) != 0) &&
+        build_full(dir, epochs, m, r0, full, why, whylen) != 0)
+        return -1;
+    if (full > 0) {
+        segment_name(epochs, -1, 1, src[n].file, sizeof src[n].file);
+        src[n].first = 0;
+        src[n++].rows = (hsize_t)full * SEGMENT;
+    }
+    if (total % SEGMENT) {
+        segment_name(epochs, full, 1, src[n].file, sizeof src[n].file);
+        src[n].first = (hsize_t)full * SEGMENT;
+        src[n++].rows = total % SEGMENT;
+    }
+    return build_view(f, src, n, m, r0, total, why, whylen);
+}
+
 tc_status tc_skill_append_segments_(tc_store *s, const tc_model *m, const tc_skill_row *rows, int n,
                                     char *err, size_t errlen)
 {
     char why[512] = "";
     hid_t f = tc_store_file_(s), score = H5I_INVALID_HID, lead = H5I_INVALID_HID, g = H5I_INVALID_HID;
-    hsize_t total = tc_skill_view_rows_(f);
+    hsize_t total = tc_skill_view_rows_(f), before = total;
     int bad = 0;
     if (H5Lexists(f, "skill", H5P_DEFAULT) > 0) { /* the leads must agree with the file's */
         bad = (g = tc_skill_group_(f, m, &rows[0], H5P_DEFAULT, 0, &score, &lead, why, sizeof why)) < 0;
@@ -146,7 +218,8 @@ tc_status tc_skill_append_segments_(tc_store *s, const tc_model *m, const tc_ski
         total += (hsize_t)take;
         done += take;
     }
-    bad = bad || tc_skill_view_build_(f, tc_store_epochs_(s), m, &rows[0], total, why, sizeof why) != 0;
+    bad = bad || tc_skill_view_build_(f, tc_store_dir_(s), tc_store_epochs_(s), m, &rows[0], total,
+                                      total / SEGMENT != before / SEGMENT, why, sizeof why) != 0;
     if (bad)
         snprintf(err, errlen, "%s: %s", tc_store_path_(s), why[0] ? why : "HDF5 failed to append to /skill");
     return bad ? TC_ERR_RUNTIME : TC_OK;
