@@ -8,26 +8,28 @@
  * number of replications.  Knows nothing of the engine or of MPI: plain
  * numbers in, plain numbers out, a flat buffer to send.
  *
- * The cells: a value's cell is its IEEE-754 bits with the 40 lowest
- * mantissa bits dropped, so each power of two has 4096 cells and a cell's
- * width is at most 2^-12 (0.024%) of its lower edge; a value exactly on a
- * lower edge (0, every integer below 8192, ...) gets a point cell of its
+ * The cells: a value's cell is its IEEE-754 bits with the 41 lowest
+ * mantissa bits dropped, so each power of two has 2048 cells and a cell's
+ * width is at most 2^-11 (0.049%) of its lower edge; a value exactly on a
+ * lower edge (0, every integer below 4096, ...) gets a point cell of its
  * own.  A quantile is the type-7 interpolation between the lower edges of
- * the cells holding the two order statistics it needs: within 2^-12 of
+ * the cells holding the two order statistics it needs: within 2^-11 of
  * the exact quantile, relatively, and exact where they sit on edges.
  *
  * Memory: a column holds at most 8192 cells (fewer when there are more
  * than 1024 columns, so that all hold about 8 M cells; at least 256: a
- * 1000-station plant's 96,000 columns take at most about 400 MB, and their
- * rank error is then coarser).  One that would hold more is
+ * 1000-station plant's 96,000 columns take at most about 430 MB, and their
+ * rank error is then coarser), 8 bytes each, and buffers up to half as
+ * many new values (at most 1024, 4 bytes each) before merging them in.
+ * One that would hold more is
  * coarsened, two cells into one, until it fits; its coarseness is then the
  * least at which all its values fit, a function of the values alone, so
  * any order and grouping of merges still agree to the bit.  line5 (480
- * columns) so never takes more than 63 MB, whatever the replications; at
+ * columns) so never takes more than 37 MB, whatever the replications; at
  * 10^5 of them its saturated columns are 2^-10 wide and the stated rank
  * error is 0.074%.
  * The resolution was chosen by measurement: at 2^-10 the stated rank
- * error of the factory with B down reached 0.15%; at 2^-12 it is 0.08%
+ * error of the factory with B down reached 0.15%; at 2^-11 it is 0.08%
  * (test_bands), under the 0.1% asked for.
  */
 #ifndef TWINCAST_BANDS_H

@@ -1,8 +1,12 @@
 /*
  * bands.c - per-bin bands as mergeable histograms.  Each (bin, station)
- * column is a small open-addressing table from cell code to count: the
- * cells a column's values fall in are few (a waiting level spans a few
- * powers of two, 4096 cells each), however many replications there are.
+ * column is an array of (cell code, count) sorted by code: the cells a
+ * column's values fall in are few (a waiting level spans a few powers of
+ * two, 2048 cells each), however many replications there are.  New values
+ * wait in a small buffer of their cells and are merged in, sorted, when it
+ * fills: a sequential pass where a hash table took a cache miss per value
+ * (the columns of line5 outgrow the caches; their inserts had been a
+ * seventh of a forecast's time).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -15,10 +19,12 @@
 #define LEAST_CELLS 256u       /* .. and with many columns, at least this many */
 #define ALL_CELLS   (1u << 23) /* .. so that all columns hold about 8 M cells (some 128 MB) at most */
 #define MAX_LEVEL   24u
+#define PEND_MOST   1024u /* 4 kB a column; a merge's pass over up to 8192 cells then costs 9 moves a value */
 
 typedef struct column {
-    uint32_t *slot; /* [2 * cap]: cell code + 1 (0: empty), count */
-    uint32_t cap, used;
+    uint64_t *cell; /* [cap]: code << 32 | count, ascending by code, `used` of them */
+    uint32_t *pend; /* [the set's pend]: the finest cells of values not merged yet, `npend` of them */
+    uint32_t cap, used, npend;
     uint32_t level;   /* cells are 2^level finest cells wide (coarsened to stay within the budget) */
     uint32_t n;       /* waiting levels counted (not NaN) */
     uint32_t n_share; /* bottleneck shares counted */
@@ -28,6 +34,7 @@ typedef struct column {
 struct tc_bands {
     int T, S;
     uint32_t budget; /* cells per column: the same for every set of one shape, so all agree */
+    uint32_t pend;   /* values a column buffers before merging them: half its budget, at most PEND_MOST */
     long R;
     column *col; /* [T * S] */
 };
@@ -42,6 +49,7 @@ tc_bands *tc_bands_create(int T, int S)
     size_t share = ALL_CELLS / ((size_t)T * (size_t)S + 1);
     for (b->budget = MOST_CELLS; b->budget > LEAST_CELLS && b->budget > share;)
         b->budget /= 2;
+    b->pend = b->budget / 2 < PEND_MOST ? b->budget / 2 : PEND_MOST;
     if (!(b->col = calloc((size_t)T * (size_t)S + 1, sizeof *b->col))) {
         free(b);
         return NULL;
@@ -53,8 +61,10 @@ void tc_bands_destroy(tc_bands *b)
 {
     if (!b)
         return;
-    for (size_t i = 0; i < (size_t)b->T * (size_t)b->S; i++)
-        free(b->col[i].slot);
+    for (size_t i = 0; i < (size_t)b->T * (size_t)b->S; i++) {
+        free(b->col[i].cell);
+        free(b->col[i].pend);
+    }
     free(b->col);
     free(b);
 }
@@ -63,9 +73,7 @@ void tc_bands_clear(tc_bands *b)
 {
     for (size_t i = 0; i < (size_t)b->T * (size_t)b->S; i++) {
         column *c = &b->col[i];
-        if (c->slot)
-            memset(c->slot, 0, sizeof(uint32_t) * 2 * c->cap);
-        c->used = c->n = c->n_share = 0;
+        c->used = c->npend = c->n = c->n_share = 0; /* the level stays: later values are no finer */
         c->share = 0;
     }
     b->R = 0;
@@ -120,89 +128,162 @@ static double cell_edge(uint32_t code, uint32_t level)
     return x;
 }
 
-static uint32_t *find_slot(uint32_t *slot, uint32_t cap, uint32_t key)
+/* Room for `need` cells: grown by half again, but never past what a merge can need. */
+static int column_room(column *c, uint32_t need, uint32_t most)
 {
-    uint32_t h = key * 0x9E3779B1u;
-    uint32_t i = (h ^ (h >> 15)) & (cap - 1);
-    while (slot[2 * i] && slot[2 * i] != key)
-        i = (i + 1) & (cap - 1);
-    return &slot[2 * i];
-}
-
-static int column_grow(column *c)
-{
-    uint32_t cap = c->cap ? 2 * c->cap : 8;
-    uint32_t *slot = calloc((size_t)cap * 2, sizeof *slot);
-    if (!slot)
+    if (need <= c->cap)
+        return 0;
+    uint32_t cap = c->cap + c->cap / 2 > need ? c->cap + c->cap / 2 : need;
+    cap = cap < 16 ? 16 : cap > most && need <= most ? most : cap;
+    uint64_t *cell = realloc(c->cell, sizeof *cell * cap);
+    if (!cell)
         return -1;
-    for (uint32_t i = 0; i < c->cap; i++)
-        if (c->slot[2 * i]) {
-            uint32_t *t = find_slot(slot, cap, c->slot[2 * i]);
-            t[0] = c->slot[2 * i];
-            t[1] = c->slot[2 * i + 1];
-        }
-    free(c->slot);
-    c->slot = slot;
+    c->cell = cell;
     c->cap = cap;
     return 0;
 }
 
-static int column_insert(column *c, uint32_t code, uint32_t count)
+/* The column's cells 2^by times coarser, in place: coarsening keeps the codes in order. */
+static void column_coarsen(column *c, uint32_t by)
 {
-    if (10 * (uint64_t)(c->used + 1) > 7 * (uint64_t)c->cap && column_grow(c) != 0)
-        return -1;
-    uint32_t *t = find_slot(c->slot, c->cap, code + 1);
-    if (!t[0]) {
-        t[0] = code + 1;
-        c->used++;
+    uint32_t m = 0;
+    for (uint32_t k = 0; k < c->used; k++) {
+        uint64_t code = coarser((uint32_t)(c->cell[k] >> 32), by), count = (uint32_t)c->cell[k];
+        if (m > 0 && c->cell[m - 1] >> 32 == code)
+            c->cell[m - 1] += count;
+        else
+            c->cell[m++] = code << 32 | count;
     }
-    t[1] += count;
-    return 0;
-}
-
-/* The column's cells 2^by times coarser: its counts regrouped, in a table of the same size. */
-static int column_coarsen(column *c, uint32_t by)
-{
-    column n = {.cap = c->cap, .level = c->level + by, .n = c->n, .n_share = c->n_share, .share = c->share};
-    if (!(n.slot = calloc((size_t)n.cap * 2, sizeof *n.slot)))
-        return -1;
-    for (uint32_t k = 0; k < c->cap; k++)
-        if (c->slot[2 * k] && column_insert(&n, coarser(c->slot[2 * k] - 1, by), c->slot[2 * k + 1]) != 0) {
-            free(n.slot);
-            return -1;
-        }
-    free(c->slot);
-    *c = n;
-    return 0;
+    c->used = m;
+    c->level += by;
 }
 
 /*
- * Counts a cell given at `level` (at most the column's).  A column that
- * goes over `budget` cells is coarsened until it fits.  Its level is then the
- * least at which all its values fit the budget: a function of the values
- * alone, not of their order or grouping, so merges in any order agree.
+ * Coarsened until it fits the budget.  Its level is then the least at
+ * which all its values fit: a function of the values alone, not of their
+ * order or grouping, so merges in any order agree.
  */
-static int column_count(column *c, uint32_t code, uint32_t level, uint32_t count, uint32_t budget)
+static void column_fit(column *c, uint32_t budget)
 {
-    if (column_insert(c, coarser(code, c->level - level), count) != 0)
-        return -1;
     while (c->used > budget)
-        if (column_coarsen(c, 1) != 0)
-            return -1;
+        column_coarsen(c, 1);
+}
+
+/*
+ * Adds n cells (code << 32 | count at the column's level, ascending, each
+ * code once): merged from the back into the room after the column's own,
+ * then the part that equal codes left unused closed up.
+ */
+static int column_merge(column *c, const uint64_t *in, uint32_t n, uint32_t budget, uint32_t most)
+{
+    if (column_room(c, c->used + n, most) != 0)
+        return -1;
+    uint32_t i = c->used, j = n, k = c->used + n;
+    while (j > 0) {
+        uint64_t x = in[j - 1];
+        if (i > 0 && c->cell[i - 1] >> 32 > x >> 32) {
+            c->cell[--k] = c->cell[--i];
+        } else if (i > 0 && c->cell[i - 1] >> 32 == x >> 32) {
+            c->cell[--k] = c->cell[--i] + (uint32_t)x;
+            j--;
+        } else {
+            c->cell[--k] = x;
+            j--;
+        }
+    }
+    uint32_t tail = c->used + n - k;
+    if (k > i)
+        memmove(c->cell + i, c->cell + k, sizeof *c->cell * tail);
+    c->used = i + tail;
+    column_fit(c, budget);
     return 0;
 }
 
 /* Brings a column to at least `level` before cells of that level are added. */
-static int column_reach(column *c, uint32_t level, uint32_t budget)
+static void column_reach(column *c, uint32_t level, uint32_t budget)
 {
-    if (level <= c->level)
+    if (level > c->level)
+        column_coarsen(c, level - c->level);
+    column_fit(c, budget);
+}
+
+/* Sorts n codes: least significant byte first, stable counting passes through tmp, as far as the largest. */
+static void sort_codes(uint32_t *code, uint32_t *tmp, uint32_t n, uint32_t largest)
+{
+    for (int shift = 0; shift < 32 && (largest >> shift) != 0; shift += 8) {
+        uint32_t start[257] = {0};
+        for (uint32_t k = 0; k < n; k++)
+            start[((code[k] >> shift) & 0xff) + 1]++;
+        for (int d = 0; d < 256; d++)
+            start[d + 1] += start[d];
+        for (uint32_t k = 0; k < n; k++)
+            tmp[start[(code[k] >> shift) & 0xff]++] = code[k];
+        memcpy(code, tmp, sizeof *code * n);
+    }
+}
+
+/* The buffered values merged in: their cells at the column's level, sorted, counted, merged. */
+static int column_settle(column *c, const tc_bands *b)
+{
+    uint32_t tmp[PEND_MOST], largest = 0, m = 0;
+    uint64_t run[PEND_MOST];
+    if (c->npend == 0)
         return 0;
-    if (column_coarsen(c, level - c->level) != 0)
+    for (uint32_t k = 0; k < c->npend; k++) {
+        c->pend[k] = coarser(c->pend[k], c->level);
+        largest = c->pend[k] > largest ? c->pend[k] : largest;
+    }
+    sort_codes(c->pend, tmp, c->npend, largest);
+    for (uint32_t k = 0; k < c->npend; k++)
+        if (m > 0 && run[m - 1] >> 32 == c->pend[k])
+            run[m - 1]++;
+        else
+            run[m++] = (uint64_t)c->pend[k] << 32 | 1;
+    c->npend = 0;
+    return column_merge(c, run, m, b->budget, b->budget + b->pend);
+}
+
+/* One value's finest cell, buffered. */
+static int column_count(column *c, const tc_bands *b, uint32_t code)
+{
+    if (!c->pend && !(c->pend = malloc(sizeof *c->pend * b->pend)))
         return -1;
-    while (c->used > budget)
-        if (column_coarsen(c, 1) != 0)
+    c->pend[c->npend++] = code;
+    return c->npend == b->pend ? column_settle(c, b) : 0;
+}
+
+/*
+ * Every column's buffered values merged in.  The set's content, as
+ * summarise, pack and merge read it, does not change: so those settle a set
+ * they are handed as const (never while threads add to it).
+ */
+static int settle(const tc_bands *cb)
+{
+    tc_bands *b = (tc_bands *)cb; // NOLINT: only the representation changes
+    for (size_t i = 0; i < (size_t)b->T * (size_t)b->S; i++)
+        if (column_settle(&b->col[i], b) != 0)
             return -1;
     return 0;
+}
+
+/* Adds n cells (code << 32 | count, ascending) given at `level`, coarsened to the column's on the way. */
+static int column_absorb(column *d, const tc_bands *b, const uint64_t *in, uint32_t n, uint32_t level)
+{
+    column_reach(d, level, b->budget);
+    uint64_t *run = n ? malloc(sizeof *run * n) : NULL;
+    uint32_t m = 0, by = d->level - level;
+    if (n && !run)
+        return -1;
+    for (uint32_t k = 0; k < n; k++) {
+        uint64_t code = coarser((uint32_t)(in[k] >> 32), by), count = (uint32_t)in[k];
+        if (m > 0 && run[m - 1] >> 32 == code)
+            run[m - 1] += count;
+        else
+            run[m++] = code << 32 | count;
+    }
+    int rc = column_merge(d, run, m, b->budget, 2 * b->budget);
+    free(run);
+    return rc;
 }
 
 tc_status tc_bands_add_columns(tc_bands *b, const double *waiting, const double *bottleneck, int rows,
@@ -214,7 +295,7 @@ tc_status tc_bands_add_columns(tc_bands *b, const double *waiting, const double 
         for (int r = 0; r < rows; r++) {
             double w = waiting[(size_t)r * TS + i], v = bottleneck[(size_t)r * TS + i];
             if (!isnan(w)) {
-                if (column_count(c, cell_of(w), 0, 1, b->budget) != 0)
+                if (column_count(c, b, cell_of(w)) != 0)
                     return TC_ERR_RUNTIME;
                 c->n++;
             }
@@ -245,15 +326,13 @@ tc_status tc_bands_merge(tc_bands *dst, const tc_bands *src)
 {
     if (dst->T != src->T || dst->S != src->S)
         return TC_ERR_INPUT;
+    if (settle(src) != 0)
+        return TC_ERR_RUNTIME;
     for (size_t i = 0; i < (size_t)src->T * (size_t)src->S; i++) {
         const column *s = &src->col[i];
         column *d = &dst->col[i];
-        if (column_reach(d, s->level, dst->budget) != 0)
+        if (column_absorb(d, dst, s->cell, s->used, s->level) != 0)
             return TC_ERR_RUNTIME;
-        for (uint32_t k = 0; k < s->cap; k++)
-            if (s->slot[2 * k] &&
-                column_count(d, s->slot[2 * k] - 1, s->level, s->slot[2 * k + 1], dst->budget) != 0)
-                return TC_ERR_RUNTIME;
         d->n += s->n;
         d->n_share += s->n_share;
         d->share += s->share;
@@ -267,6 +346,8 @@ tc_status tc_bands_merge(tc_bands *dst, const tc_bands *src)
 size_t tc_bands_packed_words(const tc_bands *b)
 {
     size_t w = 4;
+    if (settle(b) != 0)
+        return 0;
     for (size_t i = 0; i < (size_t)b->T * (size_t)b->S; i++)
         w += 6 + 2 * (size_t)b->col[i].used;
     return w;
@@ -274,6 +355,7 @@ size_t tc_bands_packed_words(const tc_bands *b)
 
 void tc_bands_pack(const tc_bands *b, uint32_t *out)
 {
+    settle(b); /* settled already by tc_bands_packed_words, which a caller asks first */
     *out++ = (uint32_t)b->T;
     *out++ = (uint32_t)b->S;
     *out++ = (uint32_t)((uint64_t)b->R & 0xffffffffu);
@@ -286,11 +368,10 @@ void tc_bands_pack(const tc_bands *b, uint32_t *out)
         *out++ = (uint32_t)(c->share >> 32);
         *out++ = c->used;
         *out++ = c->level;
-        for (uint32_t k = 0; k < c->cap; k++)
-            if (c->slot[2 * k]) {
-                *out++ = c->slot[2 * k];
-                *out++ = c->slot[2 * k + 1];
-            }
+        for (uint32_t k = 0; k < c->used; k++) {
+            *out++ = (uint32_t)(c->cell[k] >> 32) + 1;
+            *out++ = (uint32_t)c->cell[k];
+        }
     }
 }
 
@@ -302,7 +383,11 @@ static tc_status walk_packed(tc_bands *dst, const uint32_t *in, size_t words, in
         return TC_ERR_INPUT;
     long R = (long)((uint64_t)in[2] | (uint64_t)in[3] << 32);
     in += 4;
-    for (size_t i = 0; i < (size_t)dst->T * (size_t)dst->S; i++) {
+    uint64_t *cells = apply ? malloc(sizeof *cells * (dst->budget ? dst->budget : 1)) : NULL;
+    if (apply && !cells)
+        return TC_ERR_RUNTIME;
+    tc_status st = TC_OK;
+    for (size_t i = 0; st == TC_OK && i < (size_t)dst->T * (size_t)dst->S; i++) {
         column *d = &dst->col[i];
         if (end - in < 6)
             return TC_ERR_INPUT;
@@ -313,21 +398,22 @@ static tc_status walk_packed(tc_bands *dst, const uint32_t *in, size_t words, in
             d->n += in[0];
             d->n_share += in[1];
             d->share += (uint64_t)in[2] | (uint64_t)in[3] << 32;
-            if (column_reach(d, level, dst->budget) != 0)
-                return TC_ERR_RUNTIME;
         }
         in += 6;
         if ((size_t)(end - in) < 2 * (size_t)used)
             return TC_ERR_INPUT;
-        for (uint32_t k = 0; k < used; k++, in += 2)
-            if (!in[0])
+        for (uint32_t k = 0; k < used; k++, in += 2) /* codes + 1, ascending: as tc_bands_pack writes them */
+            if (!in[0] || (k > 0 && in[0] <= in[-2]))
                 return TC_ERR_INPUT;
-            else if (apply && column_count(d, in[0] - 1, level, in[1], dst->budget) != 0)
-                return TC_ERR_RUNTIME;
+            else if (apply)
+                cells[k] = (uint64_t)(in[0] - 1) << 32 | in[1];
+        if (apply && column_absorb(d, dst, cells, used, level) != 0)
+            st = TC_ERR_RUNTIME;
     }
-    if (apply)
+    free(cells);
+    if (st == TC_OK && apply)
         dst->R += R;
-    return in == end ? TC_OK : TC_ERR_INPUT;
+    return st != TC_OK ? st : in == end ? TC_OK : TC_ERR_INPUT;
 }
 
 tc_status tc_bands_merge_packed(tc_bands *dst, const uint32_t *in, size_t words)
@@ -337,32 +423,13 @@ tc_status tc_bands_merge_packed(tc_bands *dst, const uint32_t *in, size_t words)
 }
 
 /*
- * Sorts n cells (code + 1, count) by code: least significant byte first,
- * four stable counting passes through tmp, O(n), where qsort had been a
- * tenth of a forecast's time.
- */
-static void sort_cells(uint64_t *cell, uint64_t *tmp, uint32_t n)
-{
-    for (int shift = 32; shift < 64; shift += 8) {
-        size_t start[257] = {0};
-        for (uint32_t k = 0; k < n; k++)
-            start[((cell[k] >> shift) & 0xff) + 1]++;
-        for (int d = 0; d < 256; d++)
-            start[d + 1] += start[d];
-        for (uint32_t k = 0; k < n; k++)
-            tmp[start[(cell[k] >> shift) & 0xff]++] = cell[k];
-        memcpy(cell, tmp, sizeof *cell * n);
-    }
-}
-
-/*
  * One column's quantiles from its cells sorted by code (pairs code, count).
  * Type 7: order statistics lo = floor((n-1)p) and lo + 1, 0-based.
  */
 static double column_quantiles(const uint64_t *cell, uint32_t ncell, uint32_t n, uint32_t level,
                                const double *p, int np, double *out)
 {
-#define CODE(x)  ((uint32_t)((x) >> 32) - 1)
+#define CODE(x)  ((uint32_t)((x) >> 32))
 #define COUNT(x) ((uint32_t)(x))
     double worst = 0;
     uint32_t k = 0;     /* the cell holding order statistic `below`.. */
@@ -401,30 +468,18 @@ tc_status tc_bands_summarise(const tc_bands *b, const double *p, int np, double 
                              double *probability, double *rank_error, double *resolution)
 {
     size_t TS = (size_t)b->T * (size_t)b->S;
-    uint32_t most = 1;
-    for (size_t i = 0; i < TS; i++)
-        most = b->col[i].used > most ? b->col[i].used : most;
-    uint64_t *cell = malloc(sizeof(uint64_t) * 2 * most); /* code + 1 << 32 | count, then the sort's room */
-    if (!cell)
+    if (settle(b) != 0)
         return TC_ERR_RUNTIME;
-    uint64_t *tmp = cell + most;
     double worst = 0;
+    uint32_t level = 0;
     for (size_t i = 0; i < TS; i++) {
         const column *c = &b->col[i];
-        uint32_t m = 0;
-        for (uint32_t k = 0; k < c->cap; k++)
-            if (c->slot[2 * k])
-                cell[m++] = (uint64_t)c->slot[2 * k] << 32 | c->slot[2 * k + 1];
-        sort_cells(cell, tmp, m);
-        double e = column_quantiles(cell, m, c->n, c->level, p, np, quantiles + i * (size_t)np);
+        double e = column_quantiles(c->cell, c->used, c->n, c->level, p, np, quantiles + i * (size_t)np);
         worst = e > worst ? e : worst;
         probability[i] = c->n_share ? ldexp((double)c->share, -32) / c->n_share : NAN;
+        level = c->level > level ? c->level : level;
     }
-    free(cell);
     *rank_error = worst;
-    uint32_t level = 0;
-    for (size_t i = 0; i < TS; i++)
-        level = b->col[i].level > level ? b->col[i].level : level;
     *resolution = ldexp(TC_BANDS_RESOLUTION, (int)level);
     return TC_OK;
 }
