@@ -59,6 +59,12 @@ tc_status tc_bands_add(tc_bands *b, const double *waiting, const double *bottlen
 tc_status tc_bands_add_columns(tc_bands *b, const double *waiting, const double *bottleneck, int rows,
                                size_t lo, size_t hi);
 void tc_bands_count(tc_bands *b, long replications);
+/*
+ * Merges the values columns [lo, hi) still buffer (a column merges its
+ * buffer when it fills, and the rest when read): threads may settle
+ * disjoint ranges at once, so that this work is not left to one.
+ */
+tc_status tc_bands_settle(tc_bands *b, size_t lo, size_t hi);
 tc_status tc_bands_merge(tc_bands *dst, const tc_bands *src);
 long tc_bands_replications(const tc_bands *b);
 

@@ -51,7 +51,7 @@ typedef struct tc_forecast_opts {
     long expect_ranks;                       /* > 0: fail unless the communicator has this many */
     const char *output;                      /* OUT.h5 to append an epoch to, or NULL */
     tc_keep keep;                            /* per-replication datasets: all (default) or none */
-    long round;                              /* replications per streamed round (0: about 16 MB of rows);
+    long round;                              /* replications per streamed round (0: about 4 MB of rows);
                                                 results never depend on it */
     /* called on rank 0 between replications: scenario, done and planned on rank 0 */
     void (*progress)(void *user, const char *scenario, long done, long planned, int ranks);

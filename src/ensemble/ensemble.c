@@ -142,6 +142,15 @@ tc_status tc_ensemble_run(const tc_model *m, const tc_state *state, const tc_sce
         }
         if (held && st == TC_OK && nheld > 0)
             st = feed_rows(&feed, held, held + (size_t)feed.rows * feed.TS, nheld, id);
+#pragma omp barrier
+            /* the values the columns still buffer, merged in on every thread, not later on one */
+#pragma omp for schedule(static)
+        for (int k = 0; k < feed.stripes; k++) {
+            size_t lo = feed.TS * (size_t)k / (size_t)feed.stripes,
+                   hi = feed.TS * (size_t)(k + 1) / (size_t)feed.stripes;
+            if (st == TC_OK)
+                st = tc_bands_settle(feed.bands, lo, hi);
+        }
 #pragma omp critical(tc_ensemble_count)
         tc_bands_count(out->bands, mine);
         if (st != TC_OK && status == TC_OK) { /* the engine's own failures are reported above */

@@ -301,11 +301,20 @@ tc_status tc_bands_add_columns(tc_bands *b, const double *waiting, const double 
             }
             if (!isnan(v)) {
                 v = v < 0 ? 0 : v > 1 ? 1 : v;
-                c->share += (uint64_t)llround(ldexp(v, 32));
+                c->share += (uint64_t)(v * 4294967296.0 +
+                                       0.5); /* exact: v * 2^32 < 2^33, so + 0.5 rounds nothing; = llround */
                 c->n_share++;
             }
         }
     }
+    return TC_OK;
+}
+
+tc_status tc_bands_settle(tc_bands *b, size_t lo, size_t hi)
+{
+    for (size_t i = lo; i < hi; i++)
+        if (column_settle(&b->col[i], b) != 0)
+            return TC_ERR_RUNTIME;
     return TC_OK;
 }
 

@@ -26,7 +26,7 @@ static hid_t create_rows(hid_t g, const char *name, hsize_t width, int k, int pr
     const char *units, *comment;
     tc_store_measure_doc(k, product, &units, &comment);
     if (space >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, 2, chunk) >= 0 && H5Pset_shuffle(dcpl) >= 0 &&
-        H5Pset_deflate(dcpl, 4) >= 0)
+        H5Pset_deflate(dcpl, 1) >= 0)
         ds = H5Dcreate2(g, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     if (ds >= 0 &&
         ((units && tc_h5_str_attr(ds, "units", units) < 0) || tc_h5_str_attr(ds, "comment", comment) < 0)) {
