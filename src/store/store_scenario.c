@@ -317,11 +317,11 @@ tc_status tc_store_write_scenario_(hid_t epoch_group, const tc_scenario_data *d,
             T = (hsize_t)d->summary->T, Q = TC_NQ;
     int kept = smp || d->keep == TC_KEEP_SCALARS;
     hid_t g = H5I_INVALID_HID, str = H5I_INVALID_HID, sc[4] = {-1, -1, -1, -1};
-    long long *reals = malloc(sizeof *reals * (size_t)(R ? R : 1));
+    long long *reals = kept ? malloc(sizeof *reals * (size_t)(R ? R : 1)) : NULL; /* 80 MB at 10^7 */
     const char *what = "out of memory";
-    if (!reals)
+    if (kept && !reals)
         goto fail;
-    for (hsize_t i = 0; i < R; i++)
+    for (hsize_t i = 0; kept && i < R; i++)
         reals[i] = (long long)i;
     what = "create the scenario group";
     if ((g = H5Lexists(epoch_group, d->name, H5P_DEFAULT) > 0 ? H5Gopen2(epoch_group, d->name, H5P_DEFAULT)
