@@ -168,7 +168,7 @@ static int parse(tc_forecast_opts *o, int *quiet, int argc, char **argv, int ran
 
 typedef struct progress {
     const char *scenario;
-    long last;
+    long last, first; /* first: replications done at the batch's first report, when t0 was taken */
     double t0;
 } progress;
 
@@ -179,12 +179,21 @@ static void show_progress(void *user, const char *scenario, long done, long plan
     if (!p->scenario || strcmp(scenario, p->scenario) != 0 || done < p->last) { /* a new batch */
         p->scenario = scenario;
         p->t0 = tc_cli_now();
+        p->first = done;
     }
     p->last = done;
     planned = planned > done ? planned : done; /* rounds split evenly: rank 0's share may gain one a round */
-    double el = tc_cli_now() - p->t0, rate = done / (el > 0 ? el : 1e-9);
+    /* The rate counts from the first report, not from the batch's unknown start: no rate until it means
+       something (the first report's had divided by a near-zero time, hundreds of millions a second). */
+    double el = tc_cli_now() - p->t0;
+    if (el < 0.25 || done <= p->first) {
+        fprintf(stderr, "\r  %s: %ld/%ld replications on rank 0 (x%d ranks)   ", scenario, done, planned,
+                ranks);
+        return;
+    }
+    double rate = (double)(done - p->first) / el;
     fprintf(stderr, "\r  %s: %ld/%ld replications on rank 0 (x%d ranks), %.0f/s, ETA %.1f s   ", scenario,
-            done, planned, ranks, rate, (planned - done) / rate);
+            done, planned, ranks, rate, (double)(planned - done) / rate);
 }
 
 static void print_outcome(const tc_forecast_opts *o, const tc_forecast_result *r)
