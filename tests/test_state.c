@@ -190,6 +190,11 @@ static void test_products(void **unused)
     assert_close(o->in_service[0], 12, 0);
     tc_state_destroy(s);
 
+    /* a few bytes asking for 44 million jobs (fuzz_state: out of memory), and a whole state past 10^7 */
+    expect(m, "{\"stations\": {\"P\": {\"waiting\": {\"widget\": 6, \"gadget\": 44411110}}}}",
+           "state.json:1:56: 'waiting' must be from 0 to 10000000, got 44411110");
+    expect(m, "{\"stations\": {\"P\": {\"waiting\": 6000000}, \"Q\": {\"waiting\": {\"other\": 5000000}}}}",
+           "stations.Q.waiting: the state would hold more than 10^7 waiting jobs");
     expect(m, "{\"stations\": {\"P\": {\"waiting\": {\"gizmo\": 2}}}}",
            "state.json:1:33: stations.P.waiting: unknown product 'gizmo'");
     expect(m, "{\"stations\": {\"P\": {\"waiting\": {\"other\": 2}}}}",

@@ -56,24 +56,44 @@ static int parse_queued(tc_doc *d, const tc_model *m, tc_node *item, const char 
  * "gadget": 4} (queued by priority, then in the order listed), or a list
  * of jobs in queue order.
  */
+/*
+ * Waiting jobs a whole state may hold: the by-product and list forms are
+ * expanded job by job (24 bytes each, copied once), so a few bytes of JSON
+ * ("widget": 44411110) must not ask for gigabytes (found by fuzz_state).
+ */
+#define MAX_WAITING 10000000L
+
+/* Jobs already waiting at the other stations of the state. */
+static long waiting_elsewhere(const tc_state *s, int i)
+{
+    long w = 0;
+    for (int j = 0; j < s->n_stations; j++)
+        w += j == i ? 0 : s->stations[j].waiting;
+    return w;
+}
+
 static int parse_waiting(tc_doc *d, const tc_model *m, tc_node *n, const char *what, int i, tc_state *s)
 {
-    long x, total = 0;
+    long x, total = 0, room = MAX_WAITING - waiting_elsewhere(s, i);
     if (tc_doc_is(n, TC_NODE_SCALAR)) {
-        if (tc_doc_int(d, n, "waiting", 0, 100000000, &x))
+        if (tc_doc_int(d, n, "waiting", 0, MAX_WAITING, &x))
             return -1;
+        if (x > room)
+            return tc_doc_fail(d, n, "%s.waiting: the state would hold more than 10^7 waiting jobs", what);
         s->stations[i].waiting = (int)x;
         return 0;
     }
     int map = tc_doc_is(n, TC_NODE_MAPPING);
     for (int k = 0; map && k < n->count; k++) {
-        if (tc_doc_int(d, tc_node_value(n, k), "waiting", 0, 100000000, &x))
+        if (tc_doc_int(d, tc_node_value(n, k), "waiting", 0, MAX_WAITING, &x))
             return -1;
-        if ((total += x) > 100000000)
-            return tc_doc_fail(d, n, "%s.waiting: more than 10^8 jobs", what);
+        if ((total += x) > room)
+            return tc_doc_fail(d, n, "%s.waiting: the state would hold more than 10^7 waiting jobs", what);
     }
     if (!map)
         total = n->count;
+    if (total > room)
+        return tc_doc_fail(d, n, "%s.waiting: the state would hold more than 10^7 waiting jobs", what);
     tc_job_state *jobs = calloc((size_t)total + 1, sizeof *jobs);
     int *product = calloc((size_t)n->count + 1, sizeof *product),
         *order = calloc((size_t)n->count + 1, sizeof *order);
@@ -97,7 +117,7 @@ static int parse_waiting(tc_doc *d, const tc_model *m, tc_node *n, const char *w
     if (rc == 0 && map) {
         order_by_priority(m, product, order, n->count);
         for (int k = 0; k < n->count; k++) {
-            tc_doc_int(d, tc_node_value(n, order[k]), "waiting", 0, 100000000, &x);
+            tc_doc_int(d, tc_node_value(n, order[k]), "waiting", 0, MAX_WAITING, &x);
             for (long c = 0; c < x; c++)
                 jobs[at++] = (tc_job_state){product[order[k]], 0, 0, 1};
         }
