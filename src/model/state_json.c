@@ -52,11 +52,6 @@ static int parse_queued(tc_doc *d, const tc_model *m, tc_node *item, const char 
 }
 
 /*
- * waiting: a count (jobs of the station's first product), {"widget": 8,
- * "gadget": 4} (queued by priority, then in the order listed), or a list
- * of jobs in queue order.
- */
-/*
  * Waiting jobs a whole state may hold: the by-product and list forms are
  * expanded job by job (24 bytes each, copied once), so a few bytes of JSON
  * ("widget": 44411110) must not ask for gigabytes (found by fuzz_state).
@@ -72,6 +67,11 @@ static long waiting_elsewhere(const tc_state *s, int i)
     return w;
 }
 
+/*
+ * waiting: a count (jobs of the station's first product), {"widget": 8,
+ * "gadget": 4} (queued by priority, then in the order listed), or a list
+ * of jobs in queue order.
+ */
 static int parse_waiting(tc_doc *d, const tc_model *m, tc_node *n, const char *what, int i, tc_state *s)
 {
     long x, total = 0, room = MAX_WAITING - waiting_elsewhere(s, i);
