@@ -68,7 +68,9 @@ step() {
 for t in test_store test_engine test_queueing test_twin; do
     step "$t" "$build/tests/$t"
 done
-step "forecast, 2 threads, with a scenario" "$build/twincast" forecast "$root/inputs/factory.yaml" \
+# rounds of 50: each round's rows are written on rank 0's writer thread while the next round runs
+step "forecast, 2 threads, with a scenario, rows written in rounds" env TWINCAST_ROUND=50 \
+    "$build/twincast" forecast "$root/inputs/factory.yaml" \
     --state "$root/inputs/state_b_down.json" --scenario overtime_C -n 300 --threads 2 -q -o "$work/f.h5"
 step "replay, 2 threads" "$build/twincast" replay "$root/inputs/factory.yaml" \
     "$root/inputs/events/b_breakdown.jsonl" -n 100 --threads 2 -q

@@ -71,7 +71,9 @@ typedef struct tc_forecast_result {
     double t_setup, t_replications, t_statistics, t_written; /* phase ends, seconds from the call */
     double bytes_job;               /* the job each rank received (O(state + model)) */
     double bytes_rows, bytes_bands; /* what rank 0 received: rows O(R x S), bands O(bins x S x log P) */
-    double t_tally, t_rows;         /* rank 0's serial work on the rounds: tallies, rows into the file */
+    double t_tally;                 /* rank 0's serial work on the rounds: the tallies */
+    double t_rows,
+        t_rows_waited; /* rows into the file (on a thread of their own), and rank 0's wait for them */
 } tc_forecast_result;
 
 /*

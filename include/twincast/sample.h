@@ -44,6 +44,12 @@ tc_sample *tc_sample_create(long cap, int S, int T, int P);
 double tc_sample_row_bytes(int S, int P);
 /* Makes room for `cap` replications, keeping those held. */
 tc_status tc_sample_reserve(tc_sample *s, long cap);
+/*
+ * Swaps the per-replication rows of two samples of one shape (S and P), not
+ * their bands: a round's rows handed to a writer without copying them.
+ * TC_ERR_INPUT, and nothing swapped, if the shapes differ.
+ */
+tc_status tc_sample_swap_rows(tc_sample *a, tc_sample *b);
 void tc_sample_destroy(tc_sample *s);
 
 #endif

@@ -237,8 +237,11 @@ int tc_cmd_forecast(int argc, char **argv)
         fprintf(stderr,
                 "twincast timing: set-up %.4f s, replications + gather %.4f s, statistics + file %.4f s\n",
                 r.t_setup, r.t_replications - r.t_setup, r.t_statistics - r.t_replications);
-        fprintf(stderr, "twincast timing: rank 0 on the rounds: tallies %.4f s, rows into the file %.4f s\n",
-                r.t_tally, r.t_rows);
+        fprintf(
+            stderr,
+            "twincast timing: rank 0 on the rounds: tallies %.4f s, rows into the file %.4f s (on a thread "
+            "of their own; waited for %.4f s)\n",
+            r.t_tally, r.t_rows, r.t_rows_waited);
         fprintf(stderr,
                 "twincast timing: bytes: the job %.0f (to each rank), rows %.0f and bands %.0f (to rank 0)\n",
                 r.bytes_job, r.bytes_rows, r.bytes_bands);

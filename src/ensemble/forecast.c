@@ -12,6 +12,7 @@
 #include <omp.h>
 
 #include "replicate.h"
+#include "round_writer.h"
 #include "twincast/clock.h"
 #include "twincast/ensemble.h"
 #include "twincast/forecast.h"
@@ -117,12 +118,14 @@ typedef struct forecast {
     tc_model *m;
     tc_state *state;
     tc_store *store;
-    int epoch;        /* the epoch the rows stream into, once begun */
-    tc_tally **tally; /* [nsc], rank 0 */
+    int epoch;                /* the epoch the rows stream into, once begun */
+    tc_tally **tally;         /* [nsc], rank 0 */
+    tc_round_writer *writer;  /* rank 0, rows kept: the rounds' rows into the file */
+    const char **round_names; /* [nsc]: the writer's scenario names */
     ensemble e;
     const char *stop_reason;
     double t0;
-    double t_tally, t_rows; /* rank 0's serial work per round: the tallies, the rows into the file */
+    double t_tally; /* rank 0's serial work per round: the tallies */
 } forecast;
 
 /* Rank 0: read and check everything, fill the job.  Nothing runs before this passes. */
@@ -172,8 +175,13 @@ static int precise_enough(forecast *f, long *next)
     return ok;
 }
 
-/* Rank 0: one round of one scenario's rows, in replication order: into the tally, then the file. */
-static int take_round(void *user, int k, const tc_sample *rows, long first, char *err, size_t errlen)
+/*
+ * Rank 0: one round of one scenario's rows, in replication order: into the
+ * tally, then handed to the writer, which writes the round while the next
+ * one runs.  The writer's last round is waited for before the store is
+ * touched here (HDF5 is one thread's at a time).
+ */
+static int take_round(void *user, int k, tc_sample *rows, long first, char *err, size_t errlen)
 {
     forecast *f = user;
     double t0 = MPI_Wtime();
@@ -181,15 +189,14 @@ static int take_round(void *user, int k, const tc_sample *rows, long first, char
         snprintf(err, errlen, "out of memory for the onsets (%ld replications)", first + rows->R);
         return TC_ERR_RUNTIME;
     }
-    double t1 = MPI_Wtime();
-    f->t_tally += t1 - t0;
-    if (!f->store || f->o->keep == TC_KEEP_NONE)
+    f->t_tally += MPI_Wtime() - t0;
+    if (!f->writer)
         return TC_OK;
-    int st = tc_store_begin_epoch(f->store, &f->epoch, err, errlen);
+    int st = k == 0 ? tc_round_writer_wait(f->writer, err, errlen) : TC_OK;
     if (st == TC_OK)
-        st = tc_store_append_rows(f->store, k ? f->job.scenarios[k - 1] : "baseline", rows, first, err,
-                                  errlen);
-    f->t_rows += MPI_Wtime() - t1;
+        st = tc_store_begin_epoch(f->store, &f->epoch, err, errlen);
+    if (st == TC_OK)
+        st = tc_round_writer_take(f->writer, k, rows, first, err, errlen);
     return st;
 }
 
@@ -202,6 +209,14 @@ static int stream_rounds(forecast *f)
     for (int k = 0; f->rank == 0 && k < f->e.nsc; k++)
         if (!(f->tally[k] = tc_tally_create(S, P)))
             return TC_ERR_RUNTIME;
+    if (f->rank == 0 && f->store && f->o->keep != TC_KEEP_NONE) {
+        if (!(f->round_names = calloc((size_t)f->e.nsc, sizeof *f->round_names)))
+            return TC_ERR_RUNTIME;
+        for (int k = 0; k < f->e.nsc; k++)
+            f->round_names[k] = k ? f->job.scenarios[k - 1] : "baseline";
+        if (!(f->writer = tc_round_writer_create(f->store, f->e.nsc, f->round_names, S, P)))
+            return TC_ERR_RUNTIME;
+    }
     long row = (long)tc_sample_row_bytes(S, P) * f->e.nsc;
     f->e.round = f->o->round > 0 ? f->o->round : ROUND_BYTES / row > 64 ? ROUND_BYTES / row : 64;
     f->e.on_round = take_round;
@@ -309,6 +324,8 @@ static int conclude(forecast *f, tc_forecast_result *res, char *err, size_t errl
         snprintf(err, errlen, "out of memory");
         st = TC_ERR_RUNTIME;
     }
+    if (st == TC_OK && f->writer) /* the summaries were made while the last round's rows were written */
+        st = tc_round_writer_wait(f->writer, err, errlen);
     if (st == TC_OK && f->store) {
         const char *names[TC_FORECAST_MAX_SCENARIOS + 1];
         for (int k = 0; k < nsc; k++)
@@ -392,7 +409,13 @@ tc_status tc_forecast_run(const tc_forecast_opts *o, MPI_Comm comm, tc_forecast_
     res->bytes_rows = f.e.bytes_rows;
     res->bytes_bands = f.e.bytes_bands;
     res->t_tally = f.t_tally;
-    res->t_rows = f.t_rows;
+    if (f.writer) {
+        char ignored[8]; /* a failure of its own was reported by conclude; a later one is not news */
+        tc_round_writer_wait(f.writer, ignored, sizeof ignored);
+        tc_round_writer_seconds(f.writer, &res->t_rows, &res->t_rows_waited);
+    }
+    tc_round_writer_destroy(f.writer); /* before the store closes: it may still be writing */
+    free(f.round_names);
     res->scenarios = f.e.nsc;
     res->ranks = f.size;
     res->threads = f.job.threads;

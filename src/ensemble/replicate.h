@@ -24,7 +24,7 @@ typedef struct ensemble {
     long total;                  /* replications gathered so far */
     /* rank 0 streaming (a forecast): each round's rows go here, in replication order, and global
        holds one round at a time (its bands add up over all); NULL: global keeps every row */
-    int (*on_round)(void *user, int scenario, const tc_sample *rows, long first, char *err, size_t errlen);
+    int (*on_round)(void *user, int scenario, tc_sample *rows, long first, char *err, size_t errlen);
     void *round_user;
     long round;                     /* replications per round while streaming */
     double bytes_rows, bytes_bands; /* what rank 0 received from the other ranks (the cost model) */

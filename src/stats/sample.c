@@ -62,6 +62,28 @@ tc_status tc_sample_reserve(tc_sample *s, long cap)
     return TC_OK;
 }
 
+tc_status tc_sample_swap_rows(tc_sample *a, tc_sample *b)
+{
+    if (a->S != b->S || a->P != b->P)
+        return TC_ERR_INPUT;
+    for (int k = 0; k < TC_M_COUNT; k++) {
+        double *m = a->m[k];
+        a->m[k] = b->m[k];
+        b->m[k] = m;
+    }
+    for (int k = 0; k < TC_P_COUNT; k++) {
+        double *p = a->p[k];
+        a->p[k] = b->p[k];
+        b->p[k] = p;
+    }
+    long R = a->R, cap = a->cap;
+    a->R = b->R;
+    a->cap = b->cap;
+    b->R = R;
+    b->cap = cap;
+    return TC_OK;
+}
+
 void tc_sample_destroy(tc_sample *s)
 {
     if (!s)
