@@ -3,8 +3,8 @@
  * threads share one set of per-bin bands (its size is the cells the values
  * fall in, which per-thread copies would multiply): each thread holds a few
  * replications' rows and adds them stripe by stripe of columns, each stripe
- * under its own lock, starting from a stripe of its own so that threads
- * rarely wait for each other.  Counts add the same in any order.
+ * under its own lock, starting from a stripe of its own, spread out, so that
+ * threads rarely wait for each other.  Counts add the same in any order.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,8 +59,12 @@ static void feed_destroy(band_feed *f)
 static tc_status feed_rows(band_feed *f, const double *w, const double *bn, int rows, int thread)
 {
     tc_status st = TC_OK;
+    /* threads start spread out over the stripes: started side by side (thread, thread + 1), two threads
+       that meet walk in step, the one behind waiting at every stripe (libgomp 1.9-2.7% of a 2-thread
+       forecast in perf, 1.1% spread out) */
+    int from = thread * f->stripes / omp_get_num_threads();
     for (int k = 0; k < f->stripes; k++) {
-        int s = (k + thread) % f->stripes;
+        int s = (k + from) % f->stripes;
         size_t lo = f->TS * (size_t)s / (size_t)f->stripes, hi = f->TS * (size_t)(s + 1) / (size_t)f->stripes;
         omp_set_lock(&f->lock[s]);
         if (st == TC_OK)
