@@ -1,8 +1,9 @@
 /*
  * store_rows.c - a forecast's per-replication rows streamed into the open
  * epoch a round at a time: extendible datasets, chunked along the
- * replications, grown and written at each round.  Rank 0 so holds one
- * round of rows, never all of them.
+ * replications, grown and written at each round (on rank 0's writer
+ * thread: src/ensemble/round_writer.c).  Rank 0 so holds a round or two of
+ * rows, never all of them.
  */
 #include <stdio.h>
 
