@@ -8,9 +8,9 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "round_writer.h"
+#include "twincast/clock.h"
 
 struct tc_round_writer {
     tc_store *store;
@@ -25,13 +25,6 @@ struct tc_round_writer {
     char err[1024];
     double writing, waiting;
 };
-
-static double seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 tc_round_writer *tc_round_writer_create(tc_store *store, int n_scenarios, const char *const *scenario, int S,
                                         int P)
@@ -58,12 +51,12 @@ tc_round_writer *tc_round_writer_create(tc_store *store, int n_scenarios, const 
 static void *write_round(void *arg)
 {
     tc_round_writer *w = arg;
-    double t0 = seconds();
+    double t0 = tc_clock_monotonic();
     tc_status st = TC_OK;
     for (int k = 0; k < w->nsc && st == TC_OK; k++)
         st = tc_store_append_rows(w->store, w->scenario[k], w->rows[k], w->first[k], w->err, sizeof w->err);
     w->status = st;
-    w->writing += seconds() - t0;
+    w->writing += tc_clock_monotonic() - t0;
     return NULL;
 }
 
@@ -94,10 +87,10 @@ tc_status tc_round_writer_take(tc_round_writer *w, int k, tc_sample *rows, long 
 tc_status tc_round_writer_wait(tc_round_writer *w, char *err, size_t errlen)
 {
     if (w->running) {
-        double t0 = seconds();
+        double t0 = tc_clock_monotonic();
         pthread_join(w->thread, NULL);
         w->running = 0;
-        w->waiting += seconds() - t0;
+        w->waiting += tc_clock_monotonic() - t0;
     }
     if (w->status != TC_OK)
         snprintf(err, errlen, "%s", w->err);
